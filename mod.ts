@@ -1,0 +1,122 @@
+/**
+ * Tapegrad: automatic differentiation for Deno, with PyTorch's semantics and JAX's
+ * composable transforms. Tensors are immutable; every operation on tensors that require
+ * grad is recorded on a tape whose backward rules are themselves differentiable, so
+ * gradients of gradients work to any order.
+ *
+ * @example The seeds' first example: d(mean(3(x + 2)²))/dx = 4.5 at x = 1
+ * ```ts
+ * import { ones } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = ones([2, 2], { requiresGrad: true });
+ * const y = x.add(2);
+ * const out = y.mul(y).mul(3).mean();
+ * out.backward();
+ * assert.equal(String(x.grad), "tensor([[4.5000, 4.5000],\n        [4.5000, 4.5000]])");
+ * ```
+ *
+ * @module
+ */
+
+export { Tensor } from "./src/tensor.ts";
+export type { NestedArray, TensorLike } from "./src/tensor.ts";
+export type { DType, FloatDType, Storage } from "./src/dtype.ts";
+export { getDefaultDtype, setDefaultDtype, withDefaultDtype } from "./src/dtype.ts";
+export { AutogradError, DtypeError, ShapeError } from "./src/errors.ts";
+export type { Shape } from "./src/shape.ts";
+export { Generator, manualSeed } from "./src/random.ts";
+export {
+  arange,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  ones,
+  onesLike,
+  rand,
+  randLike,
+  randn,
+  randnLike,
+  tensor,
+  zeros,
+  zerosLike,
+} from "./src/creation.ts";
+export type { FromDataOptions, RandomOptions, TensorOptions } from "./src/creation.ts";
+
+// autograd
+export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./src/autograd/grad_mode.ts";
+export { autogradGrad, backward } from "./src/autograd/engine.ts";
+export type { AutogradGradOptions, BackwardOptions } from "./src/autograd/engine.ts";
+export { AccumulateGrad, Node } from "./src/autograd/node.ts";
+
+// operations
+export { add, div, mul, neg, pow, sub } from "./src/ops/arithmetic.ts";
+export {
+  abs,
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atanh,
+  ceil,
+  cos,
+  cosh,
+  erf,
+  exp,
+  expm1,
+  floor,
+  log,
+  log1p,
+  log2,
+  reciprocal,
+  relu,
+  round,
+  rsqrt,
+  sigmoid,
+  sign,
+  sin,
+  sinh,
+  sqrt,
+  square,
+  tan,
+  tanh,
+} from "./src/ops/math.ts";
+export {
+  eq,
+  ge,
+  gt,
+  le,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  lt,
+  ne,
+  where,
+} from "./src/ops/compare.ts";
+export { mean, norm, sum } from "./src/ops/reduce.ts";
+export type { Dims } from "./src/ops/reduce.ts";
+export { broadcastTo, cast, expand, permute, reshape, t, transpose } from "./src/ops/shape.ts";
+export { matmul } from "./src/ops/linalg.ts";
+export { binaryCrossEntropyWithLogits } from "./src/ops/nn.ts";
+
+// functional transforms
+export {
+  derivative,
+  grad,
+  hessian,
+  hvp,
+  jacfwd,
+  jacobian,
+  jacrev,
+  jvp,
+  valueAndGrad,
+  vjp,
+} from "./src/functional/transforms.ts";
+export type {
+  GradOptions,
+  JacobianOptions,
+  TensorFunction,
+  ValueAndGradOptions,
+} from "./src/functional/transforms.ts";

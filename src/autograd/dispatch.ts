@@ -1,0 +1,81 @@
+/**
+ * The one place every primitive runs through: compute the output, record a node when an
+ * input requires grad and grad mode is on, and push forward-mode tangents through the
+ * primitive's tangent rule for every enabled level.
+ *
+ * @module
+ */
+
+import { isFloating } from "../dtype.ts";
+import { shapesEqual } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import type { MaybeTensor, Params, Primitive, Rule } from "../primitives/types.ts";
+import { RULES } from "../primitives/table.ts";
+import { gradEnabledNow } from "./grad_mode.ts";
+import { belowLevel, fwEnabledCount, type FwLevel, isEnabled, tangentAt } from "./forward_ad.ts";
+import { Node } from "./node.ts";
+import { conformTangent } from "./conform.ts";
+
+/** @ignore The rule of a primitive. */
+export function ruleOf<P extends Primitive>(prim: P): Rule<Params[P]> {
+  return RULES[prim] as unknown as Rule<Params[P]>;
+}
+
+/**
+ * @ignore Runs primitive `prim` on `inputs` with `params`, recording it on the tape and
+ * propagating tangents as needed. The output is always a fresh tensor.
+ */
+export function apply<P extends Primitive>(
+  prim: P,
+  inputs: readonly Tensor[],
+  params: Params[P],
+): Tensor {
+  const rule = RULES[prim] as unknown as Rule<Params[P]>;
+  const out = rule.forward(inputs, params);
+  if (gradEnabledNow() && isFloating(out.dtype)) {
+    for (let i = 0; i < inputs.length; i++) {
+      if (inputs[i]._requiresGrad) {
+        const name = typeof rule.name === "string" ? rule.name : rule.name(params, inputs);
+        const node = new Node(name, prim, inputs, params);
+        node._out = out;
+        out._gradFn = node;
+        out._requiresGrad = true;
+        break;
+      }
+    }
+  }
+  if (fwEnabledCount() > 0) pushTangents(rule, inputs, params, out);
+  return out;
+}
+
+function pushTangents<P extends Primitive>(
+  rule: Rule<Params[P]>,
+  inputs: readonly Tensor[],
+  params: Params[P],
+  out: Tensor,
+): void {
+  if (!isFloating(out.dtype)) return;
+  // The distinct enabled levels among the inputs' tangents.
+  let levels: FwLevel[] | null = null;
+  for (const x of inputs) {
+    for (let e = x._fw; e !== null; e = e.next) {
+      if (isEnabled(e.level) && (levels === null || !levels.includes(e.level))) {
+        (levels ??= []).push(e.level);
+      }
+    }
+  }
+  if (levels === null) return;
+  for (const level of levels) {
+    const tangents: MaybeTensor[] = inputs.map((x) => tangentAt(x, level));
+    const t = belowLevel(level, () => {
+      const raw = rule.jvp(tangents, inputs, out, params);
+      return raw === null ? null : conformTangent(raw, out);
+    });
+    if (t !== null) out._fw = { level, tangent: t, next: out._fw };
+  }
+}
+
+/** @ignore Whether two tensors have the same shape. */
+export function sameShape(a: Tensor, b: Tensor): boolean {
+  return shapesEqual(a.shape, b.shape);
+}

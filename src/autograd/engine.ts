@@ -1,0 +1,321 @@
+/**
+ * The backward engine. It orders the graph by an iterative depth-first walk (no recursion,
+ * so a chain of a million operations works), skips nodes that lead to no requested
+ * gradient, and runs each node's vector-Jacobian product under no-grad, or recorded when
+ * `createGraph` is set, so that gradients can be differentiated again.
+ *
+ * @module
+ */
+
+import { AutogradError, ShapeError } from "../errors.ts";
+import { fmtShape, shapesEqual } from "../shape.ts";
+import { Tensor, type TensorLike } from "../tensor.ts";
+import { add } from "../ops/arithmetic.ts";
+import { filled } from "../ops/shape.ts";
+import { setGradEnabled } from "./grad_mode.ts";
+import { ruleOf } from "./dispatch.ts";
+import type { Node } from "./node.ts";
+import { conformGrad } from "./conform.ts";
+
+/** Options of {@linkcode Tensor.backward} and {@linkcode backward}. */
+export interface BackwardOptions {
+  /** Keep the graph so that another backward can run through it (default: `createGraph`). */
+  readonly retainGraph?: boolean;
+  /** Record the backward pass, so that the gradients can be differentiated again. */
+  readonly createGraph?: boolean;
+  /** Accumulate only into these leaves (default: every leaf that requires grad). */
+  readonly inputs?: Tensor | readonly Tensor[];
+}
+
+/** Options of {@linkcode autogradGrad}. */
+export interface AutogradGradOptions {
+  /** The gradient of each output (the vector of a vector-Jacobian product); ones for scalars. */
+  readonly gradOutputs?: TensorLike | readonly (TensorLike | null | undefined)[] | null;
+  /** Keep the graph so that another backward can run through it (default: `createGraph`). */
+  readonly retainGraph?: boolean;
+  /** Record the gradient computation, so that the gradients can be differentiated again. */
+  readonly createGraph?: boolean;
+  /** Return `null` for an input the outputs do not depend on, instead of throwing. */
+  readonly allowUnused?: boolean;
+  /** Return zeros instead of `null` for unused inputs (implies `allowUnused`). */
+  readonly materializeGrads?: boolean;
+}
+
+let passCounter = 0;
+
+function asList<T>(x: T | readonly T[]): readonly T[] {
+  return Array.isArray(x) ? x : [x as T];
+}
+
+/** The gradient to seed a root with: ones for a scalar, else the given one, checked. */
+function seedFor(root: Tensor, given: TensorLike | null | undefined, index: number, op: string) {
+  if (given === null || given === undefined) {
+    if (root.numel !== 1) {
+      throw new AutogradError(
+        `${op} on a tensor of shape ${fmtShape(root.shape)} needs a gradient of that shape: ` +
+          `the gradient can be created implicitly only for outputs with one element`,
+      );
+    }
+    return filled(root.shape, root.dtype, 1);
+  }
+  const g = typeof given === "number" ? filled(root.shape, root.dtype, given) : given;
+  if (!shapesEqual(g.shape, root.shape)) {
+    throw new ShapeError(
+      `In ${op}, the gradient for output ${index} has shape ${fmtShape(g.shape)} but the ` +
+        `output has shape ${fmtShape(root.shape)}; they must match`,
+    );
+  }
+  return g.dtype === root.dtype ? g : g.to(root.dtype);
+}
+
+function checkRoot(root: Tensor, index: number, op: string): void {
+  if (!(root instanceof Tensor)) {
+    throw new TypeError(`${op} expects tensors; output ${index} is ${String(root)}`);
+  }
+  if (!root._requiresGrad) {
+    throw new AutogradError(
+      `${op}: output ${index} does not require grad and has no gradFn. Set requiresGrad on ` +
+        `the leaves it is computed from (e.g. tensor(..., { requiresGrad: true })) before ` +
+        `computing it, and do not compute it under noGrad()`,
+    );
+  }
+}
+
+/**
+ * Runs one backward pass from `roots` seeded with `seeds`. With `targets`, gradients are
+ * returned for those tensors; with `accumulate`, they are added to the `grad` of the leaves
+ * (all leaves that require grad when `targets` is null).
+ */
+function execute(
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  targets: readonly Tensor[] | null,
+  accumulate: boolean,
+  createGraph: boolean,
+  retainGraph: boolean,
+): (Tensor | null)[] {
+  const pass = ++passCounter;
+  if (targets !== null) {
+    for (const t of targets) {
+      if (t._gradFn !== null) t._gradFn._target = pass;
+      else t._target = pass;
+    }
+  }
+  const allLeaves = targets === null;
+  const inputNeeded = (x: Tensor): boolean => {
+    if (!x._requiresGrad) return false;
+    const n = x._gradFn;
+    if (n !== null) return n._needed || n._target === pass || (accumulate && x._retainsGrad);
+    return allLeaves || x._target === pass;
+  };
+
+  // 1. Post-order walk: every node comes after the nodes of its inputs.
+  const order: Node[] = [];
+  const stackN: Node[] = [];
+  const stackI: number[] = [];
+  for (const r of roots) {
+    const n = r._gradFn;
+    if (n !== null && n._visit !== pass) {
+      n._visit = pass;
+      stackN.push(n);
+      stackI.push(0);
+    }
+  }
+  while (stackN.length > 0) {
+    const top = stackN.length - 1;
+    const node = stackN[top];
+    const i = stackI[top];
+    const inputs = node._inputs;
+    if (i < inputs.length) {
+      stackI[top] = i + 1;
+      const child = inputs[i]._gradFn;
+      if (child !== null && child._visit !== pass) {
+        child._visit = pass;
+        stackN.push(child);
+        stackI.push(0);
+      }
+      continue;
+    }
+    stackN.pop();
+    stackI.pop();
+    let needed = false;
+    for (let k = 0; k < inputs.length; k++) {
+      if (inputNeeded(inputs[k])) {
+        needed = true;
+        break;
+      }
+    }
+    node._needed = needed;
+    order.push(node);
+  }
+
+  // 2. Seed the roots and run the nodes from the outputs towards the leaves.
+  const touched: Tensor[] = [];
+  const nodeResults = new Map<Node, Tensor>();
+  const toLeaf = (x: Tensor, g: Tensor) => {
+    if (x._accPass !== pass) {
+      x._accPass = pass;
+      x._acc = g;
+      touched.push(x);
+    } else x._acc = add(x._acc as Tensor, g);
+  };
+  const previousMode = setGradEnabled(createGraph);
+  try {
+    for (let r = 0; r < roots.length; r++) {
+      const n = roots[r]._gradFn;
+      if (n === null) toLeaf(roots[r], seeds[r]);
+      else n._g = n._g === null ? seeds[r] : add(n._g, seeds[r]);
+    }
+    for (let k = order.length - 1; k >= 0; k--) {
+      const node = order[k];
+      const g = node._g;
+      if (g === null) continue;
+      node._g = null;
+      if (node._target === pass) nodeResults.set(node, g);
+      const out = node._out as Tensor;
+      if (accumulate && out._retainsGrad) {
+        const gg = createGraph ? g : g.detach();
+        out._grad = out._grad === null ? gg : add(out._grad, gg);
+      }
+      if (!node._needed) continue;
+      const rule = ruleOf(node._prim);
+      if (node._freed && rule.saves) {
+        throw new AutogradError(
+          `Trying to backward through the graph a second time: the values saved by ` +
+            `${node.name} were freed by an earlier backward. Pass { retainGraph: true } to ` +
+            `the first backward() or autogradGrad() to keep them`,
+        );
+      }
+      const inputs = node._inputs;
+      const needs = inputs.map(inputNeeded);
+      const grads = rule.vjp(g, inputs, out, node._params as never, needs);
+      for (let i = 0; i < inputs.length; i++) {
+        const gi = grads[i];
+        if (gi === null || gi === undefined || !needs[i]) continue;
+        const x = inputs[i];
+        const gx = conformGrad(gi, x);
+        const n = x._gradFn;
+        if (n !== null) n._g = n._g === null ? gx : add(n._g, gx);
+        else toLeaf(x, gx);
+      }
+      if (!retainGraph) node._freed = true;
+    }
+    if (accumulate) {
+      for (const x of touched) {
+        if (targets !== null && x._target !== pass) continue;
+        const acc = x._acc as Tensor;
+        const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
+        x._grad = x._grad === null ? g : add(x._grad, g);
+      }
+    }
+    if (targets === null) return [];
+    return targets.map((t) => {
+      if (t._gradFn !== null) return nodeResults.get(t._gradFn) ?? null;
+      return t._accPass === pass ? t._acc : null;
+    });
+  } finally {
+    setGradEnabled(previousMode);
+    for (const node of order) node._g = null;
+    for (const x of touched) x._acc = null;
+  }
+}
+
+/**
+ * Computes the gradients of `tensors` with respect to the graph's leaves and adds them to
+ * the leaves' `grad` (PyTorch's `torch.autograd.backward`).
+ *
+ * @param tensors the outputs to differentiate
+ * @param gradTensors the gradient of each output (required for non-scalar outputs)
+ * @param options `retainGraph`, `createGraph`, and `inputs` to restrict the leaves
+ * @throws {AutogradError} when an output does not require grad, is non-scalar without a
+ *   gradient, or its graph was freed
+ * @throws {ShapeError} when a gradient has the wrong shape
+ * @example Backward from two outputs at once
+ * ```ts
+ * import { backward, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor(3, { requiresGrad: true });
+ * backward([x.mul(2), x.pow(2)]);
+ * assert.equal(x.grad?.item(), 2 + 6);
+ * ```
+ */
+export function backward(
+  tensors: Tensor | readonly Tensor[],
+  gradTensors?: TensorLike | readonly (TensorLike | null | undefined)[] | null,
+  options: BackwardOptions = {},
+): void {
+  const roots = asList(tensors);
+  const given = gradTensors === undefined || gradTensors === null
+    ? []
+    : Array.isArray(gradTensors)
+    ? gradTensors
+    : [gradTensors as TensorLike];
+  roots.forEach((r, i) => checkRoot(r, i, "backward()"));
+  const seeds = roots.map((r, i) => seedFor(r, given[i], i, "backward()"));
+  const createGraph = options.createGraph ?? false;
+  const targets = options.inputs === undefined ? null : asList(options.inputs);
+  execute(roots, seeds, targets, true, createGraph, options.retainGraph ?? createGraph);
+}
+
+/**
+ * Computes and returns the gradients of `outputs` with respect to `inputs`, without touching
+ * any `grad` (PyTorch's `torch.autograd.grad`). Inputs may be leaves or computed tensors.
+ *
+ * @param outputs the tensors to differentiate
+ * @param inputs the tensors to differentiate with respect to
+ * @param options `gradOutputs` (needed for non-scalar outputs), `createGraph` to make the
+ *   gradients differentiable, `retainGraph`, `allowUnused`, `materializeGrads`
+ * @returns one gradient per input, `null` for an unused input when `allowUnused` is set
+ * @throws {AutogradError} when an output does not require grad, an input was not used
+ *   (without `allowUnused`), or the graph was freed
+ * @example Second derivative of x³ at 2
+ * ```ts
+ * import { autogradGrad, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor(2, { requiresGrad: true, dtype: "float64" });
+ * const [dy] = autogradGrad(x.pow(3), x, { createGraph: true });
+ * const [d2y] = autogradGrad(dy!, x);
+ * assert.equal(dy!.item(), 12);
+ * assert.equal(d2y!.item(), 12);
+ * ```
+ */
+export function autogradGrad(
+  outputs: Tensor | readonly Tensor[],
+  inputs: Tensor | readonly Tensor[],
+  options: AutogradGradOptions = {},
+): (Tensor | null)[] {
+  const roots = asList(outputs);
+  const targets = asList(inputs);
+  const g = options.gradOutputs;
+  const given = g === undefined || g === null ? [] : Array.isArray(g) ? g : [g as TensorLike];
+  roots.forEach((r, i) => checkRoot(r, i, "autogradGrad()"));
+  targets.forEach((t, i) => {
+    if (!(t instanceof Tensor) || !t._requiresGrad) {
+      throw new AutogradError(
+        `autogradGrad(): input ${i} does not require grad, so no gradient can be computed ` +
+          `for it; set requiresGrad on it before computing the outputs`,
+      );
+    }
+  });
+  const seeds = roots.map((r, i) => seedFor(r, given[i], i, "autogradGrad()"));
+  const createGraph = options.createGraph ?? false;
+  const results = execute(
+    roots,
+    seeds,
+    targets,
+    false,
+    createGraph,
+    options.retainGraph ?? createGraph,
+  );
+  return results.map((r, i) => {
+    if (r !== null) return r;
+    if (options.materializeGrads) return filled(targets[i].shape, targets[i].dtype, 0);
+    if (options.allowUnused) return null;
+    throw new AutogradError(
+      `autogradGrad(): input ${i} (shape ${fmtShape(targets[i].shape)}) was not used to ` +
+        `compute the outputs; pass { allowUnused: true } to get null for it`,
+    );
+  });
+}

@@ -1,0 +1,96 @@
+/**
+ * The tape node: one per recorded operation, reachable from its output's `gradFn`.
+ *
+ * @module
+ */
+
+import type { Tensor } from "../tensor.ts";
+import type { Primitive } from "../primitives/types.ts";
+
+/**
+ * The gradient accumulator of a leaf tensor, as it appears in
+ * {@linkcode Node.nextFunctions} (PyTorch's `AccumulateGrad`).
+ */
+export class AccumulateGrad {
+  /** Always `"AccumulateGrad"`. */
+  readonly name = "AccumulateGrad";
+  /** The leaf tensor whose `grad` this accumulates into. */
+  readonly variable: Tensor;
+  /** Wraps a leaf. */
+  constructor(variable: Tensor) {
+    this.variable = variable;
+  }
+  /** `<AccumulateGrad>` */
+  toString(): string {
+    return "<AccumulateGrad>";
+  }
+}
+
+/**
+ * A recorded operation: the `gradFn` of the tensor it produced. It holds the operation's
+ * inputs and parameters; its backward rule is written in Tensor operations, so the backward
+ * pass can itself be recorded (`createGraph`). Prints as `<MulBackward0>`.
+ */
+export class Node {
+  /** PyTorch's name for the backward of this operation, such as `MulBackward0`. */
+  name: string;
+  /** @ignore */
+  readonly _prim: Primitive;
+  /** @ignore */
+  readonly _inputs: readonly Tensor[];
+  /** @ignore */
+  readonly _params: unknown;
+  /** @ignore The tensor this node produced. */
+  _out: Tensor | null = null;
+  /** @ignore Set when a backward without retainGraph has run through this node. */
+  _freed = false;
+  /** @ignore Engine scratch: the pass that last visited this node. */
+  _visit = 0;
+  /** @ignore Engine scratch: whether the pass needs this node's input gradients. */
+  _needed = false;
+  /** @ignore Engine scratch: the gradient accumulated for this node's output. */
+  _g: Tensor | null = null;
+  /** @ignore Engine scratch: the pass for which this node's output is a target. */
+  _target = 0;
+
+  /** @ignore Built by the dispatcher only. */
+  constructor(name: string, prim: Primitive, inputs: readonly Tensor[], params: unknown) {
+    this.name = name;
+    this._prim = prim;
+    this._inputs = inputs;
+    this._params = params;
+  }
+
+  /**
+   * The nodes this one sends gradients to, one pair per input, as in PyTorch:
+   * `[node, 0]` for a computed input, `[AccumulateGrad, 0]` for a leaf that requires grad,
+   * `[null, 0]` for an input that does not require grad.
+   */
+  get nextFunctions(): readonly (readonly [Node | AccumulateGrad | null, number])[] {
+    return this._inputs.map((t) => {
+      if (t.gradFn !== null) return [t.gradFn, 0] as const;
+      if (t.requiresGrad) return [new AccumulateGrad(t), 0] as const;
+      return [null, 0] as const;
+    });
+  }
+
+  /** The inputs of the recorded operation. */
+  get inputs(): readonly Tensor[] {
+    return this._inputs;
+  }
+
+  /** `<MulBackward0>` */
+  toString(): string {
+    return `<${this.name}>`;
+  }
+
+  /** @ignore Deno's console.log */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  /** @ignore Node's console.log */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}

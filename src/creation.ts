@@ -1,0 +1,499 @@
+/**
+ * Creating tensors: from data (`tensor`), filled (`zeros`, `ones`, `full`, `eye`),
+ * ranges (`arange`, `linspace`), random (`rand`, `randn`), and the `*Like` variants.
+ *
+ * @module
+ */
+
+import { allocate, checkDtype, type DType, getDefaultDtype, type Storage } from "./dtype.ts";
+import { DtypeError, ShapeError } from "./errors.ts";
+import { checkShape, type Shape, sizeOf } from "./shape.ts";
+import { type NestedArray, Tensor } from "./tensor.ts";
+import { type Generator, getDefaultGenerator } from "./random.ts";
+
+/** Options of the creation functions. */
+export interface TensorOptions {
+  /** The element type (default: the default dtype, `float32` unless changed). */
+  readonly dtype?: DType;
+  /** Make the result a leaf that requires grad. */
+  readonly requiresGrad?: boolean;
+}
+
+/** Options of {@linkcode tensor}. */
+export interface FromDataOptions extends TensorOptions {
+  /** The shape of flat data (a typed array or flat list); default: inferred. */
+  readonly shape?: readonly number[];
+}
+
+/** Options of the random creation functions. */
+export interface RandomOptions extends TensorOptions {
+  /** The generator to draw from (default: the one seeded by {@linkcode manualSeed}). */
+  readonly generator?: Generator;
+}
+
+function finish(buf: Storage, shape: Shape, dtype: DType, options: TensorOptions): Tensor {
+  const t = new Tensor(buf, shape, dtype);
+  if (options.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+function dtypeOf(options: TensorOptions, op: string): DType {
+  return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, op);
+}
+
+/** Shape of nested arrays, checked to be rectangular, and whether the leaves are booleans. */
+function inspectNested(data: NestedArray): { shape: number[]; bools: boolean } {
+  const shape: number[] = [];
+  let cur: NestedArray = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur.length > 0 ? cur[0] : 0;
+  }
+  const bools = typeof cur === "boolean";
+  const check = (x: NestedArray, depth: number, path: string) => {
+    if (depth === shape.length) {
+      if (typeof x !== "number" && typeof x !== "boolean") {
+        throw new TypeError(`tensor() expects numbers or booleans; found ${typeof x} at ${path}`);
+      }
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) {
+      throw new ShapeError(
+        `tensor() needs rectangular nested arrays: expected ${shape[depth]} entries at ` +
+          `${path}, found ${Array.isArray(x) ? x.length : "a number"}`,
+      );
+    }
+    for (let i = 0; i < x.length; i++) check(x[i], depth + 1, `${path}[${i}]`);
+  };
+  check(data, 0, "data");
+  return { shape, bools };
+}
+
+function flatten(data: NestedArray): number[] {
+  const out: number[] = [];
+  const walk = (x: NestedArray) => {
+    if (Array.isArray(x)) { for (const y of x) walk(y); }
+    else out.push(Number(x));
+  };
+  walk(data);
+  return out;
+}
+
+/**
+ * Makes a tensor from a number, a boolean, nested arrays, a typed array or another tensor
+ * (copied, detached). The dtype defaults to the default dtype, `bool` for booleans, and
+ * the array's own type for a `Float32Array` or `Float64Array`.
+ *
+ * @param data the values
+ * @param options `dtype`, `requiresGrad`, and `shape` for flat data
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for ragged nested arrays or a `shape` that does not fit the data
+ * @throws {DtypeError} when `requiresGrad` is asked of an integer or bool tensor
+ * @example From nested arrays, and as a leaf that requires grad
+ * ```ts
+ * import { tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * assert.deepEqual(x.shape, [2, 2]);
+ * assert.equal(String(x), "tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)");
+ * ```
+ */
+export function tensor(
+  data: NestedArray | ArrayLike<number> | Tensor,
+  options: FromDataOptions = {},
+): Tensor {
+  let values: ArrayLike<number>;
+  let shape: number[];
+  let inferred: DType | undefined;
+  if (data instanceof Tensor) {
+    values = data._buf;
+    shape = data.shape.slice();
+    inferred = data.dtype;
+  } else if (typeof data === "number" || typeof data === "boolean") {
+    values = [Number(data)];
+    shape = [];
+    if (typeof data === "boolean") inferred = "bool";
+  } else if (ArrayBuffer.isView(data)) {
+    values = data as ArrayLike<number>;
+    shape = [values.length];
+    if (data instanceof Float64Array) inferred = "float64";
+    else if (data instanceof Float32Array) inferred = "float32";
+    else if (data instanceof Uint8Array) inferred = undefined;
+    else inferred = "int64";
+  } else if (Array.isArray(data)) {
+    const info = inspectNested(data as NestedArray);
+    shape = info.shape;
+    values = flatten(data as NestedArray);
+    if (info.bools) inferred = "bool";
+  } else {
+    throw new TypeError(
+      `tensor() expects a number, boolean, nested arrays, a typed array or a Tensor; got ` +
+        `${data === null ? "null" : typeof data}`,
+    );
+  }
+  if (options.shape !== undefined) {
+    const s = checkShape(options.shape, "tensor");
+    if (sizeOf(s) !== values.length) {
+      throw new ShapeError(
+        `tensor(): shape [${s.join(", ")}] needs ${
+          sizeOf(s)
+        } values; the data has ${values.length}`,
+      );
+    }
+    shape = s.slice();
+  }
+  const dtype = options.dtype !== undefined
+    ? checkDtype(options.dtype, "tensor")
+    : inferred ?? getDefaultDtype();
+  const buf = allocate(dtype, values.length);
+  if (dtype === "bool") { for (let i = 0; i < buf.length; i++) buf[i] = values[i] ? 1 : 0; }
+  else if (dtype === "int64") {
+    for (let i = 0; i < buf.length; i++) {
+      const v = values[i];
+      if (!Number.isInteger(v)) {
+        throw new DtypeError(`tensor(): int64 values must be integers; found ${v}`);
+      }
+      buf[i] = v;
+    }
+  } else buf.set(values);
+  return finish(buf, shape, dtype, options);
+}
+
+/**
+ * A tensor of `shape` filled with `value`.
+ *
+ * @param shape the shape, e.g. `[2, 3]`
+ * @param value the fill value
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for an invalid shape
+ * @example A 2×2 matrix of sevens
+ * ```ts
+ * import { full } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(full([2, 2], 7).toArray(), [[7, 7], [7, 7]]);
+ * ```
+ */
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  const s = checkShape(shape, "full");
+  const dtype = dtypeOf(options, "full");
+  const buf = allocate(dtype, sizeOf(s));
+  if (value !== 0) buf.fill(value);
+  return finish(buf, s, dtype, options);
+}
+
+/**
+ * A tensor of zeros.
+ *
+ * @param shape the shape, e.g. `[2, 3]`
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for an invalid shape
+ * @example Zeros
+ * ```ts
+ * import { zeros } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(String(zeros([3])), "tensor([0., 0., 0.])");
+ * ```
+ */
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+/**
+ * A tensor of ones.
+ *
+ * @param shape the shape, e.g. `[2, 2]`
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for an invalid shape
+ * @example Ones that require grad
+ * ```ts
+ * import { ones } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = ones([2, 2], { requiresGrad: true });
+ * assert.equal(x.requiresGrad, true);
+ * ```
+ */
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/**
+ * The `n`×`m` identity matrix (ones on the main diagonal).
+ *
+ * @param n rows
+ * @param m columns (default `n`)
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for negative or non-integer sizes
+ * @example A 2×3 identity
+ * ```ts
+ * import { eye } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(eye(2, 3).toArray(), [[1, 0, 0], [0, 1, 0]]);
+ * ```
+ */
+export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  const s = checkShape([n, m], "eye");
+  const dtype = dtypeOf(options, "eye");
+  const buf = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) buf[i * m + i] = 1;
+  return finish(buf, s, dtype, options);
+}
+
+/**
+ * Evenly spaced values in `[start, end)` with `step` (PyTorch's `arange`). With only integer
+ * arguments the dtype is `int64`, as in PyTorch; otherwise the default floating dtype.
+ *
+ * @param start the first value (or the end, when it is the only number)
+ * @param end the end, excluded
+ * @param step the spacing (default 1)
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new 1-D leaf tensor
+ * @throws {RangeError} for a zero step or a step of the wrong sign
+ * @example Integers and floats
+ * ```ts
+ * import { arange } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(String(arange(4)), "tensor([0, 1, 2, 3])");
+ * assert.deepEqual(arange(0, 1, 0.25).toArray(), [0, 0.25, 0.5, 0.75]);
+ * ```
+ */
+export function arange(end: number, options?: TensorOptions): Tensor;
+/** Values in `[start, end)` spaced by `step` (default 1). */
+export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
+export function arange(
+  a: number,
+  b?: number | TensorOptions,
+  c?: number | TensorOptions,
+  d?: TensorOptions,
+): Tensor {
+  let start = 0, end: number, step = 1;
+  let options: TensorOptions = {};
+  if (typeof b !== "number") {
+    end = a;
+    options = b ?? {};
+  } else {
+    start = a;
+    end = b;
+    if (typeof c === "number") {
+      step = c;
+      options = d ?? {};
+    } else options = c ?? {};
+  }
+  if (step === 0 || !Number.isFinite(step)) {
+    throw new RangeError(`arange(): step must be a non-zero finite number; got ${step}`);
+  }
+  if ((end - start) * step < 0) {
+    throw new RangeError(
+      `arange(): the step ${step} goes away from the end (start ${start}, end ${end})`,
+    );
+  }
+  const n = Math.max(0, Math.ceil((end - start) / step));
+  const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
+  const dtype = options.dtype !== undefined
+    ? checkDtype(options.dtype, "arange")
+    : ints
+    ? "int64"
+    : getDefaultDtype();
+  const buf = allocate(dtype, n);
+  for (let i = 0; i < n; i++) buf[i] = start + i * step;
+  return finish(buf, [n], dtype, options);
+}
+
+/**
+ * `steps` evenly spaced values from `start` to `end`, both included (computed from both ends,
+ * as PyTorch does, so the last value is exactly `end`).
+ *
+ * @param start the first value
+ * @param end the last value
+ * @param steps how many values
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new 1-D leaf tensor
+ * @throws {RangeError} for a negative or non-integer `steps`
+ * @example Five points on [0, 1]
+ * ```ts
+ * import { linspace } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(linspace(0, 1, 5).toArray(), [0, 0.25, 0.5, 0.75, 1]);
+ * ```
+ */
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  options: TensorOptions = {},
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RangeError(`linspace(): steps must be a non-negative integer; got ${steps}`);
+  }
+  const dtype = dtypeOf(options, "linspace");
+  const buf = allocate(dtype, steps);
+  if (steps === 1) buf[0] = start;
+  else if (steps > 1) {
+    const step = (end - start) / (steps - 1);
+    const half = Math.floor(steps / 2);
+    for (let i = 0; i < steps; i++) {
+      buf[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+    }
+  }
+  return finish(buf, [steps], dtype, options);
+}
+
+function random(
+  shape: readonly number[],
+  options: RandomOptions,
+  op: string,
+  draw: (g: Generator) => number,
+): Tensor {
+  const s = checkShape(shape, op);
+  const dtype = dtypeOf(options, op);
+  const g = options.generator ?? getDefaultGenerator();
+  const buf = allocate(dtype, sizeOf(s));
+  for (let i = 0; i < buf.length; i++) buf[i] = draw(g);
+  return finish(buf, s, dtype, options);
+}
+
+/**
+ * Uniform random values in `[0, 1)`, from a seeded generator.
+ *
+ * @param shape the shape
+ * @param options `dtype`, `requiresGrad`, `generator`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for an invalid shape
+ * @example Values lie in [0, 1)
+ * ```ts
+ * import { manualSeed, rand } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * manualSeed(0);
+ * const u = rand([100]).toArray() as number[];
+ * assert.ok(u.every((v) => v >= 0 && v < 1));
+ * ```
+ */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random(shape, options, "rand", (g) => g.uniform());
+}
+
+/**
+ * Standard normal random values, from a seeded generator.
+ *
+ * @param shape the shape
+ * @param options `dtype`, `requiresGrad`, `generator`
+ * @returns a new leaf tensor
+ * @throws {ShapeError} for an invalid shape
+ * @example A 2×3 sample
+ * ```ts
+ * import { manualSeed, randn } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * manualSeed(0);
+ * assert.deepEqual(randn([2, 3]).shape, [2, 3]);
+ * ```
+ */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return random(shape, options, "randn", (g) => g.normal());
+}
+
+function likeOptions(x: Tensor, options: TensorOptions): TensorOptions {
+  return { dtype: options.dtype ?? x.dtype, requiresGrad: options.requiresGrad };
+}
+
+/**
+ * Zeros with the shape (and, unless given, the dtype) of `x`.
+ *
+ * @param x the tensor to copy the shape from
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @example Zeros like a matrix
+ * ```ts
+ * import { ones, zerosLike } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(zerosLike(ones([2, 2])).toArray(), [[0, 0], [0, 0]]);
+ * ```
+ */
+export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 0, likeOptions(x, options));
+}
+
+/**
+ * Ones with the shape (and, unless given, the dtype) of `x`.
+ *
+ * @param x the tensor to copy the shape from
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @example The gradient for a vector-Jacobian product
+ * ```ts
+ * import { onesLike, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(onesLike(tensor([5, 6])).toArray(), [1, 1]);
+ * ```
+ */
+export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 1, likeOptions(x, options));
+}
+
+/**
+ * `value` everywhere, with the shape (and, unless given, the dtype) of `x`.
+ *
+ * @param x the tensor to copy the shape from
+ * @param value the fill value
+ * @param options `dtype` and `requiresGrad`
+ * @returns a new leaf tensor
+ * @example Fill like
+ * ```ts
+ * import { fullLike, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(fullLike(tensor([5, 6]), 2).toArray(), [2, 2]);
+ * ```
+ */
+export function fullLike(x: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  return full(x.shape, value, likeOptions(x, options));
+}
+
+/**
+ * Standard normal values with the shape (and, unless given, the dtype) of `x`.
+ *
+ * @param x the tensor to copy the shape from
+ * @param options `dtype`, `requiresGrad`, `generator`
+ * @returns a new leaf tensor
+ * @example Noise like a tensor
+ * ```ts
+ * import { randnLike, zeros } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(randnLike(zeros([4, 2])).shape, [4, 2]);
+ * ```
+ */
+export function randnLike(x: Tensor, options: RandomOptions = {}): Tensor {
+  return randn(x.shape, { ...likeOptions(x, options), generator: options.generator });
+}
+
+/**
+ * Uniform values in `[0, 1)` with the shape (and, unless given, the dtype) of `x`.
+ *
+ * @param x the tensor to copy the shape from
+ * @param options `dtype`, `requiresGrad`, `generator`
+ * @returns a new leaf tensor
+ * @example Uniform noise like a tensor
+ * ```ts
+ * import { randLike, zeros } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(randLike(zeros([3])).shape, [3]);
+ * ```
+ */
+export function randLike(x: Tensor, options: RandomOptions = {}): Tensor {
+  return rand(x.shape, { ...likeOptions(x, options), generator: options.generator });
+}

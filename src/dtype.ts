@@ -1,0 +1,147 @@
+/**
+ * Element types, their storage, and the promotion rules of mixed operations.
+ *
+ * Floating dtypes are `float32` (the default, as in PyTorch) and `float64`, which is
+ * computed and stored in float64 throughout. `int64` and `bool` exist for indices,
+ * comparisons and masks; they never require grad. `int64` values are stored in a
+ * `Float64Array` and are exact up to 2^53.
+ *
+ * @module
+ */
+
+import { DtypeError } from "./errors.ts";
+
+/** The element type of a tensor. */
+export type DType = "float32" | "float64" | "int64" | "bool";
+
+/** The floating element types: the only ones that can require grad. */
+export type FloatDType = "float32" | "float64";
+
+/** The typed array behind a tensor of each dtype. */
+export type Storage = Float32Array | Float64Array | Uint8Array;
+
+const DTYPES: readonly DType[] = ["float32", "float64", "int64", "bool"];
+
+let defaultDtype: FloatDType = "float32";
+
+/** Whether `d` is a floating dtype. */
+export function isFloating(d: DType): d is FloatDType {
+  return d === "float32" || d === "float64";
+}
+
+/**
+ * Checks that `d` names a dtype, for arguments that come from untyped code.
+ *
+ * @throws {DtypeError} when `d` is not one of the dtypes
+ */
+export function checkDtype(d: unknown, op: string): DType {
+  if (typeof d === "string" && (DTYPES as readonly string[]).includes(d)) return d as DType;
+  throw new DtypeError(
+    `Unknown dtype ${JSON.stringify(d)} in ${op}(): expected one of ${DTYPES.join(", ")}`,
+  );
+}
+
+/** Allocates zeroed storage for `n` elements of dtype `d`. */
+export function allocate(d: DType, n: number): Storage {
+  switch (d) {
+    case "float32":
+      return new Float32Array(n);
+    case "bool":
+      return new Uint8Array(n);
+    default:
+      return new Float64Array(n);
+  }
+}
+
+/**
+ * Sets the dtype that creation functions use when none is given (`float32` at start).
+ *
+ * Prefer {@linkcode withDefaultDtype}, which restores the previous default.
+ *
+ * @param dtype `"float32"` or `"float64"`
+ * @throws {DtypeError} for a non-floating dtype
+ * @example Switch to float64
+ * ```ts
+ * import { getDefaultDtype, setDefaultDtype, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * setDefaultDtype("float64");
+ * assert.equal(tensor(1.5).dtype, "float64");
+ * setDefaultDtype("float32");
+ * assert.equal(getDefaultDtype(), "float32");
+ * ```
+ */
+export function setDefaultDtype(dtype: FloatDType): void {
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new DtypeError(
+      `setDefaultDtype() takes "float32" or "float64"; got ${JSON.stringify(dtype)}`,
+    );
+  }
+  defaultDtype = dtype;
+}
+
+/**
+ * The dtype that creation functions use when none is given.
+ *
+ * @returns `"float32"` unless changed by {@linkcode setDefaultDtype}
+ * @example Read the default
+ * ```ts
+ * import { getDefaultDtype } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getDefaultDtype(), "float32");
+ * ```
+ */
+export function getDefaultDtype(): FloatDType {
+  return defaultDtype;
+}
+
+/**
+ * Runs `fn` with `dtype` as the default dtype and restores the previous default afterwards,
+ * even when `fn` throws.
+ *
+ * @param dtype the default dtype while `fn` runs
+ * @param fn the code to run
+ * @returns what `fn` returns
+ * @example Build float64 tensors without naming the dtype each time
+ * ```ts
+ * import { ones, withDefaultDtype } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = withDefaultDtype("float64", () => ones([2]));
+ * assert.equal(x.dtype, "float64");
+ * assert.equal(ones([2]).dtype, "float32");
+ * ```
+ */
+export function withDefaultDtype<T>(dtype: FloatDType, fn: () => T): T {
+  const previous = defaultDtype;
+  setDefaultDtype(dtype);
+  try {
+    return fn();
+  } finally {
+    defaultDtype = previous;
+  }
+}
+
+const RANK: Record<DType, number> = { bool: 0, int64: 1, float32: 2, float64: 3 };
+
+/** The dtype of an operation on two tensors: the wider of the two (bool < int64 < float32 < float64). */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}
+
+/**
+ * The dtype of an operation between a tensor and a plain number. Numbers are "weak": they
+ * take the tensor's dtype, except that a fractional number with an integer or bool tensor
+ * gives the default floating dtype, as in PyTorch.
+ */
+export function promoteWithNumber(d: DType, n: number): DType {
+  if (isFloating(d)) return d;
+  if (Number.isInteger(n)) return d === "bool" ? "int64" : d;
+  return defaultDtype;
+}
+
+/** The dtype of a floating-only operation (exp, sin, ...) applied to `d`. */
+export function floatResult(d: DType): FloatDType {
+  return isFloating(d) ? d : defaultDtype;
+}

@@ -1,0 +1,71 @@
+/**
+ * The error classes Tapegrad throws. Each message names the operation and the shapes or
+ * dtypes involved and says what to do; it starts with a capital letter and has no trailing
+ * period.
+ *
+ * @module
+ */
+
+/**
+ * Shapes that do not fit an operation: shapes that do not broadcast, a dimension out of
+ * range, a gradient of the wrong shape. A `RangeError`, so `instanceof RangeError` works too.
+ *
+ * @example Catch a broadcasting error
+ * ```ts
+ * import { add, ones, ShapeError } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => add(ones([2, 3]), ones([4])), ShapeError);
+ * ```
+ */
+export class ShapeError extends RangeError {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ShapeError";
+  }
+}
+
+/**
+ * A dtype that an operation cannot take, such as an integer tensor asked to require grad.
+ * A `TypeError`, so `instanceof TypeError` works too.
+ *
+ * @example Integer tensors cannot require grad
+ * ```ts
+ * import { DtypeError, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => tensor([1, 2], { dtype: "int64", requiresGrad: true }), DtypeError);
+ * ```
+ */
+export class DtypeError extends TypeError {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "DtypeError";
+  }
+}
+
+/**
+ * A misuse of autograd: backward on a tensor that does not require grad, backward on a
+ * non-scalar without a `gradient`, a second backward through a freed graph, or changing
+ * `requiresGrad` on a non-leaf.
+ *
+ * @example Backward twice without retainGraph
+ * ```ts
+ * import { AutogradError, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor(2, { requiresGrad: true });
+ * const y = x.mul(x);
+ * y.backward();
+ * assert.throws(() => y.backward(), AutogradError);
+ * ```
+ */
+export class AutogradError extends Error {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "AutogradError";
+  }
+}

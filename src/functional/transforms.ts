@@ -1,0 +1,544 @@
+/**
+ * Functional transforms in the style of JAX and `torch.func`: `grad`, `valueAndGrad`, `vjp`,
+ * `jvp`, `jacrev`, `jacfwd`, `jacobian`, `hessian`, `hvp` and `derivative`. Each is a thin
+ * layer over two cores: {@linkcode vjp} (reverse mode on the tape) and {@linkcode jvp}
+ * (forward mode with tangent levels). They nest to any depth: an inner transform records
+ * its backward pass whenever an outer one needs to differentiate through it, and every
+ * call differentiates with respect to its own fresh tensors, so nested derivatives never
+ * confuse their perturbations.
+ *
+ * @module
+ */
+
+import { isFloating } from "../dtype.ts";
+import { DtypeError, ShapeError } from "../errors.ts";
+import { fmtShape, shapesEqual } from "../shape.ts";
+import { Tensor, type TensorLike } from "../tensor.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { autogradGrad } from "../autograd/engine.ts";
+import { enableGrad, isGradEnabled } from "../autograd/grad_mode.ts";
+import { enterLevel, exitLevel, tangentAt } from "../autograd/forward_ad.ts";
+import { scalar } from "../ops/arithmetic.ts";
+import { filled } from "../ops/shape.ts";
+
+/** A function of tensors to differentiate. Numbers are accepted as results and arguments. */
+export type TensorFunction = (...args: Tensor[]) => TensorLike;
+
+/** Options of {@linkcode grad} and {@linkcode valueAndGrad}. */
+export interface GradOptions {
+  /** Which argument(s) to differentiate with respect to (default 0). */
+  readonly argnums?: number | readonly number[];
+}
+
+/** Options of {@linkcode valueAndGrad}. */
+export interface ValueAndGradOptions extends GradOptions {
+  /** `f` returns `[value, aux]`; `aux` is passed through undifferentiated. */
+  readonly hasAux?: boolean;
+}
+
+/** Options of the Jacobian transforms. */
+export interface JacobianOptions {
+  /** Which argument to differentiate with respect to (default 0). */
+  readonly argnums?: number;
+}
+
+function toTensor(x: TensorLike, what: string): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x === "number") return scalar(x);
+  throw new TypeError(`${what} must be a Tensor or a number; got ${typeof x}`);
+}
+
+function checkArgnums(argnums: number | readonly number[], n: number, op: string): number[] {
+  const list = typeof argnums === "number" ? [argnums] : [...argnums];
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < 0 || a >= n) {
+      throw new RangeError(`${op}(): argnums ${a} is out of range for ${n} argument(s)`);
+    }
+  }
+  return list;
+}
+
+/**
+ * The tensor to differentiate with respect to in place of `x`: an alias on the tape when `x`
+ * already requires grad (so outer transforms still see through it), else a fresh leaf that
+ * shares `x`'s values and forward-mode tangents.
+ */
+function differentiable(x: Tensor, op: string, index: number): Tensor {
+  if (!isFloating(x.dtype)) {
+    throw new DtypeError(
+      `${op}(): argument ${index} has dtype ${x.dtype}; only floating tensors can be differentiated`,
+    );
+  }
+  if (x.requiresGrad) return enableGrad(() => apply("alias", [x], null));
+  const leaf = new Tensor(x._buf, x.shape, x.dtype);
+  leaf._fw = x._fw;
+  leaf._requiresGrad = true;
+  return leaf;
+}
+
+/** Whether the graph of `roots` reaches a tensor that requires grad other than `own`. */
+function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): boolean {
+  const seen = new Set<object>();
+  const stack: Tensor[] = roots.filter((r) => r.requiresGrad);
+  while (stack.length > 0) {
+    const t = stack.pop() as Tensor;
+    const node = t.gradFn;
+    if (node === null) {
+      if (t.requiresGrad && !own.includes(t)) return true;
+      continue;
+    }
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const x of node._inputs) if (x.requiresGrad) stack.push(x);
+  }
+  return false;
+}
+
+/** The result of evaluating `f` for reverse mode: its output and a pullback. */
+interface Linearized {
+  readonly out: Tensor;
+  readonly aux: unknown;
+  readonly pullback: (ct: Tensor) => Tensor[];
+  /** Whether the output connects to tensors outside this transform (it is nested). */
+  readonly nested: boolean;
+}
+
+function linearize(
+  f: (...args: Tensor[]) => unknown,
+  args: readonly TensorLike[],
+  argnums: readonly number[],
+  op: string,
+  hasAux = false,
+): Linearized {
+  const callerRecords = isGradEnabled();
+  const inputs = args.map((a, i) => toTensor(a, `${op}() argument ${i}`));
+  const own = argnums.map((i) => differentiable(inputs[i], op, i));
+  const callArgs = inputs.slice();
+  argnums.forEach((i, k) => (callArgs[i] = own[k]));
+  const result = enableGrad(() => f(...callArgs));
+  let outLike: unknown = result;
+  let aux: unknown = undefined;
+  if (hasAux) {
+    if (!Array.isArray(result) || result.length !== 2) {
+      throw new TypeError(`${op}(): with hasAux, f must return [output, aux]`);
+    }
+    [outLike, aux] = result;
+  }
+  if (!(outLike instanceof Tensor) && typeof outLike !== "number") {
+    throw new TypeError(`${op}(): f must return a Tensor or a number; got ${typeof outLike}`);
+  }
+  const out = toTensor(outLike as TensorLike, `${op}() output`);
+  const nested = callerRecords && out.requiresGrad && dependsOnOthers([out], own);
+  const pullback = (ct: Tensor): Tensor[] => {
+    if (!shapesEqual(ct.shape, out.shape)) {
+      throw new ShapeError(
+        `${op}(): the cotangent has shape ${fmtShape(ct.shape)} but the output has shape ` +
+          fmtShape(out.shape),
+      );
+    }
+    if (!out.requiresGrad) return own.map((x) => filled(x.shape, x.dtype, 0));
+    const createGraph = nested || (callerRecords && ct.requiresGrad);
+    return autogradGrad(out, own, {
+      gradOutputs: ct,
+      createGraph,
+      retainGraph: true,
+      materializeGrads: true,
+    }) as Tensor[];
+  };
+  return { out, aux, pullback, nested };
+}
+
+function checkScalarOutput(out: Tensor, op: string): void {
+  if (out.numel !== 1) {
+    throw new ShapeError(
+      `${op}(): f must return a scalar (one element); it returned shape ${fmtShape(out.shape)}. ` +
+        `Use jacrev() or vjp() for non-scalar outputs`,
+    );
+  }
+}
+
+function ones(t: Tensor): Tensor {
+  return filled(t.shape, t.dtype, 1);
+}
+
+/**
+ * The gradient transform: `grad(f)(x)` is ∂f/∂x for a scalar-valued `f`. With `argnums` a
+ * list, it returns one gradient per listed argument. Nests freely:
+ * `grad(grad(f))` is the second derivative.
+ *
+ * @param f a function returning a scalar tensor
+ * @param options `argnums`: which argument(s) to differentiate (default 0)
+ * @returns a function with `f`'s arguments returning the gradient(s)
+ * @throws {ShapeError} when `f` returns more than one element
+ * @example Derivatives of x³ at 2
+ * ```ts
+ * import { grad, type Tensor, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (x: Tensor) => x.pow(3);
+ * const x = tensor(2, { dtype: "float64" });
+ * assert.equal(grad(f)(x).item(), 12);
+ * assert.equal(grad(grad(f))(x).item(), 12);
+ * assert.equal(grad(grad(grad(f)))(x).item(), 6);
+ * ```
+ */
+export function grad(f: TensorFunction, options?: { readonly argnums?: number }): (
+  ...args: TensorLike[]
+) => Tensor;
+/** With `argnums` a list: one gradient per listed argument. */
+export function grad(
+  f: TensorFunction,
+  options: { readonly argnums: readonly number[] },
+): (...args: TensorLike[]) => Tensor[];
+export function grad(
+  f: TensorFunction,
+  options: GradOptions = {},
+): (...args: TensorLike[]) => Tensor | Tensor[] {
+  const argnums = options.argnums ?? 0;
+  return (...args) => {
+    const [, g] = valueAndGradImpl(f, args, argnums, false, "grad");
+    return g;
+  };
+}
+
+function valueAndGradImpl(
+  f: (...args: Tensor[]) => unknown,
+  args: readonly TensorLike[],
+  argnums: number | readonly number[],
+  hasAux: boolean,
+  op: string,
+): [Tensor, Tensor | Tensor[], unknown] {
+  const list = checkArgnums(argnums, args.length, op);
+  const lin = linearize(f, args, list, op, hasAux);
+  checkScalarOutput(lin.out, op);
+  const grads = lin.pullback(ones(lin.out));
+  const value = lin.nested ? lin.out : lin.out.detach();
+  return [value, typeof argnums === "number" ? grads[0] : grads, lin.aux];
+}
+
+/**
+ * Like {@linkcode grad}, but returns `[value, gradient]`; with `hasAux`, `f` returns
+ * `[value, aux]` and the result is `[[value, aux], gradient]`.
+ *
+ * @param f a function returning a scalar tensor (or `[scalar, aux]` with `hasAux`)
+ * @param options `argnums` and `hasAux`
+ * @returns a function returning `[value, gradient(s)]`
+ * @throws {ShapeError} when `f` returns more than one element
+ * @example Value and gradient of a sum of squares
+ * ```ts
+ * import { tensor, valueAndGrad } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const [value, g] = valueAndGrad((x) => x.pow(2).sum())(tensor([1, 2, 3]));
+ * assert.equal(value.item(), 14);
+ * assert.deepEqual(g.toArray(), [2, 4, 6]);
+ * ```
+ */
+export function valueAndGrad(
+  f: TensorFunction,
+  options?: { readonly argnums?: number; readonly hasAux?: false },
+): (...args: TensorLike[]) => [Tensor, Tensor];
+/** With `argnums` a list: `[value, gradients]`. */
+export function valueAndGrad(
+  f: TensorFunction,
+  options: { readonly argnums: readonly number[]; readonly hasAux?: false },
+): (...args: TensorLike[]) => [Tensor, Tensor[]];
+/** With `hasAux`: `[[value, aux], gradient]`. */
+export function valueAndGrad<A>(
+  f: (...args: Tensor[]) => [TensorLike, A],
+  options: { readonly argnums?: number; readonly hasAux: true },
+): (...args: TensorLike[]) => [[Tensor, A], Tensor];
+/** With `hasAux` and `argnums` a list: `[[value, aux], gradients]`. */
+export function valueAndGrad<A>(
+  f: (...args: Tensor[]) => [TensorLike, A],
+  options: { readonly argnums: readonly number[]; readonly hasAux: true },
+): (...args: TensorLike[]) => [[Tensor, A], Tensor[]];
+export function valueAndGrad(
+  f: (...args: Tensor[]) => unknown,
+  options: ValueAndGradOptions = {},
+): (...args: TensorLike[]) => unknown {
+  const argnums = options.argnums ?? 0;
+  return (...args) => {
+    const [value, g, aux] = valueAndGradImpl(
+      f,
+      args,
+      argnums,
+      options.hasAux ?? false,
+      "valueAndGrad",
+    );
+    return options.hasAux ? [[value, aux], g] : [value, g];
+  };
+}
+
+/**
+ * Reverse mode: evaluates `f` at `primals` and returns `[output, vjpFn]`, where
+ * `vjpFn(cotangent)` returns the vector-Jacobian products, one per primal. `vjpFn` may be
+ * called many times.
+ *
+ * @param f the function
+ * @param primals the point to linearize at
+ * @returns `[f(...primals), vjpFn]`
+ * @example Rows of a Jacobian by pulling back basis vectors
+ * ```ts
+ * import { tensor, vjp } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const [y, pullback] = vjp((x) => x.pow(2), tensor([1, 2]));
+ * assert.deepEqual(y.toArray(), [1, 4]);
+ * assert.deepEqual(pullback(tensor([1, 0]))[0].toArray(), [2, 0]);
+ * assert.deepEqual(pullback(tensor([0, 1]))[0].toArray(), [0, 4]);
+ * ```
+ */
+export function vjp(
+  f: TensorFunction,
+  ...primals: TensorLike[]
+): [Tensor, (cotangent: TensorLike) => Tensor[]] {
+  const lin = linearize(f, primals, primals.map((_, i) => i), "vjp");
+  const value = lin.nested ? lin.out : lin.out.detach();
+  const pullback = (ct: TensorLike) => {
+    const c = typeof ct === "number" ? filled(lin.out.shape, lin.out.dtype, ct) : ct;
+    return lin.pullback(c);
+  };
+  return [value, pullback];
+}
+
+/**
+ * Forward mode: evaluates `f` at `primals` and pushes `tangents` through it, returning
+ * `[output, outputTangent]` (the Jacobian-vector product). Each primitive has its own
+ * tangent rule; nothing is recorded for a backward pass unless an outer transform needs it.
+ *
+ * @param f the function
+ * @param primals the point
+ * @param tangents one tangent per primal, of the same shape
+ * @returns `[f(...primals), J·tangents]`
+ * @throws {ShapeError} when a tangent's shape differs from its primal's
+ * @example Directional derivative of sin at 0
+ * ```ts
+ * import { jvp, sin, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const [y, dy] = jvp(sin, [tensor(0)], [tensor(3)]);
+ * assert.equal(y.item(), 0);
+ * assert.equal(dy.item(), 3);
+ * ```
+ */
+export function jvp(
+  f: TensorFunction,
+  primals: readonly TensorLike[],
+  tangents: readonly TensorLike[],
+): [Tensor, Tensor] {
+  if (!Array.isArray(primals) || !Array.isArray(tangents) || primals.length !== tangents.length) {
+    throw new TypeError(`jvp(): primals and tangents must be arrays of the same length`);
+  }
+  const xs = primals.map((p, i) => toTensor(p, `jvp() primal ${i}`));
+  const level = enterLevel();
+  try {
+    const duals = xs.map((x, i) => {
+      if (!isFloating(x.dtype)) {
+        throw new DtypeError(
+          `jvp(): primal ${i} has dtype ${x.dtype}; only floating tensors have tangents`,
+        );
+      }
+      const raw = tangents[i];
+      const t = typeof raw === "number"
+        ? filled(x.shape, x.dtype, raw)
+        : toTensor(raw, `jvp() tangent ${i}`);
+      if (!shapesEqual(t.shape, x.shape)) {
+        throw new ShapeError(
+          `jvp(): tangent ${i} has shape ${fmtShape(t.shape)} but its primal has shape ${
+            fmtShape(x.shape)
+          }`,
+        );
+      }
+      const d = apply("alias", [x], null);
+      d._fw = { level, tangent: t.dtype === x.dtype ? t : t.to(x.dtype), next: d._fw };
+      return d;
+    });
+    const out = toTensor(f(...duals), "jvp() output");
+    const t = tangentAt(out, level) ?? filled(out.shape, out.dtype, 0);
+    return [out, t];
+  } finally {
+    exitLevel(level);
+  }
+}
+
+function stackFlat(parts: readonly Tensor[], shape: readonly number[]): Tensor {
+  const flat = parts.map((p) => apply("reshape", [p], { shape: [1, p.numel] }));
+  const m = flat.length === 1 ? flat[0] : apply("cat", flat, { dim: 0 });
+  return apply("reshape", [m], { shape });
+}
+
+function basis(x: Tensor, i: number): Tensor {
+  const e = filled(x.shape, x.dtype, 0);
+  e._buf[i] = 1;
+  return e;
+}
+
+/**
+ * The Jacobian by reverse mode: one vector-Jacobian product per output element. For `f`
+ * from shape `S` to shape `T` the result has shape `[...T, ...S]`.
+ *
+ * @param f the function
+ * @param options `argnums`: which argument (default 0)
+ * @returns a function with `f`'s arguments returning the Jacobian
+ * @example Jacobian of an elementwise square
+ * ```ts
+ * import { jacrev, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(jacrev((x) => x.pow(2))(tensor([1, 2])).toArray(), [[2, 0], [0, 4]]);
+ * ```
+ */
+export function jacrev(
+  f: TensorFunction,
+  options: JacobianOptions = {},
+): (...args: TensorLike[]) => Tensor {
+  const argnum = options.argnums ?? 0;
+  return (...args) => {
+    checkArgnums(argnum, args.length, "jacrev");
+    const lin = linearize(f, args, [argnum], "jacrev");
+    const x = toTensor(args[argnum], "jacrev() argument");
+    const rows: Tensor[] = [];
+    for (let i = 0; i < lin.out.numel; i++) rows.push(lin.pullback(basis(lin.out, i))[0]);
+    if (rows.length === 0) return filled([...lin.out.shape, ...x.shape], x.dtype, 0);
+    return stackFlat(rows, [...lin.out.shape, ...x.shape]);
+  };
+}
+
+/**
+ * The Jacobian by forward mode: one Jacobian-vector product per input element. For `f`
+ * from shape `S` to shape `T` the result has shape `[...T, ...S]`.
+ *
+ * @param f the function
+ * @param options `argnums`: which argument (default 0)
+ * @returns a function with `f`'s arguments returning the Jacobian
+ * @example Jacobian of a matrix-vector product is the matrix
+ * ```ts
+ * import { jacfwd, matmul, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const A = tensor([[1, 2], [3, 4]]);
+ * assert.deepEqual(jacfwd((x) => matmul(A, x))(tensor([5, 6])).toArray(), [[1, 2], [3, 4]]);
+ * ```
+ */
+export function jacfwd(
+  f: TensorFunction,
+  options: JacobianOptions = {},
+): (...args: TensorLike[]) => Tensor {
+  const argnum = options.argnums ?? 0;
+  return (...args) => {
+    checkArgnums(argnum, args.length, "jacfwd");
+    const xs = args.map((a, i) => toTensor(a, `jacfwd() argument ${i}`));
+    const x = xs[argnum];
+    const g = (...ys: Tensor[]) => f(...xs.map((v, i) => (i === argnum ? ys[0] : v)));
+    const cols: Tensor[] = [];
+    let outShape: readonly number[] = [];
+    for (let j = 0; j < x.numel; j++) {
+      const [out, t] = jvp(g, [x], [basis(x, j)]);
+      outShape = out.shape;
+      cols.push(t);
+    }
+    if (cols.length === 0) {
+      const out = toTensor(f(...xs), "jacfwd() output");
+      return filled([...out.shape, ...x.shape], out.dtype, 0);
+    }
+    // cols[j] has the output's shape; the Jacobian puts j last.
+    const stacked = stackFlat(cols, [x.numel, cols[0].numel]);
+    const m = apply("permute", [stacked], { perm: [1, 0] });
+    return apply("reshape", [m], { shape: [...outShape, ...x.shape] });
+  };
+}
+
+/**
+ * The Jacobian of `f` (reverse mode by default, as in JAX and PyTorch).
+ *
+ * @param f the function
+ * @param options `argnums`, and `mode`: `"reverse"` (default) or `"forward"`
+ * @returns a function with `f`'s arguments returning the Jacobian
+ * @example Jacobian of a linear map
+ * ```ts
+ * import { jacobian, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const J = jacobian((x) => x.mul(3))(tensor([1, 2]));
+ * assert.deepEqual(J.toArray(), [[3, 0], [0, 3]]);
+ * ```
+ */
+export function jacobian(
+  f: TensorFunction,
+  options: JacobianOptions & { readonly mode?: "reverse" | "forward" } = {},
+): (...args: TensorLike[]) => Tensor {
+  return options.mode === "forward" ? jacfwd(f, options) : jacrev(f, options);
+}
+
+/**
+ * The Hessian of a scalar function, as forward-over-reverse (`jacfwd(jacrev(f))`). For an
+ * argument of shape `S` the result has shape `[...S, ...S]`.
+ *
+ * @param f a function returning a scalar
+ * @param options `argnums`: which argument (default 0)
+ * @returns a function with `f`'s arguments returning the Hessian
+ * @example Hessian of x·y
+ * ```ts
+ * import { hessian, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const H = hessian((v) => v.pow(2).sum().mul(0.5))(tensor([1, 2]));
+ * assert.deepEqual(H.toArray(), [[1, 0], [0, 1]]);
+ * ```
+ */
+export function hessian(
+  f: TensorFunction,
+  options: JacobianOptions = {},
+): (...args: TensorLike[]) => Tensor {
+  const argnums = options.argnums ?? 0;
+  const g: TensorFunction = (...args) => grad(f, { argnums })(...args);
+  return jacfwd(g, { argnums });
+}
+
+/**
+ * Hessian-vector product `H(x)·v` of a scalar function, by forward-over-reverse: one
+ * gradient evaluation with tangents, never forming `H`.
+ *
+ * @param f a function of one tensor returning a scalar
+ * @param x the point
+ * @param v the vector, same shape as `x`
+ * @returns `H(x)·v`, shaped like `x`
+ * @throws {ShapeError} when `v`'s shape differs from `x`'s
+ * @example HVP of a quadratic form
+ * ```ts
+ * import { hvp, type Tensor, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (x: Tensor) => x.pow(2).sum(); // H = 2I
+ * assert.deepEqual(hvp(f, tensor([1, 2]), tensor([3, 4])).toArray(), [6, 8]);
+ * ```
+ */
+export function hvp(f: TensorFunction, x: TensorLike, v: TensorLike): Tensor {
+  return jvp(grad(f), [x], [v])[1];
+}
+
+/**
+ * The `n`-th derivative of a scalar function of one scalar: `grad` applied `n` times.
+ *
+ * @param f a scalar function of a scalar
+ * @param n the order (0 gives `f` itself)
+ * @returns a function computing the `n`-th derivative
+ * @throws {RangeError} for a negative or non-integer `n`
+ * @example The 4th derivative of sin is sin
+ * ```ts
+ * import { derivative, sin, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor(0.5, { dtype: "float64" });
+ * assert.ok(Math.abs(derivative(sin, 4)(x).item() - Math.sin(0.5)) < 1e-15);
+ * ```
+ */
+export function derivative(f: TensorFunction, n: number): (x: TensorLike) => Tensor {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new RangeError(`derivative(): the order must be a non-negative integer; got ${n}`);
+  }
+  let g: TensorFunction = f;
+  for (let i = 0; i < n; i++) g = grad(g);
+  return (x) => toTensor(g(toTensor(x, "derivative() argument")), "derivative() result");
+}

@@ -1,0 +1,376 @@
+/**
+ * Elementwise kernels: one tight loop per operation (no per-element function calls),
+ * broadcasting through precomputed strides.
+ *
+ * @module
+ */
+
+import type { Storage } from "../dtype.ts";
+import { broadcastStrides, coalesce, forEachRow } from "./strided.ts";
+import { erf, roundHalfEven } from "./special.ts";
+
+/** Unary operations with a kernel. */
+export type UnaryOp =
+  | "neg"
+  | "exp"
+  | "expm1"
+  | "log"
+  | "log1p"
+  | "log2"
+  | "sqrt"
+  | "rsqrt"
+  | "abs"
+  | "sign"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "asin"
+  | "acos"
+  | "atan"
+  | "sinh"
+  | "cosh"
+  | "tanh"
+  | "asinh"
+  | "acosh"
+  | "atanh"
+  | "sigmoid"
+  | "relu"
+  | "softplus"
+  | "erf"
+  | "floor"
+  | "ceil"
+  | "round"
+  | "reciprocal"
+  | "square"
+  | "logicalNot";
+
+/** Writes `op(x[i])` into `out[i]` for every element. */
+export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
+  const n = x.length;
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
+      return;
+    case "expm1":
+      for (let i = 0; i < n; i++) out[i] = Math.expm1(x[i]);
+      return;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(x[i]);
+      return;
+    case "log1p":
+      for (let i = 0; i < n; i++) out[i] = Math.log1p(x[i]);
+      return;
+    case "log2":
+      for (let i = 0; i < n; i++) out[i] = Math.log2(x[i]);
+      return;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
+      return;
+    case "rsqrt":
+      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
+      return;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
+      return;
+    case "sign":
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
+      }
+      return;
+    case "sin":
+      for (let i = 0; i < n; i++) out[i] = Math.sin(x[i]);
+      return;
+    case "cos":
+      for (let i = 0; i < n; i++) out[i] = Math.cos(x[i]);
+      return;
+    case "tan":
+      for (let i = 0; i < n; i++) out[i] = Math.tan(x[i]);
+      return;
+    case "asin":
+      for (let i = 0; i < n; i++) out[i] = Math.asin(x[i]);
+      return;
+    case "acos":
+      for (let i = 0; i < n; i++) out[i] = Math.acos(x[i]);
+      return;
+    case "atan":
+      for (let i = 0; i < n; i++) out[i] = Math.atan(x[i]);
+      return;
+    case "sinh":
+      for (let i = 0; i < n; i++) out[i] = Math.sinh(x[i]);
+      return;
+    case "cosh":
+      for (let i = 0; i < n; i++) out[i] = Math.cosh(x[i]);
+      return;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
+      return;
+    case "asinh":
+      for (let i = 0; i < n; i++) out[i] = Math.asinh(x[i]);
+      return;
+    case "acosh":
+      for (let i = 0; i < n; i++) out[i] = Math.acosh(x[i]);
+      return;
+    case "atanh":
+      for (let i = 0; i < n; i++) out[i] = Math.atanh(x[i]);
+      return;
+    case "sigmoid":
+      // Two branches keep exp() from overflowing: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) else.
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      return;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? v : v === v ? 0 : v;
+      }
+      return;
+    case "softplus":
+      // log(1 + e^x) without overflow: x + log1p(e^-x) for x > 0, log1p(e^x) else.
+      for (let i = 0; i < n; i++) {
+        const v = x[i];
+        out[i] = v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
+      }
+      return;
+    case "erf":
+      for (let i = 0; i < n; i++) out[i] = erf(x[i]);
+      return;
+    case "floor":
+      for (let i = 0; i < n; i++) out[i] = Math.floor(x[i]);
+      return;
+    case "ceil":
+      for (let i = 0; i < n; i++) out[i] = Math.ceil(x[i]);
+      return;
+    case "round":
+      for (let i = 0; i < n; i++) out[i] = roundHalfEven(x[i]);
+      return;
+    case "reciprocal":
+      for (let i = 0; i < n; i++) out[i] = 1 / x[i];
+      return;
+    case "square":
+      for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
+      return;
+    case "logicalNot":
+      for (let i = 0; i < n; i++) out[i] = x[i] === 0 ? 1 : 0;
+      return;
+  }
+}
+
+/** Binary operations with a kernel. Comparisons write 1 or 0. */
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "atan2"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "logicalAnd"
+  | "logicalOr";
+
+function binaryRow(
+  op: BinaryOp,
+  a: Storage,
+  ia: number,
+  sa: number,
+  b: Storage,
+  ib: number,
+  sb: number,
+  out: Storage,
+  o: number,
+  n: number,
+): void {
+  const end = o + n;
+  switch (op) {
+    case "add":
+      if (sa === 1 && sb === 1) {
+        for (; o < end; o++) out[o] = a[ia++] + b[ib++];
+      } else for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] + b[ib];
+      return;
+    case "sub":
+      if (sa === 1 && sb === 1) {
+        for (; o < end; o++) out[o] = a[ia++] - b[ib++];
+      } else for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] - b[ib];
+      return;
+    case "mul":
+      if (sa === 1 && sb === 1) {
+        for (; o < end; o++) out[o] = a[ia++] * b[ib++];
+      } else for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] * b[ib];
+      return;
+    case "div":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] / b[ib];
+      return;
+    case "pow":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = Math.pow(a[ia], b[ib]);
+      return;
+    case "maximum":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = Math.max(a[ia], b[ib]);
+      return;
+    case "minimum":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = Math.min(a[ia], b[ib]);
+      return;
+    case "atan2":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = Math.atan2(a[ia], b[ib]);
+      return;
+    case "eq":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] === b[ib] ? 1 : 0;
+      return;
+    case "ne":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] !== b[ib] ? 1 : 0;
+      return;
+    case "lt":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] < b[ib] ? 1 : 0;
+      return;
+    case "le":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] <= b[ib] ? 1 : 0;
+      return;
+    case "gt":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] > b[ib] ? 1 : 0;
+      return;
+    case "ge":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] >= b[ib] ? 1 : 0;
+      return;
+    case "logicalAnd":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] !== 0 && b[ib] !== 0 ? 1 : 0;
+      return;
+    case "logicalOr":
+      for (; o < end; o++, ia += sa, ib += sb) out[o] = a[ia] !== 0 || b[ib] !== 0 ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * Writes `op(a, b)` broadcast to `outShape` into `out`. Same-shape and scalar operands take a
+ * single contiguous loop; other broadcasts loop over coalesced rows.
+ */
+export function binaryKernel(
+  op: BinaryOp,
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  out: Storage,
+): void {
+  const n = out.length;
+  if (a.length === n && b.length === n) {
+    binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
+    return;
+  }
+  if (a.length === n && b.length === 1) {
+    binaryRow(op, a, 0, 1, b, 0, 0, out, 0, n);
+    return;
+  }
+  if (a.length === 1 && b.length === n) {
+    binaryRow(op, a, 0, 0, b, 0, 1, out, 0, n);
+    return;
+  }
+  const plan = coalesce(outShape, [
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const rowLen = plan.sizes[plan.sizes.length - 1];
+  const sa = plan.strides[0][plan.sizes.length - 1];
+  const sb = plan.strides[1][plan.sizes.length - 1];
+  forEachRow(plan, (off, o) => binaryRow(op, a, off[0], sa, b, off[1], sb, out, o, rowLen));
+}
+
+/** Binary operations with a scalar right operand. */
+export type ScalarOp = "add" | "mul" | "div" | "pow" | "rsub" | "rdiv";
+
+/** Writes `op(x[i], c)` into `out[i]`. */
+export function scalarKernel(op: ScalarOp, x: Storage, c: number, out: Storage): void {
+  const n = x.length;
+  switch (op) {
+    case "add":
+      for (let i = 0; i < n; i++) out[i] = x[i] + c;
+      return;
+    case "mul":
+      for (let i = 0; i < n; i++) out[i] = x[i] * c;
+      return;
+    case "div":
+      for (let i = 0; i < n; i++) out[i] = x[i] / c;
+      return;
+    case "pow":
+      if (c === 2) { for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; }
+      else if (c === 1) { for (let i = 0; i < n; i++) out[i] = x[i]; }
+      else if (c === 0.5) { for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); }
+      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], c);
+      return;
+    case "rsub":
+      for (let i = 0; i < n; i++) out[i] = c - x[i];
+      return;
+    case "rdiv":
+      for (let i = 0; i < n; i++) out[i] = c / x[i];
+      return;
+  }
+}
+
+/** Copies `src` (of `shape`) broadcast to `outShape` into `out`. */
+export function expandKernel(
+  src: Storage,
+  shape: readonly number[],
+  outShape: readonly number[],
+  out: Storage,
+): void {
+  if (src.length === out.length) {
+    out.set(src);
+    return;
+  }
+  if (src.length === 1) {
+    out.fill(src[0]);
+    return;
+  }
+  const plan = coalesce(outShape, [broadcastStrides(shape, outShape)]);
+  const rowLen = plan.sizes[plan.sizes.length - 1];
+  const s = plan.strides[0][plan.sizes.length - 1];
+  forEachRow(plan, (off, o) => {
+    let i = off[0];
+    if (s === 1) out.set(src.subarray(i, i + rowLen), o);
+    else if (s === 0) out.fill(src[i], o, o + rowLen);
+    else for (let k = 0; k < rowLen; k++, i += s) out[o + k] = src[i];
+  });
+}
+
+/** `out[i] = cond[i] ? a[i] : b[i]` with broadcasting of all three to `outShape`. */
+export function whereKernel(
+  cond: Storage,
+  condShape: readonly number[],
+  a: Storage,
+  aShape: readonly number[],
+  b: Storage,
+  bShape: readonly number[],
+  outShape: readonly number[],
+  out: Storage,
+): void {
+  const plan = coalesce(outShape, [
+    broadcastStrides(condShape, outShape),
+    broadcastStrides(aShape, outShape),
+    broadcastStrides(bShape, outShape),
+  ]);
+  const last = plan.sizes.length - 1;
+  const rowLen = plan.sizes[last];
+  const [sc, sa, sb] = [plan.strides[0][last], plan.strides[1][last], plan.strides[2][last]];
+  forEachRow(plan, (off, o) => {
+    let ic = off[0], ia = off[1], ib = off[2];
+    for (let k = 0; k < rowLen; k++, ic += sc, ia += sa, ib += sb) {
+      out[o + k] = cond[ic] !== 0 ? a[ia] : b[ib];
+    }
+  });
+}

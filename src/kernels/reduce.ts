@@ -1,0 +1,177 @@
+/**
+ * Reductions over dimensions, accumulated in float64 whatever the storage type.
+ *
+ * @module
+ */
+
+import type { Storage } from "../dtype.ts";
+
+/** Associative reductions. */
+export type ReduceOp = "sum" | "prod" | "max" | "min";
+
+function identity(op: ReduceOp): number {
+  switch (op) {
+    case "sum":
+      return 0;
+    case "prod":
+      return 1;
+    case "max":
+      return -Infinity;
+    case "min":
+      return Infinity;
+  }
+}
+
+/** Reduces `x` viewed as `[outer, n, inner]` over the middle axis into `acc[outer * inner]`. */
+function reduceMiddle(
+  op: ReduceOp,
+  x: ArrayLike<number>,
+  outer: number,
+  n: number,
+  inner: number,
+): Float64Array {
+  const acc = new Float64Array(outer * inner).fill(identity(op));
+  for (let o = 0; o < outer; o++) {
+    const base = o * inner;
+    for (let k = 0; k < n; k++) {
+      const src = (o * n + k) * inner;
+      switch (op) {
+        case "sum":
+          for (let i = 0; i < inner; i++) acc[base + i] += x[src + i];
+          break;
+        case "prod":
+          for (let i = 0; i < inner; i++) acc[base + i] *= x[src + i];
+          break;
+        case "max":
+          for (let i = 0; i < inner; i++) {
+            const v = x[src + i];
+            // NaN propagates, as in PyTorch.
+            if (v > acc[base + i] || v !== v) acc[base + i] = v;
+          }
+          break;
+        case "min":
+          for (let i = 0; i < inner; i++) {
+            const v = x[src + i];
+            if (v < acc[base + i] || v !== v) acc[base + i] = v;
+          }
+          break;
+      }
+    }
+  }
+  return acc;
+}
+
+/**
+ * Reduces `x` of `shape` over the sorted distinct dimensions `dims` and writes the result
+ * (the shape without those dimensions, row-major) into `out`.
+ */
+export function reduceKernel(
+  op: ReduceOp,
+  x: Storage,
+  shape: readonly number[],
+  dims: readonly number[],
+  out: Storage,
+): void {
+  let cur: ArrayLike<number> = x;
+  let curShape = shape.slice();
+  if (dims.length === shape.length) {
+    // Reduce everything: one pass.
+    const n = x.length;
+    let acc = identity(op);
+    switch (op) {
+      case "sum":
+        for (let i = 0; i < n; i++) acc += x[i];
+        break;
+      case "prod":
+        for (let i = 0; i < n; i++) acc *= x[i];
+        break;
+      case "max":
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          if (v > acc || v !== v) acc = v;
+          if (acc !== acc) break;
+        }
+        break;
+      case "min":
+        for (let i = 0; i < n; i++) {
+          const v = x[i];
+          if (v < acc || v !== v) acc = v;
+          if (acc !== acc) break;
+        }
+        break;
+    }
+    out[0] = acc;
+    return;
+  }
+  // Contiguous runs of dims, processed from the last so earlier indices stay valid.
+  const runs: [number, number][] = [];
+  for (const d of dims) {
+    const last = runs[runs.length - 1];
+    if (last && last[1] === d - 1) last[1] = d;
+    else runs.push([d, d]);
+  }
+  for (let r = runs.length - 1; r >= 0; r--) {
+    const [s, e] = runs[r];
+    let outer = 1, n = 1, inner = 1;
+    for (let i = 0; i < s; i++) outer *= curShape[i];
+    for (let i = s; i <= e; i++) n *= curShape[i];
+    for (let i = e + 1; i < curShape.length; i++) inner *= curShape[i];
+    cur = reduceMiddle(op, cur, outer, n, inner);
+    curShape = [...curShape.slice(0, s), ...curShape.slice(e + 1)];
+  }
+  for (let i = 0; i < out.length; i++) out[i] = cur[i];
+}
+
+/**
+ * Index of the largest (`argmax`) or smallest (`argmin`) element along `dim`, the first one
+ * on ties; NaN counts as the extreme, as in PyTorch.
+ */
+export function argReduceKernel(
+  op: "argmax" | "argmin",
+  x: Storage,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Storage,
+): void {
+  const better = op === "argmax"
+    ? (v: number, best: number) => v > best || (v !== v && best === best)
+    : (v: number, best: number) => v < best || (v !== v && best === best);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let bestK = 0;
+      let best = x[o * n * inner + i];
+      for (let k = 1; k < n; k++) {
+        const v = x[(o * n + k) * inner + i];
+        if (better(v, best)) {
+          best = v;
+          bestK = k;
+        }
+      }
+      out[o * inner + i] = bestK;
+    }
+  }
+}
+
+/** Cumulative sum (or product) along the middle axis of `[outer, n, inner]`. */
+export function cumulativeKernel(
+  op: "sum" | "prod",
+  x: Storage,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Storage,
+): void {
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(op === "sum" ? 0 : 1);
+    for (let k = 0; k < n; k++) {
+      const base = (o * n + k) * inner;
+      if (op === "sum") {
+        for (let i = 0; i < inner; i++) out[base + i] = acc[i] += x[base + i];
+      } else {
+        for (let i = 0; i < inner; i++) out[base + i] = acc[i] *= x[base + i];
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * The batched matrix product primitive `op(A) · op(B)` on tensors of at least 2
+ * dimensions, where `op` transposes the last two dimensions when `transA`/`transB` is set
+ * and the batch dimensions broadcast. The flags make the backward products free of
+ * transposed copies, and the rules are closed under them:
+ *
+ * - `C = A·B`:   `dA = G·Bᵀ`, `dB = Aᵀ·G`
+ * - `C = Aᵀ·B`:  `dA = B·Gᵀ`, `dB = A·G`
+ * - `C = A·Bᵀ`:  `dA = G·B`,  `dB = Gᵀ·A`
+ * - `C = Aᵀ·Bᵀ`: `dA = Bᵀ·Gᵀ`, `dB = Gᵀ·Aᵀ`
+ *
+ * @module
+ */
+
+import { promoteTypes } from "../dtype.ts";
+import { ShapeError } from "../errors.ts";
+import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { matmul2d } from "../kernels/matmul.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { addMaybe, output } from "./helpers.ts";
+import type { RuleTable } from "./types.ts";
+
+/** Whether each operand enters transposed (last two dimensions swapped). */
+export interface MatmulFlags {
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+/** Parameters of the matrix product primitive. */
+export interface MatmulParams {
+  matmul: MatmulFlags;
+}
+
+function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+  return apply("matmul", [a, b], { transA, transB });
+}
+
+/** Rules of the matrix product. */
+export const matmulRules: RuleTable<MatmulParams> = {
+  matmul: {
+    name: "MmBackward0",
+    saves: true,
+    forward([a, b], { transA, transB }) {
+      const ra = a.ndim, rb = b.ndim;
+      const m = transA ? a.shape[ra - 1] : a.shape[ra - 2];
+      const ka = transA ? a.shape[ra - 2] : a.shape[ra - 1];
+      const kb = transB ? b.shape[rb - 1] : b.shape[rb - 2];
+      const n = transB ? b.shape[rb - 2] : b.shape[rb - 1];
+      if (ka !== kb) {
+        throw new ShapeError(
+          `matmul(): shapes ${fmtShape(a.shape)}${transA ? "ᵀ" : ""} and ` +
+            `${fmtShape(b.shape)}${transB ? "ᵀ" : ""} cannot be multiplied (${ka} vs ${kb})`,
+        );
+      }
+      const batchA = a.shape.slice(0, ra - 2);
+      const batchB = b.shape.slice(0, rb - 2);
+      const batch = broadcastShapes(batchA, batchB, "matmul");
+      const out = output([...batch, m, n], promoteTypes(a.dtype, b.dtype));
+      const nb = sizeOf(batch);
+      const sa = batchStrides(batchA, batch, m * ka);
+      const sb = batchStrides(batchB, batch, ka * n);
+      const idx = new Array<number>(batch.length).fill(0);
+      for (let i = 0; i < nb; i++) {
+        let offA = 0, offB = 0;
+        for (let d = 0; d < batch.length; d++) {
+          offA += idx[d] * sa[d];
+          offB += idx[d] * sb[d];
+        }
+        matmul2d(a._buf, offA, b._buf, offB, out._buf, i * m * n, m, ka, n, transA, transB);
+        for (let d = batch.length - 1; d >= 0; d--) {
+          if (++idx[d] < batch[d]) break;
+          idx[d] = 0;
+        }
+      }
+      return out;
+    },
+    vjp(g, [a, b], _o, { transA, transB }, needs) {
+      let ga: Tensor | null = null;
+      let gb: Tensor | null = null;
+      if (needs[0]) ga = transA ? mm(b, g, transB, true) : mm(g, b, false, !transB);
+      if (needs[1]) gb = transB ? mm(g, a, true, transA) : mm(a, g, !transA, false);
+      return [ga, gb];
+    },
+    jvp: ([ta, tb], [a, b], _o, { transA, transB }) =>
+      addMaybe(
+        ta === null ? null : mm(ta, b, transA, transB),
+        tb === null ? null : mm(a, tb, transA, transB),
+      ),
+  },
+};
+
+/** Element strides of each batch dimension of an operand (0 where it broadcasts). */
+function batchStrides(own: readonly number[], batch: readonly number[], matrix: number): number[] {
+  const off = batch.length - own.length;
+  const s = stridesOf(own).map((x) => x * matrix);
+  return batch.map((d, i) => (i < off || own[i - off] === 1 && d !== 1 ? 0 : s[i - off]));
+}

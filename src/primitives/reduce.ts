@@ -1,0 +1,104 @@
+/**
+ * Reduction primitives over a set of dimensions. The backward of a reduction broadcasts the
+ * output gradient back over the reduced dimensions (reshaped with `keepdim` first).
+ *
+ * @module
+ */
+
+import { type DType, isFloating } from "../dtype.ts";
+import type { Tensor } from "../tensor.ts";
+import { reduceKernel, type ReduceOp } from "../kernels/reduce.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { div, mul } from "../ops/arithmetic.ts";
+import { eq, maskOf, where } from "../ops/compare.ts";
+import { output } from "./helpers.ts";
+import type { Rule, RuleTable } from "./types.ts";
+
+/** Which dimensions to reduce (sorted, distinct) and whether to keep them with size 1. */
+export interface ReduceDims {
+  readonly dims: readonly number[];
+  readonly keepdim: boolean;
+}
+
+/** Parameters of the reduction primitives. */
+export interface ReduceParams {
+  sum: ReduceDims;
+  amax: ReduceDims;
+  amin: ReduceDims;
+  /** The Euclidean norm over `dims`. */
+  norm2: ReduceDims;
+}
+
+/** The output shape of reducing `shape` over `dims`. */
+export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceDims): number[] {
+  if (keepdim) return shape.map((d, i) => (dims.includes(i) ? 1 : d));
+  return shape.filter((_, i) => !dims.includes(i));
+}
+
+/** `t` (of the reduced shape) reshaped to keep the reduced dims, then broadcast to `shape`. */
+export function unreduce(t: Tensor, shape: readonly number[], p: ReduceDims): Tensor {
+  const kept = p.keepdim ? t : apply("reshape", [t], {
+    shape: reducedShape(shape, { dims: p.dims, keepdim: true }),
+  });
+  return apply("expand", [kept], { shape });
+}
+
+function reduceForward(op: ReduceOp, dtypeOf: (d: DType) => DType) {
+  return ([x]: readonly Tensor[], p: ReduceDims): Tensor => {
+    const out = output(reducedShape(x.shape, p), dtypeOf(x.dtype));
+    reduceKernel(op, x._buf, x.shape, p.dims, out._buf);
+    return out;
+  };
+}
+
+/** amax/amin: the gradient goes to the extreme elements, split evenly among ties (as PyTorch). */
+function extreme(op: "max" | "min", name: string): Rule<ReduceDims> {
+  // weights: 1/count on the elements equal to the extreme, 0 elsewhere
+  const weights = (x: Tensor, out: Tensor, p: ReduceDims) => {
+    const mask = maskOf(eq(x, unreduce(out, x.shape, p)), x);
+    const count = apply("sum", [mask], { dims: p.dims, keepdim: true });
+    return div(mask, count);
+  };
+  return {
+    name,
+    saves: true,
+    forward: reduceForward(op, (d) => d),
+    vjp: (g, [x], out, p) => [mul(unreduce(g, x.shape, p), weights(x, out, p))],
+    jvp: ([t], [x], out, p) => t === null ? null : apply("sum", [mul(t, weights(x, out, p))], p),
+  };
+}
+
+/** Rules of the reduction primitives. */
+export const reduceRules: RuleTable<ReduceParams> = {
+  // d Σx = Σ dx
+  sum: {
+    name: "SumBackward1",
+    saves: false,
+    forward: reduceForward("sum", (d) => (isFloating(d) ? d : "int64")),
+    vjp: (g, [x], _o, p) => [unreduce(g, x.shape, p)],
+    jvp: ([t], _i, _o, p) => (t === null ? null : apply("sum", [t], p)),
+  },
+  amax: extreme("max", "AmaxBackward0"),
+  amin: extreme("min", "AminBackward0"),
+  // d‖x‖ = Σ x dx / ‖x‖, taken as 0 where ‖x‖ = 0 (as PyTorch)
+  norm2: {
+    name: "NormBackward1",
+    saves: true,
+    forward([x], p) {
+      const out = output(reducedShape(x.shape, p), x.dtype);
+      const sq = new Float64Array(x.numel);
+      for (let i = 0; i < sq.length; i++) sq[i] = x._buf[i] * x._buf[i];
+      reduceKernel("sum", sq, x.shape, p.dims, out._buf);
+      for (let i = 0; i < out._buf.length; i++) out._buf[i] = Math.sqrt(out._buf[i]);
+      return out;
+    },
+    vjp: (g, [x], out, p) => [mul(unreduce(safeRatio(g, out), x.shape, p), x)],
+    jvp: ([t], [x], out, p) => t === null ? null : safeRatio(apply("sum", [mul(t, x)], p), out),
+  },
+};
+
+/** `a / b` with 0 where `b = 0`. */
+function safeRatio(a: Tensor, b: Tensor): Tensor {
+  const zero = eq(b, 0);
+  return where(zero, 0, div(a, where(zero, 1, b)));
+}

@@ -1,0 +1,384 @@
+/**
+ * The immutable Tensor value. Its values, shape and dtype never change once made; only
+ * the autograd metadata (`requiresGrad` on a leaf, `grad`) can be set, as in PyTorch.
+ * Methods are one-line sugar over the functions of the same name.
+ *
+ * @module
+ */
+
+import type { DType, Storage } from "./dtype.ts";
+import { isFloating } from "./dtype.ts";
+import { AutogradError, DtypeError, ShapeError } from "./errors.ts";
+import { fmtShape, type Shape, shapesEqual, sizeOf } from "./shape.ts";
+import type { Node } from "./autograd/node.ts";
+import type { TangentEntry } from "./autograd/forward_ad.ts";
+import { backward, type BackwardOptions } from "./autograd/engine.ts";
+import { formatTensor } from "./format.ts";
+import * as A from "./ops/arithmetic.ts";
+import * as M from "./ops/math.ts";
+import * as R from "./ops/reduce.ts";
+import * as S from "./ops/shape.ts";
+import * as L from "./ops/linalg.ts";
+
+/** A tensor or a plain number, accepted wherever an operation takes a tensor. */
+export type TensorLike = Tensor | number;
+
+/** Nested arrays of numbers, as `toArray()` returns them and `tensor()` takes them. */
+export type NestedArray = number | boolean | readonly NestedArray[];
+
+/**
+ * An n-dimensional array of `float32`, `float64`, `int64` or `bool` values that can take
+ * part in automatic differentiation. Make one with {@linkcode tensor}, {@linkcode zeros},
+ * {@linkcode ones}, {@linkcode randn} and friends.
+ *
+ * @example A tensor that requires grad, and its gradient
+ * ```ts
+ * import { tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([1, 2, 3], { requiresGrad: true });
+ * const y = x.pow(2).sum();
+ * y.backward();
+ * assert.deepEqual(x.grad?.toArray(), [2, 4, 6]);
+ * assert.equal(String(y), "tensor(14., grad_fn=<SumBackward0>)");
+ * ```
+ */
+export class Tensor {
+  /** @ignore The storage, row-major and contiguous. Never written after construction. */
+  readonly _buf: Storage;
+  /** The size of each dimension; `[]` for a 0-d tensor. */
+  readonly shape: Shape;
+  /** The element type. */
+  readonly dtype: DType;
+  /** @ignore */
+  _requiresGrad = false;
+  /** @ignore */
+  _gradFn: Node | null = null;
+  /** @ignore */
+  _grad: Tensor | null = null;
+  /** @ignore Forward-mode tangents, one per level. */
+  _fw: TangentEntry | null = null;
+  /** @ignore Whether a non-leaf keeps its gradient (retainGrad). */
+  _retainsGrad = false;
+  /** @ignore Engine scratch: gradient accumulated for a leaf during one pass. */
+  _acc: Tensor | null = null;
+  /** @ignore Engine scratch: the pass `_acc` belongs to. */
+  _accPass = 0;
+  /** @ignore Engine scratch: the pass for which this leaf is a target. */
+  _target = 0;
+
+  /**
+   * Wraps storage as a tensor. This is the low-level constructor: the storage is adopted,
+   * not copied, and must not be written afterwards. Prefer {@linkcode tensor}.
+   *
+   * @param buf contiguous row-major storage of the dtype's array type
+   * @param shape the shape; its product must equal `buf.length`
+   * @param dtype the element type
+   */
+  constructor(buf: Storage, shape: Shape, dtype: DType) {
+    this._buf = buf;
+    this.shape = shape;
+    this.dtype = dtype;
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return this._buf.length;
+  }
+
+  /**
+   * Whether operations on this tensor are recorded for autograd. Settable on leaves only.
+   *
+   * @throws {AutogradError} when set on a non-leaf
+   * @throws {DtypeError} when set to `true` on an integer or bool tensor
+   */
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /**
+   * Sets `requiresGrad` on a leaf and returns the tensor itself (PyTorch's `requires_grad_`).
+   *
+   * @param flag whether to record operations on this tensor (default `true`)
+   * @returns this tensor
+   * @throws {AutogradError} on a non-leaf
+   * @throws {DtypeError} for `true` on an integer or bool tensor
+   */
+  requiresGrad_(flag = true): this {
+    if (this._gradFn !== null) {
+      throw new AutogradError(
+        `requiresGrad can only be changed on leaf tensors; this tensor was computed by ` +
+          `${this._gradFn.name}. Use detach() to get a tensor that does not require grad`,
+      );
+    }
+    if (flag && !isFloating(this.dtype)) {
+      throw new DtypeError(
+        `Only floating-point tensors can require grad; this tensor has dtype ${this.dtype}`,
+      );
+    }
+    this._requiresGrad = flag;
+    return this;
+  }
+
+  /** Whether this tensor is a leaf of the graph: made by the user, not by a recorded operation. */
+  get isLeaf(): boolean {
+    return this._gradFn === null;
+  }
+
+  /** The node that computed this tensor (`null` for leaves), e.g. `<MulBackward0>`. */
+  get gradFn(): Node | null {
+    return this._gradFn;
+  }
+
+  /**
+   * The gradient accumulated by backward passes: `null` until one reaches this leaf.
+   * Assignable (to `null` or a tensor of the same shape).
+   *
+   * @throws {ShapeError} when assigned a tensor of another shape
+   */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+  set grad(value: Tensor | null) {
+    if (value !== null && !shapesEqual(value.shape, this.shape)) {
+      throw new ShapeError(
+        `Cannot assign a gradient of shape ${fmtShape(value.shape)} to a tensor of shape ` +
+          fmtShape(this.shape),
+      );
+    }
+    this._grad = value;
+  }
+
+  /**
+   * Resets the accumulated gradient to zeros of the same shape (PyTorch's `grad.zero_()`);
+   * does nothing when there is no gradient yet.
+   */
+  zeroGrad(): void {
+    if (this._grad !== null) this._grad = S.zerosOf(this._grad.shape, this._grad.dtype);
+  }
+
+  /**
+   * Makes a non-leaf keep its gradient in `grad` during backward passes.
+   *
+   * @returns this tensor
+   */
+  retainGrad(): this {
+    if (this._gradFn !== null) this._retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Computes the gradient of this tensor with respect to the leaves of its graph and adds
+   * it to their `grad`. A non-scalar tensor needs `gradient` (the vector of a
+   * vector-Jacobian product), of its own shape.
+   *
+   * @param gradient the gradient of some scalar with respect to this tensor
+   * @param options `retainGraph` keeps the graph for another backward; `createGraph`
+   *   records the backward pass so the gradients can be differentiated again
+   * @throws {AutogradError} when this tensor does not require grad, is non-scalar without
+   *   `gradient`, or its graph was freed by an earlier backward
+   * @throws {ShapeError} when `gradient` has the wrong shape
+   */
+  backward(gradient?: TensorLike | null, options: BackwardOptions = {}): void {
+    backward(this, gradient ?? undefined, options);
+  }
+
+  /** A tensor with the same values that is not part of any graph (shares the storage). */
+  detach(): Tensor {
+    return new Tensor(this._buf, this.shape, this.dtype);
+  }
+
+  /** The values as a detached tensor, as PyTorch's `.data`. */
+  get data(): Tensor {
+    return this.detach();
+  }
+
+  /**
+   * The value of a one-element tensor as a number (bool gives 0 or 1).
+   *
+   * @throws {ShapeError} when the tensor has more than one element
+   */
+  item(): number {
+    if (this._buf.length !== 1) {
+      throw new ShapeError(
+        `item() needs a tensor with one element; this one has shape ${fmtShape(this.shape)} ` +
+          `(${this._buf.length} elements)`,
+      );
+    }
+    return this._buf[0];
+  }
+
+  /** The values as nested arrays (booleans for a bool tensor), or a number for a 0-d tensor. */
+  toArray(): NestedArray {
+    const buf = this._buf;
+    const isBool = this.dtype === "bool";
+    const at = (i: number): number | boolean => isBool ? buf[i] !== 0 : buf[i];
+    if (this.shape.length === 0) return at(0);
+    const build = (dim: number, offset: number, stride: number): NestedArray[] => {
+      const n = this.shape[dim];
+      const inner = stride / (n || 1);
+      const out: NestedArray[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        out[i] = dim === this.shape.length - 1
+          ? at(offset + i)
+          : build(dim + 1, offset + i * inner, inner);
+      }
+      return out;
+    };
+    return build(0, 0, sizeOf(this.shape));
+  }
+
+  /** A copy of the values as a flat typed array of the dtype's storage type. */
+  toTypedArray(): Storage {
+    return this._buf.slice();
+  }
+
+  /** PyTorch's repr, such as `tensor([1., 2.], requires_grad=True)`. */
+  toString(): string {
+    return formatTensor(this);
+  }
+
+  /** @ignore Deno's console.log prints the repr. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return formatTensor(this);
+  }
+
+  /** @ignore Node's console.log prints the repr. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return formatTensor(this);
+  }
+
+  // ---- conversions ---------------------------------------------------------------------
+
+  /** This tensor converted to `dtype` (itself when it already has that dtype). */
+  to(dtype: DType): Tensor {
+    return S.cast(this, dtype);
+  }
+  /** This tensor as float32. */
+  float(): Tensor {
+    return S.cast(this, "float32");
+  }
+  /** This tensor as float64. */
+  double(): Tensor {
+    return S.cast(this, "float64");
+  }
+
+  // ---- arithmetic ----------------------------------------------------------------------
+
+  /** `this + other`, broadcasting. See {@linkcode add}. */
+  add(other: TensorLike): Tensor {
+    return A.add(this, other);
+  }
+  /** `this - other`, broadcasting. See {@linkcode sub}. */
+  sub(other: TensorLike): Tensor {
+    return A.sub(this, other);
+  }
+  /** `this * other`, broadcasting. See {@linkcode mul}. */
+  mul(other: TensorLike): Tensor {
+    return A.mul(this, other);
+  }
+  /** `this / other`, broadcasting. See {@linkcode div}. */
+  div(other: TensorLike): Tensor {
+    return A.div(this, other);
+  }
+  /** `-this`. */
+  neg(): Tensor {
+    return A.neg(this);
+  }
+  /** `this ** exponent`, broadcasting. See {@linkcode pow}. */
+  pow(exponent: TensorLike): Tensor {
+    return A.pow(this, exponent);
+  }
+
+  // ---- elementwise math ----------------------------------------------------------------
+
+  /** Elementwise `e^x`. */
+  exp(): Tensor {
+    return M.exp(this);
+  }
+  /** Elementwise natural logarithm. */
+  log(): Tensor {
+    return M.log(this);
+  }
+  /** Elementwise square root. */
+  sqrt(): Tensor {
+    return M.sqrt(this);
+  }
+  /** Elementwise absolute value. */
+  abs(): Tensor {
+    return M.abs(this);
+  }
+  /** Elementwise sine. */
+  sin(): Tensor {
+    return M.sin(this);
+  }
+  /** Elementwise cosine. */
+  cos(): Tensor {
+    return M.cos(this);
+  }
+  /** Elementwise hyperbolic tangent. */
+  tanh(): Tensor {
+    return M.tanh(this);
+  }
+  /** Elementwise logistic sigmoid. */
+  sigmoid(): Tensor {
+    return M.sigmoid(this);
+  }
+  /** Elementwise `max(x, 0)`. */
+  relu(): Tensor {
+    return M.relu(this);
+  }
+
+  // ---- linear algebra ------------------------------------------------------------------
+
+  /** Matrix product with PyTorch's `matmul` semantics. See {@linkcode matmul}. */
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
+
+  // ---- shape ---------------------------------------------------------------------------
+
+  /** The transpose of a tensor with at most 2 dimensions. See {@linkcode t}. */
+  t(): Tensor {
+    return S.t(this);
+  }
+  /** Swaps dimensions `dim0` and `dim1`. See {@linkcode transpose}. */
+  transpose(dim0: number, dim1: number): Tensor {
+    return S.transpose(this, dim0, dim1);
+  }
+  /** Reorders the dimensions. See {@linkcode permute}. */
+  permute(dims: readonly number[]): Tensor {
+    return S.permute(this, dims);
+  }
+  /** The same values in a new shape; one size may be `-1`. See {@linkcode reshape}. */
+  reshape(shape: readonly number[]): Tensor {
+    return S.reshape(this, shape);
+  }
+  /** Broadcasts to a larger shape. See {@linkcode expand}. */
+  expand(shape: readonly number[]): Tensor {
+    return S.expand(this, shape);
+  }
+
+  // ---- reductions ----------------------------------------------------------------------
+
+  /** Sum of all elements, or over `dim`. See {@linkcode sum}. */
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  /** Mean of all elements, or over `dim`. See {@linkcode mean}. */
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  /** Vector norm (2-norm by default). See {@linkcode norm}. */
+  norm(p: number | "fro" = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.norm(this, p, dim, keepdim);
+  }
+}
