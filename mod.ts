@@ -120,3 +120,9 @@ export type {
   TensorFunction,
   ValueAndGradOptions,
 } from "./src/functional/transforms.ts";
+
+// -- exports added by the operation-set work, one block per area (keep each block sorted) --
+// [area: activations-nn]
+// [area: reduce-shape-index]
+// [area: linalg]
+// [area: viz]

@@ -19,6 +19,9 @@ import * as M from "./ops/math.ts";
 import * as R from "./ops/reduce.ts";
 import * as S from "./ops/shape.ts";
 import * as L from "./ops/linalg.ts";
+// [imports: activations-nn]
+// [imports: reduce-shape-index]
+// [imports: linalg]
 
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -381,4 +384,9 @@ export class Tensor {
   norm(p: number | "fro" = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
     return R.norm(this, p, dim, keepdim);
   }
+
+  // ---- methods added by the operation-set work, one block per area ---------------------
+  // [methods: activations-nn]
+  // [methods: reduce-shape-index]
+  // [methods: linalg]
 }
