@@ -126,3 +126,5 @@ export type {
 // [area: reduce-shape-index]
 // [area: linalg]
 // [area: viz]
+export { vmap } from "./src/vmap/vmap.ts";
+export type { VmapOptions } from "./src/vmap/vmap.ts";

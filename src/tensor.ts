@@ -12,8 +12,10 @@ import { AutogradError, DtypeError, ShapeError } from "./errors.ts";
 import { fmtShape, type Shape, shapesEqual, sizeOf } from "./shape.ts";
 import type { Node } from "./autograd/node.ts";
 import type { TangentEntry } from "./autograd/forward_ad.ts";
+import type { BatchEntry } from "./vmap/level.ts";
 import { backward, type BackwardOptions } from "./autograd/engine.ts";
 import { formatTensor } from "./format.ts";
+import { checkConcrete, rewrap } from "./vmap/level.ts";
 import * as A from "./ops/arithmetic.ts";
 import * as M from "./ops/math.ts";
 import * as R from "./ops/reduce.ts";
@@ -69,6 +71,8 @@ export class Tensor {
   _accPass = 0;
   /** @ignore Engine scratch: the pass for which this leaf is a target. */
   _target = 0;
+  /** @ignore Set on a batched tensor inside vmap: its level and its physical tensor. */
+  _bat: BatchEntry | null = null;
 
   /**
    * Wraps storage as a tensor. This is the low-level constructor: the storage is adopted,
@@ -91,7 +95,7 @@ export class Tensor {
 
   /** Number of elements. */
   get numel(): number {
-    return this._buf.length;
+    return this._bat === null ? this._buf.length : sizeOf(this.shape);
   }
 
   /**
@@ -101,7 +105,7 @@ export class Tensor {
    * @throws {DtypeError} when set to `true` on an integer or bool tensor
    */
   get requiresGrad(): boolean {
-    return this._requiresGrad;
+    return this._bat === null ? this._requiresGrad : this._bat.phys.requiresGrad;
   }
   set requiresGrad(flag: boolean) {
     this.requiresGrad_(flag);
@@ -196,6 +200,7 @@ export class Tensor {
 
   /** A tensor with the same values that is not part of any graph (shares the storage). */
   detach(): Tensor {
+    if (this._bat !== null) return rewrap(this._bat, this._bat.phys.detach());
     return new Tensor(this._buf, this.shape, this.dtype);
   }
 
@@ -210,6 +215,7 @@ export class Tensor {
    * @throws {ShapeError} when the tensor has more than one element
    */
   item(): number {
+    checkConcrete(this, "item");
     if (this._buf.length !== 1) {
       throw new ShapeError(
         `item() needs a tensor with one element; this one has shape ${fmtShape(this.shape)} ` +
@@ -221,6 +227,7 @@ export class Tensor {
 
   /** The values as nested arrays (booleans for a bool tensor), or a number for a 0-d tensor. */
   toArray(): NestedArray {
+    checkConcrete(this, "toArray");
     const buf = this._buf;
     const isBool = this.dtype === "bool";
     const at = (i: number): number | boolean => isBool ? buf[i] !== 0 : buf[i];
@@ -241,6 +248,7 @@ export class Tensor {
 
   /** A copy of the values as a flat typed array of the dtype's storage type. */
   toTypedArray(): Storage {
+    checkConcrete(this, "toTypedArray");
     return this._buf.slice();
   }
 

@@ -15,6 +15,7 @@ import { gradEnabledNow } from "./grad_mode.ts";
 import { belowLevel, fwEnabledCount, type FwLevel, isEnabled, tangentAt } from "./forward_ad.ts";
 import { Node } from "./node.ts";
 import { conformTangent } from "./conform.ts";
+import { batchApply } from "../vmap/batch_apply.ts";
 
 /** @ignore The rule of a primitive. */
 export function ruleOf<P extends Primitive>(prim: P): Rule<Params[P]> {
@@ -30,6 +31,9 @@ export function apply<P extends Primitive>(
   inputs: readonly Tensor[],
   params: Params[P],
 ): Tensor {
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i]._bat !== null) return batchApply(prim, inputs, params);
+  }
   const rule = RULES[prim] as unknown as Rule<Params[P]>;
   const out = rule.forward(inputs, params);
   if (gradEnabledNow() && isFloating(out.dtype)) {

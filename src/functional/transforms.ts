@@ -17,7 +17,10 @@ import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { autogradGrad } from "../autograd/engine.ts";
 import { enableGrad, isGradEnabled } from "../autograd/grad_mode.ts";
-import { enterLevel, exitLevel, tangentAt } from "../autograd/forward_ad.ts";
+import { enterLevel, exitLevel, type FwLevel, tangentAt } from "../autograd/forward_ad.ts";
+import { isBatchedAt, unwrapAt, type VmapLevel, wrap, wrapAt } from "../vmap/level.ts";
+import { materialize } from "../vmap/rules.ts";
+import { vmap } from "../vmap/vmap.ts";
 import { scalar } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
 
@@ -59,9 +62,9 @@ function checkArgnums(argnums: number | readonly number[], n: number, op: string
 }
 
 /**
- * The tensor to differentiate with respect to in place of `x`: an alias on the tape when `x`
- * already requires grad (so outer transforms still see through it), else a fresh leaf that
- * shares `x`'s values and forward-mode tangents.
+ * The tensor to differentiate with respect to in place of the plain tensor `x`: an alias on
+ * the tape when `x` already requires grad (so outer transforms still see through it), else a
+ * fresh leaf that shares `x`'s values and forward-mode tangents.
  */
 function differentiable(x: Tensor, op: string, index: number): Tensor {
   if (!isFloating(x.dtype)) {
@@ -74,6 +77,38 @@ function differentiable(x: Tensor, op: string, index: number): Tensor {
   leaf._fw = x._fw;
   leaf._requiresGrad = true;
   return leaf;
+}
+
+/** The live vmap levels at which any of `xs` is batched, outermost first. */
+function batchLevels(xs: readonly Tensor[]): VmapLevel[] {
+  const levels: VmapLevel[] = [];
+  for (const x of xs) {
+    for (let t: Tensor = x; t._bat !== null; t = t._bat.phys) {
+      if (!levels.includes(t._bat.level)) levels.push(t._bat.level);
+    }
+  }
+  return levels.sort((a, b) => a.depth - b.depth);
+}
+
+/** The physical tensor of `x` at the innermost of `levels` (batch dims first, materialized where `x` is not batched). */
+function peel(x: Tensor, levels: readonly VmapLevel[]): Tensor {
+  let p = x;
+  for (let i = levels.length - 1; i >= 0; i--) {
+    p = unwrapAt(p, levels[i]) ?? materialize(p, levels[i].size);
+  }
+  return p;
+}
+
+/** `p` wrapped back at `levels`, outermost last. */
+function rewrapAt(p: Tensor, levels: readonly VmapLevel[]): Tensor {
+  let t = p;
+  for (const level of levels) t = wrapAt(t, level);
+  return t;
+}
+
+/** Whether `x` is batched at every one of `levels`. */
+function batchedAtAll(x: Tensor, levels: readonly VmapLevel[]): boolean {
+  return levels.every((l) => isBatchedAt(x, l));
 }
 
 /** Whether the graph of `roots` reaches a tensor that requires grad other than `own`. */
@@ -103,18 +138,27 @@ interface Linearized {
   readonly nested: boolean;
 }
 
+/**
+ * Evaluates `f` with the `argnums` arguments replaced by tensors to differentiate. Inside
+ * `vmap`, those arguments are batched at every level any of them is batched at, the tape
+ * runs on their physical tensors, and the gradients are wrapped back: per-example gradients.
+ */
 function linearize(
   f: (...args: Tensor[]) => unknown,
   args: readonly TensorLike[],
   argnums: readonly number[],
   op: string,
   hasAux = false,
+  extraLevels: readonly VmapLevel[] = [],
 ): Linearized {
   const callerRecords = isGradEnabled();
   const inputs = args.map((a, i) => toTensor(a, `${op}() argument ${i}`));
-  const own = argnums.map((i) => differentiable(inputs[i], op, i));
+  const levels = batchLevels(inputs);
+  for (const l of extraLevels) if (!levels.includes(l)) levels.push(l);
+  levels.sort((a, b) => a.depth - b.depth);
+  const leaves = argnums.map((i) => differentiable(peel(inputs[i], levels), op, i));
   const callArgs = inputs.slice();
-  argnums.forEach((i, k) => (callArgs[i] = own[k]));
+  argnums.forEach((i, k) => (callArgs[i] = rewrapAt(leaves[k], levels)));
   const result = enableGrad(() => f(...callArgs));
   let outLike: unknown = result;
   let aux: unknown = undefined;
@@ -128,7 +172,17 @@ function linearize(
     throw new TypeError(`${op}(): f must return a Tensor or a number; got ${typeof outLike}`);
   }
   const out = toTensor(outLike as TensorLike, `${op}() output`);
-  const nested = callerRecords && out.requiresGrad && dependsOnOthers([out], own);
+  const missing = batchLevels([out]).filter((l) => !levels.includes(l));
+  if (missing.length > 0) {
+    // f closes over tensors batched by an enclosing vmap: evaluate again with the
+    // differentiated arguments batched at those levels too, for per-example gradients.
+    if (extraLevels.length > 0) throw new Error(`${op}(): inconsistent batching inside vmap()`);
+    return linearize(f, args, argnums, op, hasAux, missing);
+  }
+  const connected = batchedAtAll(out, levels);
+  const root = connected ? peel(out, levels) : out;
+  const nested = callerRecords && connected && root.requiresGrad &&
+    dependsOnOthers([root], leaves);
   const pullback = (ct: Tensor): Tensor[] => {
     if (!shapesEqual(ct.shape, out.shape)) {
       throw new ShapeError(
@@ -136,14 +190,18 @@ function linearize(
           fmtShape(out.shape),
       );
     }
-    if (!out.requiresGrad) return own.map((x) => filled(x.shape, x.dtype, 0));
-    const createGraph = nested || (callerRecords && ct.requiresGrad);
-    return autogradGrad(out, own, {
-      gradOutputs: ct,
+    if (!connected || !root.requiresGrad) {
+      return leaves.map((x) => rewrapAt(filled(x.shape, x.dtype, 0), levels));
+    }
+    const seed = peel(ct, levels);
+    const createGraph = nested || (callerRecords && seed.requiresGrad);
+    const grads = autogradGrad(root, leaves, {
+      gradOutputs: seed,
       createGraph,
       retainGraph: true,
       materializeGrads: true,
     }) as Tensor[];
+    return grads.map((g) => rewrapAt(g, levels));
   };
   return { out, aux, pullback, nested };
 }
@@ -303,6 +361,27 @@ export function vjp(
 }
 
 /**
+ * A tensor with the values of `x` and tangent `t` at `level`. Tangents live on physical
+ * tensors: for a batched `x` the tangent goes on its physical tensor (batched alike).
+ */
+function makeDual(x: Tensor, t: Tensor, level: FwLevel): Tensor {
+  if (x._bat !== null) {
+    const v = x._bat.level;
+    return wrap(makeDual(x._bat.phys, unwrapAt(t, v) ?? materialize(t, v.size), level), v);
+  }
+  const d = apply("alias", [x], null);
+  d._fw = { level, tangent: t, next: d._fw };
+  return d;
+}
+
+/** The tangent of `x` at `level` (wrapped like `x` when `x` is batched), or null. */
+function tangentOf(x: Tensor, level: FwLevel): Tensor | null {
+  if (x._bat === null) return tangentAt(x, level);
+  const inner = tangentOf(x._bat.phys, level);
+  return inner === null ? null : wrapAt(inner, x._bat.level);
+}
+
+/**
  * Forward mode: evaluates `f` at `primals` and pushes `tangents` through it, returning
  * `[output, outputTangent]` (the Jacobian-vector product). Each primitive has its own
  * tangent rule; nothing is recorded for a backward pass unless an outer transform needs it.
@@ -350,43 +429,38 @@ export function jvp(
           }`,
         );
       }
-      const d = apply("alias", [x], null);
-      d._fw = { level, tangent: t.dtype === x.dtype ? t : t.to(x.dtype), next: d._fw };
-      return d;
+      return makeDual(x, t.dtype === x.dtype ? t : t.to(x.dtype), level);
     });
     const out = toTensor(f(...duals), "jvp() output");
-    const t = tangentAt(out, level) ?? filled(out.shape, out.dtype, 0);
+    const t = tangentOf(out, level) ?? filled(out.shape, out.dtype, 0);
     return [out, t];
   } finally {
     exitLevel(level);
   }
 }
 
-function stackFlat(parts: readonly Tensor[], shape: readonly number[]): Tensor {
-  const flat = parts.map((p) => apply("reshape", [p], { shape: [1, p.numel] }));
-  const m = flat.length === 1 ? flat[0] : apply("cat", flat, { dim: 0 });
-  return apply("reshape", [m], { shape });
-}
-
-function basis(x: Tensor, i: number): Tensor {
-  const e = filled(x.shape, x.dtype, 0);
-  e._buf[i] = 1;
-  return e;
+function identityBatch(x: Tensor): Tensor {
+  const n = x.numel;
+  const e = filled([n, n], x.dtype, 0);
+  for (let i = 0; i < n; i++) e._buf[i * n + i] = 1;
+  return apply("reshape", [e], { shape: [n, ...x.shape] });
 }
 
 /**
- * The Jacobian by reverse mode: one vector-Jacobian product per output element. For `f`
- * from shape `S` to shape `T` the result has shape `[...T, ...S]`.
+ * The Jacobian by reverse mode: the vector-Jacobian products of all output basis vectors at
+ * once (one batched backward pass, through `vmap`). For `f` from shape `S` to shape `T` the
+ * result has shape `[...T, ...S]`.
  *
  * @param f the function
  * @param options `argnums`: which argument (default 0)
  * @returns a function with `f`'s arguments returning the Jacobian
  * @example Jacobian of an elementwise square
  * ```ts
- * import { jacrev, tensor } from "@tapegrad/core";
+ * import { jacrev, type Tensor, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
  *
- * assert.deepEqual(jacrev((x) => x.pow(2))(tensor([1, 2])).toArray(), [[2, 0], [0, 4]]);
+ * const J = jacrev((x: Tensor) => x.pow(2))(tensor([1, 2]));
+ * assert.deepEqual(J.toArray(), [[2, 0], [0, 4]]);
  * ```
  */
 export function jacrev(
@@ -398,27 +472,34 @@ export function jacrev(
     checkArgnums(argnum, args.length, "jacrev");
     const lin = linearize(f, args, [argnum], "jacrev");
     const x = toTensor(args[argnum], "jacrev() argument");
-    const rows: Tensor[] = [];
-    for (let i = 0; i < lin.out.numel; i++) rows.push(lin.pullback(basis(lin.out, i))[0]);
-    if (rows.length === 0) return filled([...lin.out.shape, ...x.shape], x.dtype, 0);
-    return stackFlat(rows, [...lin.out.shape, ...x.shape]);
+    const shape = [...lin.out.shape, ...x.shape];
+    if (lin.out.numel === 0 || x.numel === 0) return filled(shape, x.dtype, 0);
+    if (lin.out.numel === 1) {
+      return apply("reshape", [lin.pullback(filled(lin.out.shape, lin.out.dtype, 1))[0]], {
+        shape,
+      });
+    }
+    const rows = vmap((ct: Tensor) => lin.pullback(ct)[0])(identityBatch(lin.out));
+    return apply("reshape", [rows], { shape });
   };
 }
 
 /**
- * The Jacobian by forward mode: one Jacobian-vector product per input element. For `f`
- * from shape `S` to shape `T` the result has shape `[...T, ...S]`.
+ * The Jacobian by forward mode: the Jacobian-vector products of all input basis vectors at
+ * once (one batched forward pass, through `vmap`). For `f` from shape `S` to shape `T` the
+ * result has shape `[...T, ...S]`.
  *
  * @param f the function
  * @param options `argnums`: which argument (default 0)
  * @returns a function with `f`'s arguments returning the Jacobian
  * @example Jacobian of a matrix-vector product is the matrix
  * ```ts
- * import { jacfwd, matmul, tensor } from "@tapegrad/core";
+ * import { jacfwd, matmul, type Tensor, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
  *
  * const A = tensor([[1, 2], [3, 4]]);
- * assert.deepEqual(jacfwd((x) => matmul(A, x))(tensor([5, 6])).toArray(), [[1, 2], [3, 4]]);
+ * const J = jacfwd((x: Tensor) => matmul(A, x))(tensor([5, 6]));
+ * assert.deepEqual(J.toArray(), [[1, 2], [3, 4]]);
  * ```
  */
 export function jacfwd(
@@ -430,22 +511,18 @@ export function jacfwd(
     checkArgnums(argnum, args.length, "jacfwd");
     const xs = args.map((a, i) => toTensor(a, `jacfwd() argument ${i}`));
     const x = xs[argnum];
-    const g = (...ys: Tensor[]) => f(...xs.map((v, i) => (i === argnum ? ys[0] : v)));
-    const cols: Tensor[] = [];
-    let outShape: readonly number[] = [];
-    for (let j = 0; j < x.numel; j++) {
-      const [out, t] = jvp(g, [x], [basis(x, j)]);
-      outShape = out.shape;
-      cols.push(t);
-    }
-    if (cols.length === 0) {
+    const g = (y: Tensor) => f(...xs.map((v, i) => (i === argnum ? y : v)));
+    if (x.numel === 0) {
       const out = toTensor(f(...xs), "jacfwd() output");
       return filled([...out.shape, ...x.shape], out.dtype, 0);
     }
-    // cols[j] has the output's shape; the Jacobian puts j last.
-    const stacked = stackFlat(cols, [x.numel, cols[0].numel]);
-    const m = apply("permute", [stacked], { perm: [1, 0] });
-    return apply("reshape", [m], { shape: [...outShape, ...x.shape] });
+    // cols[j] = J·e_j, batched over j; the Jacobian puts j last.
+    const cols = vmap((t: Tensor) => jvp(g, [x], [t])[1])(identityBatch(x));
+    const outShape = cols.shape.slice(1);
+    const m = outShape.reduce((a, b) => a * b, 1);
+    const flat = apply("reshape", [cols], { shape: [x.numel, m] });
+    const jac = apply("permute", [flat], { perm: [1, 0] });
+    return apply("reshape", [jac], { shape: [...outShape, ...x.shape] });
   };
 }
 
