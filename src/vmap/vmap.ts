@@ -77,7 +77,7 @@ export function vmap(
   options: VmapOptions = {},
 ): (...args: TensorLike[]) => Tensor | Tensor[] {
   return (...args) => {
-    const inDims = options.inDims ?? 0;
+    const inDims = options.inDims === undefined ? 0 : options.inDims;
     const dims = Array.isArray(inDims) ? inDims : args.map(() => inDims as number | null);
     if (dims.length !== args.length) {
       throw new RangeError(
