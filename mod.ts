@@ -23,7 +23,7 @@ export { Tensor } from "./src/tensor.ts";
 export type { NestedArray, TensorLike } from "./src/tensor.ts";
 export type { DType, FloatDType, Storage } from "./src/dtype.ts";
 export { getDefaultDtype, setDefaultDtype, withDefaultDtype } from "./src/dtype.ts";
-export { AutogradError, DtypeError, ShapeError } from "./src/errors.ts";
+export { AutogradError, DtypeError, LinAlgError, ShapeError } from "./src/errors.ts";
 export type { Shape } from "./src/shape.ts";
 export { Generator, manualSeed } from "./src/random.ts";
 export {
@@ -123,8 +123,79 @@ export type {
 
 // -- exports added by the operation-set work, one block per area (keep each block sorted) --
 // [area: activations-nn]
+export {
+  atan2,
+  clamp,
+  elu,
+  gelu,
+  leakyRelu,
+  logSigmoid,
+  maximum,
+  minimum,
+  silu,
+  softplus,
+} from "./src/ops/activations.ts";
+export {
+  binaryCrossEntropy,
+  crossEntropy,
+  dropout,
+  huberLoss,
+  l1Loss,
+  linear,
+  logSoftmax,
+  mseLoss,
+  nllLoss,
+  softmax,
+} from "./src/ops/nn.ts";
+export type {
+  BinaryCrossEntropyOptions,
+  BinaryCrossEntropyWithLogitsOptions,
+  CrossEntropyOptions,
+  DropoutOptions,
+  NllLossOptions,
+  Reduction,
+} from "./src/ops/nn.ts";
 // [area: reduce-shape-index]
+export {
+  amax,
+  amin,
+  argmax,
+  argmin,
+  cumsum,
+  logsumexp,
+  max,
+  min,
+  prod,
+  std,
+  variance,
+} from "./src/ops/statistics.ts";
+export type { ValuesIndices, VarianceOptions } from "./src/ops/statistics.ts";
+export {
+  cat,
+  chunk,
+  diag,
+  diagonal,
+  flatten,
+  flip,
+  movedim,
+  pad,
+  roll,
+  split,
+  squeeze,
+  stack,
+  trace,
+  tril,
+  triu,
+  unsqueeze,
+  view,
+} from "./src/ops/manipulation.ts";
+export { gather, index, indexSelect, Range, range, scatterAdd, slice } from "./src/ops/indexing.ts";
+export type { IndexSpec } from "./src/ops/indexing.ts";
 // [area: linalg]
+export { dot, outer } from "./src/ops/linalg_dense.ts";
+export type { Slogdet } from "./src/ops/linalg_dense.ts";
+export { einsum } from "./src/ops/einsum.ts";
+export * as linalg from "./src/linalg.ts";
 // [area: viz]
 export { vmap } from "./src/vmap/vmap.ts";
 export type { VmapOptions } from "./src/vmap/vmap.ts";

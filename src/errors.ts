@@ -69,3 +69,24 @@ export class AutogradError extends Error {
     this.name = "AutogradError";
   }
 }
+
+/**
+ * A linear-algebra input the operation cannot handle: a singular matrix for `linalg.inv` or
+ * `linalg.solve`, a matrix that is not positive-definite for `linalg.cholesky` (PyTorch's
+ * `torch.linalg.LinAlgError`). A `RangeError`.
+ *
+ * @example Inverting a singular matrix
+ * ```ts
+ * import { LinAlgError, linalg, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => linalg.inv(tensor([[1, 2], [2, 4]])), LinAlgError);
+ * ```
+ */
+export class LinAlgError extends RangeError {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "LinAlgError";
+  }
+}

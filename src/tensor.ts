@@ -22,8 +22,14 @@ import * as R from "./ops/reduce.ts";
 import * as S from "./ops/shape.ts";
 import * as L from "./ops/linalg.ts";
 // [imports: activations-nn]
+import * as Act from "./ops/activations.ts";
+import * as NN from "./ops/nn.ts";
 // [imports: reduce-shape-index]
+import * as St from "./ops/statistics.ts";
+import * as Mp from "./ops/manipulation.ts";
+import * as Ix from "./ops/indexing.ts";
 // [imports: linalg]
+import * as LD from "./ops/linalg_dense.ts";
 
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -395,6 +401,182 @@ export class Tensor {
 
   // ---- methods added by the operation-set work, one block per area ---------------------
   // [methods: activations-nn]
+
+  // ---- activations and nn --------------------------------------------------------------
+
+  /** Clamps into `[min, max]`. See {@linkcode clamp}. */
+  clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor {
+    return Act.clamp(this, min, max);
+  }
+  /** Elementwise maximum. See {@linkcode maximum}. */
+  maximum(other: TensorLike): Tensor {
+    return Act.maximum(this, other);
+  }
+  /** Elementwise minimum. See {@linkcode minimum}. */
+  minimum(other: TensorLike): Tensor {
+    return Act.minimum(this, other);
+  }
+  /** `atan2(this, other)`. See {@linkcode atan2}. */
+  atan2(other: TensorLike): Tensor {
+    return Act.atan2(this, other);
+  }
+  /** Softmax along `dim`. See {@linkcode softmax}. */
+  softmax(dim: number): Tensor {
+    return NN.softmax(this, dim);
+  }
+  /** Log-softmax along `dim`. See {@linkcode logSoftmax}. */
+  logSoftmax(dim: number): Tensor {
+    return NN.logSoftmax(this, dim);
+  }
+
   // [methods: reduce-shape-index]
+
+  // ---- more reductions -----------------------------------------------------------------
+
+  /** Product of all elements, or over `dim`. See {@linkcode prod}. */
+  prod(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return St.prod(this, dim, keepdim);
+  }
+  /** The largest element. See {@linkcode max}. */
+  max(): Tensor;
+  /** The largest values over `dim`, with their indices. See {@linkcode max}. */
+  max(dim: number, keepdim?: boolean): St.ValuesIndices;
+  max(dim?: number, keepdim = false): Tensor | St.ValuesIndices {
+    return dim === undefined ? St.max(this) : St.max(this, dim, keepdim);
+  }
+  /** The smallest element. See {@linkcode min}. */
+  min(): Tensor;
+  /** The smallest values over `dim`, with their indices. See {@linkcode min}. */
+  min(dim: number, keepdim?: boolean): St.ValuesIndices;
+  min(dim?: number, keepdim = false): Tensor | St.ValuesIndices {
+    return dim === undefined ? St.min(this) : St.min(this, dim, keepdim);
+  }
+  /** Maxima over `dim`. See {@linkcode amax}. */
+  amax(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return St.amax(this, dim, keepdim);
+  }
+  /** Minima over `dim`. See {@linkcode amin}. */
+  amin(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return St.amin(this, dim, keepdim);
+  }
+  /** Index of the largest element. See {@linkcode argmax}. */
+  argmax(dim?: number, keepdim = false): Tensor {
+    return St.argmax(this, dim, keepdim);
+  }
+  /** Index of the smallest element. See {@linkcode argmin}. */
+  argmin(dim?: number, keepdim = false): Tensor {
+    return St.argmin(this, dim, keepdim);
+  }
+  /** Variance. See {@linkcode variance}. */
+  var(dim?: number | readonly number[] | null, options?: St.VarianceOptions): Tensor {
+    return St.variance(this, dim, options);
+  }
+  /** Standard deviation. See {@linkcode std}. */
+  std(dim?: number | readonly number[] | null, options?: St.VarianceOptions): Tensor {
+    return St.std(this, dim, options);
+  }
+  /** Log-sum-exp. See {@linkcode logsumexp}. */
+  logsumexp(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return St.logsumexp(this, dim, keepdim);
+  }
+  /** Cumulative sum along `dim`. See {@linkcode cumsum}. */
+  cumsum(dim: number): Tensor {
+    return St.cumsum(this, dim);
+  }
+
+  // ---- shape and indexing ---------------------------------------------------------------
+
+  /** Flattens dimensions. See {@linkcode flatten}. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return Mp.flatten(this, startDim, endDim);
+  }
+  /** Removes dimensions of size 1. See {@linkcode squeeze}. */
+  squeeze(dim?: number | readonly number[]): Tensor {
+    return Mp.squeeze(this, dim);
+  }
+  /** Inserts a dimension of size 1. See {@linkcode unsqueeze}. */
+  unsqueeze(dim: number): Tensor {
+    return Mp.unsqueeze(this, dim);
+  }
+  /** The same as reshape. See {@linkcode view}. */
+  view(shape: readonly number[]): Tensor {
+    return Mp.view(this, shape);
+  }
+  /** Reverses dimensions. See {@linkcode flip}. */
+  flip(dims: number | readonly number[]): Tensor {
+    return Mp.flip(this, dims);
+  }
+  /** Rolls elements. See {@linkcode roll}. */
+  roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor {
+    return Mp.roll(this, shifts, dims);
+  }
+  /** Splits into pieces. See {@linkcode split}. */
+  split(splitSizeOrSections: number | readonly number[], dim = 0): Tensor[] {
+    return Mp.split(this, splitSizeOrSections, dim);
+  }
+  /** Splits into equal chunks. See {@linkcode chunk}. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return Mp.chunk(this, chunks, dim);
+  }
+  /** Lower triangle. See {@linkcode tril}. */
+  tril(diagonal = 0): Tensor {
+    return Mp.tril(this, diagonal);
+  }
+  /** Upper triangle. See {@linkcode triu}. */
+  triu(diagonal = 0): Tensor {
+    return Mp.triu(this, diagonal);
+  }
+  /** Diagonal matrix or diagonal. See {@linkcode diag}. */
+  diag(diagonal = 0): Tensor {
+    return Mp.diag(this, diagonal);
+  }
+  /** A diagonal. See {@linkcode diagonal}. */
+  diagonal(offset = 0, dim1 = 0, dim2 = 1): Tensor {
+    return Mp.diagonal(this, offset, dim1, dim2);
+  }
+  /** Sum of the main diagonal. See {@linkcode trace}. */
+  trace(): Tensor {
+    return Mp.trace(this);
+  }
+  /** Moves a dimension. See {@linkcode movedim}. */
+  movedim(source: number, destination: number): Tensor {
+    return Mp.movedim(this, source, destination);
+  }
+  /** Selects indices along `dim`. See {@linkcode indexSelect}. */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return Ix.indexSelect(this, dim, index);
+  }
+  /** Gathers along `dim`. See {@linkcode gather}. */
+  gather(dim: number, index: Tensor): Tensor {
+    return Ix.gather(this, dim, index);
+  }
+  /** Adds `src` at `index` along `dim`. See {@linkcode scatterAdd}. */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return Ix.scatterAdd(this, dim, index, src);
+  }
+  /** Indexes like `x[...]`. See {@linkcode index}. */
+  index(...specs: Ix.IndexSpec[]): Tensor {
+    return Ix.index(this, ...specs);
+  }
+
   // [methods: linalg]
+
+  // ---- linear algebra -----------------------------------------------------------------
+
+  /** Inner product of 1-D tensors. See {@linkcode dot}. */
+  dot(other: Tensor): Tensor {
+    return LD.dot(this, other);
+  }
+  /** Outer product of 1-D tensors. See {@linkcode outer}. */
+  outer(other: Tensor): Tensor {
+    return LD.outer(this, other);
+  }
+  /** Determinant. See {@linkcode linalg.det}. */
+  det(): Tensor {
+    return LD.det(this);
+  }
+  /** Matrix inverse. See {@linkcode linalg.inv}. */
+  inverse(): Tensor {
+    return LD.inv(this);
+  }
 }

@@ -1,26 +1,77 @@
 /**
- * Neural-network functions: losses and activations built from primitives.
+ * Neural-network functions: softmax and log-softmax, the losses (cross-entropy, NLL, MSE,
+ * L1, Huber, binary cross-entropy with and without logits), dropout and linear layers, all
+ * built from differentiable operations in numerically stable forms.
  *
  * @module
  */
 
-import { ShapeError } from "../errors.ts";
-import { fmtShape, shapesEqual } from "../shape.ts";
-import type { Tensor } from "../tensor.ts";
+import { DtypeError, ShapeError } from "../errors.ts";
+import { fmtShape, normalizeDim, shapesEqual } from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { checkTensor, mul, sub } from "./arithmetic.ts";
-import { mean } from "./reduce.ts";
-import { named } from "./shape.ts";
+import { type Generator, getDefaultGenerator } from "../random.ts";
+import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
+import { abs, exp, log } from "./math.ts";
+import { eq, lt, ne, where } from "./compare.ts";
+import { mean, sum } from "./reduce.ts";
+import { cast, named, reshape, t as transpose2d } from "./shape.ts";
+import { gather } from "./indexing.ts";
+import { clamp } from "./activations.ts";
+import { matmul } from "./linalg.ts";
+
+/** How a loss reduces its per-element values. */
+export type Reduction = "mean" | "sum" | "none";
+
+function reduceLoss(x: Tensor, reduction: Reduction, op: string): Tensor {
+  if (reduction === "mean") return mean(x);
+  if (reduction === "sum") return sum(x);
+  if (reduction === "none") return x;
+  throw new TypeError(`${op}() expects reduction "mean", "sum" or "none"; got ${reduction}`);
+}
+
+function sameShape(input: Tensor, target: Tensor, op: string): void {
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
+  if (!shapesEqual(input.shape, target.shape)) {
+    throw new ShapeError(
+      `${op}(): target shape ${fmtShape(target.shape)} must equal input shape ` +
+        `${fmtShape(input.shape)}`,
+    );
+  }
+}
+
+function checkFloat(x: Tensor, op: string): void {
+  if (!isFloating(x.dtype)) {
+    throw new DtypeError(`${op}() expects a floating-point input; got ${x.dtype}`);
+  }
+}
+
+/** Options of the binary cross-entropy losses. */
+export interface BinaryCrossEntropyOptions {
+  /** How to reduce (default "mean"). */
+  readonly reduction?: Reduction;
+  /** A rescaling weight, broadcast over the elements. */
+  readonly weight?: Tensor;
+}
+
+/** Options of {@linkcode binaryCrossEntropyWithLogits}. */
+export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyOptions {
+  /** A weight of positive examples, broadcast along the last (class) dimension. */
+  readonly posWeight?: Tensor;
+}
 
 /**
- * Binary cross-entropy between logits `input` and targets in [0, 1], averaged over all
- * elements (PyTorch's `binary_cross_entropy_with_logits` with mean reduction). Computed in
- * the stable form `softplus(x) − x·y`, finite even for logits of ±1e3; its gradient is
- * `(σ(x) − y) / n` everywhere, including at 0.
+ * Binary cross-entropy between logits `input` and targets in [0, 1] (PyTorch's
+ * `binary_cross_entropy_with_logits`), in the stable form `(1 + (p−1)y)·softplus(−x) +
+ * (1 − y)·x` (`p` the positive weight), finite even for logits of ±1e3. Without options its
+ * gradient is `(σ(x) − y) / n` everywhere, including at 0.
  *
  * @param input the logits
  * @param target the targets, same shape as `input`
- * @returns the mean loss, 0-d (gradFn `BinaryCrossEntropyWithLogitsBackward0`)
+ * @param options `reduction` (default "mean"), `weight`, `posWeight`
+ * @returns the loss (gradFn `BinaryCrossEntropyWithLogitsBackward0`)
  * @throws {ShapeError} when the shapes differ
  * @example Loss of zero logits is log 2
  * ```ts
@@ -31,15 +82,444 @@ import { named } from "./shape.ts";
  * assert.ok(Math.abs(loss.item() - Math.LN2) < 1e-15);
  * ```
  */
-export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor): Tensor {
-  checkTensor(input, "binaryCrossEntropyWithLogits", "input");
-  checkTensor(target, "binaryCrossEntropyWithLogits", "target");
-  if (!shapesEqual(input.shape, target.shape)) {
+export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyWithLogitsOptions = {},
+): Tensor {
+  const op = "binaryCrossEntropyWithLogits";
+  sameShape(input, target, op);
+  const { reduction = "mean", weight, posWeight } = options;
+  let perElement: Tensor;
+  if (posWeight === undefined) {
+    perElement = sub(apply("softplus", [input], null), mul(input, target));
+  } else {
+    // (1 − y)·x + (1 + (p − 1)·y)·softplus(−x)
+    const coef = add(mul(sub(posWeight, 1), target), 1);
+    perElement = add(mul(sub(1, target), input), mul(coef, apply("softplus", [neg(input)], null)));
+  }
+  if (weight !== undefined) perElement = mul(perElement, weight);
+  return named(reduceLoss(perElement, reduction, op), "BinaryCrossEntropyWithLogitsBackward0");
+}
+
+/**
+ * Binary cross-entropy between probabilities `input` in [0, 1] and targets (PyTorch's
+ * `binary_cross_entropy`): `−(y·log p + (1 − y)·log(1 − p))`, each log clamped to ≥ −100 as
+ * PyTorch does, so that p = 0 or 1 gives a finite loss.
+ *
+ * @param input probabilities
+ * @param target targets, same shape
+ * @param options `reduction` (default "mean") and `weight`
+ * @returns the loss (gradFn `BinaryCrossEntropyBackward0`)
+ * @throws {ShapeError} when the shapes differ
+ * @example
+ * ```ts
+ * import { binaryCrossEntropy, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const loss = binaryCrossEntropy(tensor([0.5, 1], { dtype: "float64" }), tensor([1, 0], { dtype: "float64" }));
+ * assert.equal(loss.item(), (Math.LN2 + 100) / 2);
+ * ```
+ */
+export function binaryCrossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: BinaryCrossEntropyOptions = {},
+): Tensor {
+  const op = "binaryCrossEntropy";
+  sameShape(input, target, op);
+  checkFloat(input, op);
+  const { reduction = "mean", weight } = options;
+  const logP = clamp(log(input), -100);
+  const log1mP = clamp(log(sub(1, input)), -100);
+  let perElement = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
+  if (weight !== undefined) perElement = mul(perElement, weight);
+  return named(reduceLoss(perElement, reduction, op), "BinaryCrossEntropyBackward0");
+}
+
+/**
+ * The mean (or summed) squared error `(input − target)²`.
+ *
+ * @param input a tensor
+ * @param target a tensor of the same shape
+ * @param options `reduction` (default "mean")
+ * @returns the loss (gradFn `MseLossBackward0`)
+ * @throws {ShapeError} when the shapes differ
+ * @example
+ * ```ts
+ * import { mseLoss, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(mseLoss(tensor([1, 2]), tensor([3, 2])).item(), 2);
+ * ```
+ */
+export function mseLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { readonly reduction?: Reduction } = {},
+): Tensor {
+  sameShape(input, target, "mseLoss");
+  const d = sub(input, target);
+  return named(reduceLoss(mul(d, d), options.reduction ?? "mean", "mseLoss"), "MseLossBackward0");
+}
+
+/**
+ * The mean (or summed) absolute error `|input − target|`; at equality the derivative is 0,
+ * as PyTorch.
+ *
+ * @param input a tensor
+ * @param target a tensor of the same shape
+ * @param options `reduction` (default "mean")
+ * @returns the loss (gradFn `L1LossBackward0`)
+ * @throws {ShapeError} when the shapes differ
+ * @example
+ * ```ts
+ * import { l1Loss, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(l1Loss(tensor([1, 2]), tensor([3, 2])).item(), 1);
+ * ```
+ */
+export function l1Loss(
+  input: Tensor,
+  target: Tensor,
+  options: { readonly reduction?: Reduction } = {},
+): Tensor {
+  sameShape(input, target, "l1Loss");
+  const d = abs(sub(input, target));
+  return named(reduceLoss(d, options.reduction ?? "mean", "l1Loss"), "L1LossBackward0");
+}
+
+/**
+ * The Huber loss: `½d²` where `|d| < δ`, `δ(|d| − ½δ)` elsewhere, `d = input − target`.
+ *
+ * @param input a tensor
+ * @param target a tensor of the same shape
+ * @param options `reduction` (default "mean") and `delta` (default 1)
+ * @returns the loss (gradFn `HuberLossBackward0`)
+ * @throws {ShapeError} when the shapes differ
+ * @example
+ * ```ts
+ * import { huberLoss, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(huberLoss(tensor([0.5, 3]), tensor([0, 0]), { reduction: "sum" }).item(), 0.125 + 2.5);
+ * ```
+ */
+export function huberLoss(
+  input: Tensor,
+  target: Tensor,
+  options: { readonly reduction?: Reduction; readonly delta?: number } = {},
+): Tensor {
+  sameShape(input, target, "huberLoss");
+  const delta = options.delta ?? 1;
+  if (!(delta > 0)) throw new RangeError(`huberLoss() expects delta > 0; got ${delta}`);
+  const d = sub(input, target);
+  const a = abs(d);
+  const perElement = where(lt(a, delta), mul(mul(d, d), 0.5), mul(sub(a, 0.5 * delta), delta));
+  return named(
+    reduceLoss(perElement, options.reduction ?? "mean", "huberLoss"),
+    "HuberLossBackward0",
+  );
+}
+
+/**
+ * `log(softmax(x))` along `dim`, computed as `(x − max) − log Σ exp(x − max)`: finite at
+ * ±1e3.
+ *
+ * @param x a floating tensor
+ * @param dim the dimension to normalize over
+ * @returns the log-probabilities (gradFn `LogSoftmaxBackward0`)
+ * @throws {ShapeError} for `dim` out of range
+ * @example
+ * ```ts
+ * import { logSoftmax, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const y = logSoftmax(tensor([0, 0], { dtype: "float64" }), 0);
+ * assert.deepEqual(y.toArray(), [-Math.LN2, -Math.LN2]);
+ * ```
+ */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const { z, s } = shifted(x, dim, "logSoftmax");
+  return named(sub(z, log(s)), "LogSoftmaxBackward0");
+}
+
+/**
+ * `x − max` (the max as a constant, 0 where it is infinite) and `Σ exp(x − max)` along `dim`:
+ * the stable parts of softmax and log-softmax. The constant shift leaves both functions and
+ * all their derivatives unchanged.
+ */
+function shifted(x: Tensor, dim: number, op: string): { z: Tensor; s: Tensor } {
+  checkTensor(x, op);
+  checkFloat(x, op);
+  const d = normalizeDim(dim, x.ndim, op);
+  const dims = x.ndim === 0 ? [] : [d];
+  const m0 = apply("amax", [x.detach()], { dims, keepdim: true });
+  const m = where(eq(abs(m0), Infinity), 0, m0);
+  const z = sub(x, m);
+  return { z, s: apply("sum", [exp(z)], { dims, keepdim: true }) };
+}
+
+/**
+ * The softmax along `dim`, `exp(x − max) / Σ exp(x − max)`: stable at ±1e3.
+ *
+ * @param x a floating tensor
+ * @param dim the dimension to normalize over
+ * @returns probabilities summing to 1 along `dim` (gradFn `SoftmaxBackward0`)
+ * @throws {ShapeError} for `dim` out of range
+ * @example
+ * ```ts
+ * import { softmax, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(softmax(tensor([1000, 1000], { dtype: "float64" }), 0).toArray(), [0.5, 0.5]);
+ * ```
+ */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const { z, s } = shifted(x, dim, "softmax");
+  return named(div(exp(z), s), "SoftmaxBackward0");
+}
+
+/** Options of {@linkcode nllLoss}. */
+export interface NllLossOptions {
+  /** How to reduce (default "mean": divided by the total weight of the counted targets). */
+  readonly reduction?: Reduction;
+  /** A weight per class (1-D, length C). */
+  readonly weight?: Tensor;
+  /** A target value that is ignored (contributes nothing, not counted). Default −100. */
+  readonly ignoreIndex?: number;
+}
+
+/** Options of {@linkcode crossEntropy}. */
+export interface CrossEntropyOptions extends NllLossOptions {
+  /** Mixes the target with the uniform distribution by this amount (default 0). */
+  readonly labelSmoothing?: number;
+}
+
+/** Class dimension 1 (or 0 for an unbatched `[C]` input). */
+function classDim(input: Tensor, op: string): number {
+  if (input.ndim === 0) throw new ShapeError(`${op}() expects an input with a class dimension`);
+  return input.ndim === 1 ? 0 : 1;
+}
+
+function checkTargets(input: Tensor, target: Tensor, op: string): number {
+  const c = classDim(input, op);
+  const expected = input.shape.filter((_, i) => i !== c);
+  if (!shapesEqual(target.shape, expected)) {
     throw new ShapeError(
-      `binaryCrossEntropyWithLogits(): target shape ${fmtShape(target.shape)} must equal ` +
-        `input shape ${fmtShape(input.shape)}`,
+      `${op}(): class-index target shape ${fmtShape(target.shape)} must be the input shape ` +
+        `${fmtShape(input.shape)} without dimension ${c}, i.e. ${fmtShape(expected)}`,
     );
   }
-  const perElement = sub(apply("softplus", [input], null), mul(input, target));
-  return named(mean(perElement), "BinaryCrossEntropyWithLogitsBackward0");
+  return c;
+}
+
+/** Per-element weights and the picked log-probabilities for class-index targets. */
+function picked(
+  logp: Tensor,
+  target: Tensor,
+  weight: Tensor | undefined,
+  ignoreIndex: number,
+  op: string,
+): { loss: Tensor; w: Tensor } {
+  const c = checkTargets(logp, target, op);
+  const classes = logp.shape[c];
+  const buf = target._buf;
+  for (let i = 0; i < buf.length; i++) {
+    const v = buf[i];
+    if (v !== ignoreIndex && (v < 0 || v >= classes)) {
+      throw new RangeError(`${op}(): target ${v} is out of range for ${classes} classes`);
+    }
+  }
+  const keep = ne(target, ignoreIndex);
+  const safe = where(keep, target, 0);
+  const idx = reshape(safe, target.shape.toSpliced(c, 0, 1));
+  const chosen = reshape(gather(logp, c, cast(idx, "int64")), target.shape);
+  let w = cast(keep, logp.dtype);
+  if (weight !== undefined) {
+    if (weight.ndim !== 1 || weight.shape[0] !== classes) {
+      throw new ShapeError(
+        `${op}(): weight must have shape [${classes}] (one per class); got ${
+          fmtShape(weight.shape)
+        }`,
+      );
+    }
+    w = mul(
+      w,
+      reshape(gather(weight, 0, cast(reshape(safe, [safe.numel]), "int64")), target.shape),
+    );
+  }
+  return { loss: neg(mul(chosen, w)), w };
+}
+
+/**
+ * The negative log-likelihood loss on log-probabilities `input` (`[N, C]`, `[C]` or
+ * `[N, C, d1, …]`) and int64 class indices `target`. The "mean" reduction divides by the
+ * total weight of the non-ignored targets, as PyTorch.
+ *
+ * @param input log-probabilities
+ * @param target int64 class indices, the input's shape without the class dimension
+ * @param options `reduction`, `weight` (per class), `ignoreIndex` (default −100)
+ * @returns the loss (gradFn `NllLossBackward0`)
+ * @throws {DtypeError} when the target is not int64
+ * @throws {ShapeError} for mismatched shapes
+ * @throws {RangeError} for a target out of range
+ * @example
+ * ```ts
+ * import { nllLoss, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const logp = tensor([[-1, -2], [-3, -4]]);
+ * assert.equal(nllLoss(logp, tensor([1, 0], { dtype: "int64" })).item(), 2.5);
+ * ```
+ */
+export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  const op = "nllLoss";
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
+  if (target.dtype !== "int64") {
+    throw new DtypeError(`${op}() expects int64 class-index targets; got ${target.dtype}`);
+  }
+  const { reduction = "mean", weight, ignoreIndex = -100 } = options;
+  const { loss, w } = picked(input, target, weight, ignoreIndex, op);
+  const out = reduction === "mean" ? div(sum(loss), sum(w)) : reduceLoss(loss, reduction, op);
+  return named(out, "NllLossBackward0");
+}
+
+/**
+ * The cross-entropy between logits `input` (`[N, C]`, `[C]` or `[N, C, d1, …]`) and either
+ * int64 class indices or class probabilities of the input's shape (PyTorch's
+ * `cross_entropy`): `nllLoss(logSoftmax(input, classDim), target)`, stable at ±1e3 logits.
+ *
+ * @param input logits
+ * @param target int64 class indices, or float probabilities shaped like `input`
+ * @param options `reduction`, `weight`, `ignoreIndex` (indices only), `labelSmoothing`
+ * @returns the loss (gradFn `NllLossBackward0` for indices, `DivBackward0`/`SumBackward0`/
+ *   `MulBackward0` for probabilities, as PyTorch)
+ * @throws {ShapeError} for mismatched shapes
+ * @throws {RangeError} for a class index out of range
+ * @example
+ * ```ts
+ * import { crossEntropy, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const logits = tensor([[0, 0], [0, 0]], { dtype: "float64" });
+ * assert.equal(crossEntropy(logits, tensor([0, 1], { dtype: "int64" })).item(), Math.LN2);
+ * ```
+ */
+export function crossEntropy(
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
+  const op = "crossEntropy";
+  checkTensor(input, op, "input");
+  checkTensor(target, op, "target");
+  checkFloat(input, op);
+  const { reduction = "mean", weight, ignoreIndex = -100, labelSmoothing = 0 } = options;
+  if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
+    throw new RangeError(`${op}() expects labelSmoothing in [0, 1]; got ${labelSmoothing}`);
+  }
+  const c = classDim(input, op);
+  const classes = input.shape[c];
+  const logp = logSoftmax(input, c);
+  const wShape = input.shape.map((s, i) => (i === c ? s : 1));
+  const weighted = (t: Tensor) => weight === undefined ? t : mul(t, reshape(weight, wShape));
+  if (isFloating(target.dtype)) {
+    sameShape(input, target, op);
+    let p = target;
+    if (labelSmoothing > 0) p = add(mul(p, 1 - labelSmoothing), labelSmoothing / classes);
+    const perSample = neg(sum(weighted(mul(logp, p)), c));
+    const out = reduction === "mean"
+      ? div(sum(perSample), perSample.numel === 0 ? 1 : input.numel / classes)
+      : reduceLoss(perSample, reduction, op);
+    return out;
+  }
+  if (target.dtype !== "int64") {
+    throw new DtypeError(
+      `${op}() expects int64 class indices or float probabilities; got ${target.dtype}`,
+    );
+  }
+  const { loss, w } = picked(logp, target, weight, ignoreIndex, op);
+  let perSample = loss;
+  if (labelSmoothing > 0) {
+    // the uniform part: −Σ_c w_c·logp_c / C on the counted targets
+    const keep = cast(ne(target, ignoreIndex), logp.dtype);
+    const smooth = mul(neg(sum(weighted(logp), c)), div(keep, classes));
+    perSample = add(mul(loss, 1 - labelSmoothing), mul(smooth, labelSmoothing));
+  }
+  const out = reduction === "mean"
+    ? div(sum(perSample), sum(w))
+    : reduceLoss(perSample, reduction, op);
+  return named(out, "NllLossBackward0");
+}
+
+/** Options of {@linkcode dropout}. */
+export interface DropoutOptions {
+  /** Whether to drop (default true); false makes dropout the identity, as in evaluation. */
+  readonly training?: boolean;
+  /** The random generator (default: the global one, seeded by `manualSeed`). */
+  readonly generator?: Generator;
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the others by `1/(1 − p)`, so the
+ * expectation is unchanged (PyTorch's `F.dropout`). The identity when `training` is false or
+ * `p = 0`; all zeros when `p = 1`.
+ *
+ * @param x a floating tensor
+ * @param p the drop probability, in [0, 1] (default 0.5)
+ * @param options `training` (default true) and `generator`
+ * @returns the masked tensor (gradFn `MulBackward0`)
+ * @throws {RangeError} for `p` outside [0, 1]
+ * @example Reproducible with a seeded generator, the identity in evaluation
+ * ```ts
+ * import { dropout, Generator, ones } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = ones([1000]);
+ * const y = dropout(x, 0.5, { generator: new Generator(0) });
+ * assert.ok(y.toTypedArray().every((v) => v === 0 || v === 2));
+ * assert.equal(dropout(x, 0.5, { training: false }), x);
+ * ```
+ */
+export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
+  checkTensor(x, "dropout");
+  checkFloat(x, "dropout");
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout() expects p in [0, 1]; got ${p}`);
+  const { training = true, generator = getDefaultGenerator() } = options;
+  if (!training || p === 0) return x;
+  const mask = new Float64Array(x.numel);
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;
+  return mul(x, cast(new Tensor(mask, x.shape, "float64"), x.dtype));
+}
+
+/**
+ * A linear layer `x · weightᵀ + bias` with PyTorch's `[out, in]` weight layout
+ * (`F.linear`).
+ *
+ * @param x the input, `[..., in]`
+ * @param weight `[out, in]` (or `[in]` for a single output)
+ * @param bias `[out]`, optional
+ * @returns `[..., out]`
+ * @throws {ShapeError} for mismatched sizes
+ * @example
+ * ```ts
+ * import { linear, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const y = linear(tensor([[1, 2]]), tensor([[1, 0], [0, 1], [1, 1]]), tensor([0, 0, 10]));
+ * assert.deepEqual(y.toArray(), [[1, 2, 13]]);
+ * ```
+ */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
+  checkTensor(x, "linear", "x");
+  checkTensor(weight, "linear", "weight");
+  if (weight.ndim > 2) {
+    throw new ShapeError(`linear() expects a 1-D or 2-D weight; got ${fmtShape(weight.shape)}`);
+  }
+  const y = matmul(x, weight.ndim === 2 ? transpose2d(weight) : weight);
+  return bias === undefined ? y : add(y, bias);
 }

@@ -1,14 +1,80 @@
 /**
- * Indexing primitives (gather, scatter, index selection). Filled in by the operation-set
- * work; empty for now.
+ * Indexing primitives along one dimension. `gather` and `scatterAdd` are each other's
+ * transposes, so each one's derivative rules are written with the other and both
+ * differentiate to any order. The index (an int64 tensor) is an input without a gradient.
  *
  * @module
  */
 
-import type { RuleTable } from "./types.ts";
+import type { Tensor } from "../tensor.ts";
+import { gatherKernel, scatterAddKernel } from "../kernels/indexing.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { zerosOf } from "../ops/shape.ts";
+import { output } from "./helpers.ts";
+import type { MaybeTensor, RuleTable } from "./types.ts";
 
 /** Parameters of the indexing primitives. */
-export type IndexParams = Record<never, never>;
+export interface IndexParams {
+  /** `out = x[..., index, ...]` along `dim`; inputs `[x, index]`. */
+  gather: { readonly dim: number };
+  /** `out = x` with `src` added at `index` along `dim`; inputs `[x, index, src]`. */
+  scatterAdd: { readonly dim: number };
+}
 
 /** Rules of the indexing primitives. */
-export const indexRules: RuleTable<IndexParams> = {};
+export const indexRules: RuleTable<IndexParams> = {
+  gather: {
+    name: "GatherBackward0",
+    saves: true,
+    forward: ([x, index], { dim }) => {
+      const out = output(index.shape, x.dtype);
+      gatherKernel(x._buf, x.shape, dim, index._buf, index.shape, out._buf);
+      return out;
+    },
+    vjp: (g, [x, index], _o, { dim }) => [
+      apply("scatterAdd", [zerosOf(x.shape, g.dtype), index, g], { dim }),
+      null,
+    ],
+    jvp: ([t], [_x, index], _o, p): MaybeTensor =>
+      t === null ? null : apply("gather", [t, index], p),
+  },
+  scatterAdd: {
+    name: "ScatterAddBackward0",
+    saves: true,
+    forward: ([x, index, src], { dim }) => {
+      const out = output(x.shape, x.dtype);
+      out._buf.set(x._buf);
+      scatterAddKernel(out._buf, x.shape, dim, index._buf, index.shape, src._buf, src.shape);
+      return out;
+    },
+    vjp: (g, [_x, index, src], _o, { dim }, needs) => {
+      if (!needs[2]) return [g, null, null];
+      const gs = apply("gather", [g, index], { dim });
+      return [g, null, sameShape(gs, src) ? gs : padTo(gs, src)];
+    },
+    jvp: ([tx, _ti, ts], [x, index, src], _o, p): MaybeTensor => {
+      if (tx === null && ts === null) return null;
+      return apply("scatterAdd", [
+        tx ?? zerosOf(x.shape, x.dtype),
+        index,
+        ts ?? zerosOf(src.shape, src.dtype),
+      ], p);
+    },
+  },
+};
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
+}
+
+/**
+ * `src` may be larger than `index` (only the index-shaped corner is scattered): the
+ * gradient of the rest of `src` is zero, so pad the gathered gradient with zeros.
+ */
+function padTo(t: Tensor, like: Tensor): Tensor {
+  return apply("sliceScatter", [t], {
+    inputShape: like.shape,
+    starts: like.shape.map(() => 0),
+    steps: like.shape.map(() => 1),
+  });
+}

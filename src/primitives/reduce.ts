@@ -7,7 +7,12 @@
 
 import { type DType, isFloating } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
-import { reduceKernel, type ReduceOp } from "../kernels/reduce.ts";
+import {
+  argReduceKernel,
+  cumulativeKernel,
+  reduceKernel,
+  type ReduceOp,
+} from "../kernels/reduce.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { div, mul } from "../ops/arithmetic.ts";
 import { eq, maskOf, where } from "../ops/compare.ts";
@@ -27,6 +32,39 @@ export interface ReduceParams {
   amin: ReduceDims;
   /** The Euclidean norm over `dims`. */
   norm2: ReduceDims;
+  /** Cumulative sum along `dim`, from the end when `reverse` (the transpose of the other). */
+  cumsum: { readonly dim: number; readonly reverse: boolean };
+  /** The int64 index of the first largest element along `dim`. */
+  argmax: { readonly dim: number; readonly keepdim: boolean };
+  /** The int64 index of the first smallest element along `dim`. */
+  argmin: { readonly dim: number; readonly keepdim: boolean };
+}
+
+/** Sizes before, along and after `dim`. */
+function around(shape: readonly number[], dim: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < dim; i++) outer *= shape[i];
+  for (let i = dim + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, shape[dim], inner];
+}
+
+function argRule(
+  op: "argmax" | "argmin",
+): Rule<{ readonly dim: number; readonly keepdim: boolean }> {
+  return {
+    name: op === "argmax" ? "ArgmaxBackward0" : "ArgminBackward0",
+    saves: false,
+    forward: ([x], { dim, keepdim }) => {
+      const shape = reducedShape(x.shape, { dims: [dim], keepdim });
+      const out = output(shape, "int64");
+      const [outer, n, inner] = around(x.shape, dim);
+      argReduceKernel(op, x._buf, outer, n, inner, out._buf);
+      return out;
+    },
+    vjp: () => [null],
+    jvp: () => null,
+  };
 }
 
 /** The output shape of reducing `shape` over `dims`. */
@@ -79,6 +117,36 @@ export const reduceRules: RuleTable<ReduceParams> = {
     jvp: ([t], _i, _o, p) => (t === null ? null : apply("sum", [t], p)),
   },
   amax: extreme("max", "AmaxBackward0"),
+  // the transpose of a cumulative sum is the cumulative sum from the other end
+  cumsum: {
+    name: "CumsumBackward0",
+    saves: false,
+    forward: ([x], { dim, reverse }) => {
+      const out = output(x.shape, isFloating(x.dtype) ? x.dtype : "int64");
+      const [outer, n, inner] = around(x.shape, dim);
+      if (!reverse) cumulativeKernel("sum", x._buf, outer, n, inner, out._buf);
+      else {
+        const acc = new Float64Array(inner);
+        const src = x._buf;
+        const dst = out._buf;
+        for (let o = 0; o < outer; o++) {
+          acc.fill(0);
+          for (let j = n - 1; j >= 0; j--) {
+            const base = (o * n + j) * inner;
+            for (let k = 0; k < inner; k++) {
+              acc[k] += src[base + k];
+              dst[base + k] = acc[k];
+            }
+          }
+        }
+      }
+      return out;
+    },
+    vjp: (g, _i, _o, { dim, reverse }) => [apply("cumsum", [g], { dim, reverse: !reverse })],
+    jvp: ([t], _i, _o, p) => (t === null ? null : apply("cumsum", [t], p)),
+  },
+  argmax: argRule("argmax"),
+  argmin: argRule("argmin"),
   amin: extreme("min", "AminBackward0"),
   // d‖x‖ = Σ x dx / ‖x‖, taken as 0 where ‖x‖ = 0 (as PyTorch)
   norm2: {

@@ -1,0 +1,341 @@
+/**
+ * Indexing: strided slices, a readable multi-dimensional indexing helper (`index(x, 0,
+ * range(1, 3), null)` reads as PyTorch's `x[0, 1:3, None]`), and index-tensor operations
+ * (`gather`, `scatterAdd`, `indexSelect`). Every one is differentiable to any order:
+ * slices scatter their gradient back, and gather and scatter-add are each other's
+ * transposes.
+ *
+ * @module
+ */
+
+import { DtypeError, ShapeError } from "../errors.ts";
+import { fmtShape, normalizeDim } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { checkTensor } from "./arithmetic.ts";
+import { expand, named, reshape } from "./shape.ts";
+
+/** Python-style bounds: negative counts from the end, out-of-range clamps. */
+function pyBounds(
+  size: number,
+  start: number | null | undefined,
+  end: number | null | undefined,
+  step: number,
+  op: string,
+): [number, number] {
+  for (const [name, v] of [["start", start], ["end", end]] as const) {
+    if (v !== null && v !== undefined && !Number.isInteger(v)) {
+      throw new TypeError(`${op}() expects an integer ${name}; got ${v}`);
+    }
+  }
+  if (!Number.isInteger(step) || step === 0) {
+    throw new RangeError(`${op}() expects a non-zero integer step; got ${step}`);
+  }
+  const norm = (v: number, lo: number, hi: number) =>
+    Math.min(Math.max(v < 0 ? v + size : v, lo), hi);
+  if (step > 0) {
+    const s = start === null || start === undefined ? 0 : norm(start, 0, size);
+    const e = end === null || end === undefined ? size : norm(end, 0, size);
+    return [s, Math.max(0, Math.ceil((e - s) / step))];
+  }
+  const s = start === null || start === undefined ? size - 1 : norm(start, -1, size - 1);
+  const e = end === null || end === undefined ? -1 : norm(end, -1, size - 1);
+  return [s, Math.max(0, Math.ceil((e - s) / step))];
+}
+
+/** A strided window along one dimension. */
+function window(x: Tensor, dim: number, start: number, count: number, step: number): Tensor {
+  const starts = x.shape.map((_, d) => (d === dim ? start : 0));
+  const steps = x.shape.map((_, d) => (d === dim ? step : 1));
+  const shape = x.shape.map((n, d) => (d === dim ? count : n));
+  return apply("slice", [x], { starts, steps, shape });
+}
+
+/**
+ * The elements `start, start + step, …` before `end` along `dim`: Python's `x[start:end:step]`
+ * on that dimension. Negative bounds count from the end and out-of-range bounds clamp, as in
+ * Python; a negative `step` walks backwards (which PyTorch does not allow, NumPy does).
+ *
+ * @param x a tensor
+ * @param dim the dimension to slice
+ * @param start the first index (default: the start, or the end for a negative step)
+ * @param end the index to stop before (default: past the end)
+ * @param step the stride (default 1)
+ * @returns the window (gradFn `SliceBackward0`)
+ * @throws {ShapeError} when `dim` is out of range
+ * @throws {RangeError} when `step` is 0 or not an integer
+ * @example Every other column, and the last two rows
+ * ```ts
+ * import { slice, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]);
+ * assert.deepEqual(slice(x, 1, 0, null, 2).toArray(), [[1, 3], [5, 7], [9, 11]]);
+ * assert.deepEqual(slice(x, 0, -2).toArray(), [[5, 6, 7, 8], [9, 10, 11, 12]]);
+ * ```
+ */
+export function slice(
+  x: Tensor,
+  dim: number,
+  start?: number | null,
+  end?: number | null,
+  step = 1,
+): Tensor {
+  checkTensor(x, "slice");
+  const d = normalizeDim(dim, x.ndim, "slice");
+  if (x.ndim === 0) throw new ShapeError(`slice() cannot slice a 0-d tensor`);
+  const [s, count] = pyBounds(x.shape[d], start, end, step, "slice");
+  return window(x, d, s, count, step);
+}
+
+/** A range of indices along one dimension for {@linkcode index}: Python's `start:end:step`. */
+export class Range {
+  /**
+   * Makes a range; prefer {@linkcode range}.
+   *
+   * @param start the first index, or null for the start
+   * @param end the index to stop before, or null for the end
+   * @param step the stride (default 1)
+   */
+  constructor(
+    readonly start: number | null = null,
+    readonly end: number | null = null,
+    readonly step: number = 1,
+  ) {}
+
+  /** Python's notation, e.g. `1:3` or `::2`. */
+  toString(): string {
+    const part = (v: number | null) => (v === null ? "" : String(v));
+    return `${part(this.start)}:${part(this.end)}${this.step === 1 ? "" : `:${this.step}`}`;
+  }
+}
+
+/**
+ * A range for {@linkcode index}: `range(1, 3)` is Python's `1:3`, `range()` is `:`,
+ * `range(null, null, 2)` is `::2`.
+ *
+ * @param start the first index, or null/undefined for the start
+ * @param end the index to stop before, or null/undefined for the end
+ * @param step the stride (default 1)
+ * @returns the range
+ * @example `x[:, 1:]`
+ * ```ts
+ * import { index, range, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * assert.deepEqual(index(x, range(), range(1)).toArray(), [[2, 3], [5, 6]]);
+ * ```
+ */
+export function range(start?: number | null, end?: number | null, step = 1): Range {
+  return new Range(start ?? null, end ?? null, step);
+}
+
+/**
+ * One entry of an {@linkcode index} expression: an integer selects (and drops the
+ * dimension), a {@linkcode Range} slices, `null` inserts a new dimension of size 1 (Python's
+ * `None`), `"..."` stands for all remaining dimensions, and an int64 tensor selects those
+ * indices along the dimension (as {@linkcode indexSelect}).
+ */
+export type IndexSpec = number | Range | null | "..." | Tensor;
+
+/**
+ * Indexes `x` the way PyTorch's `x[...]` does, one spec per dimension: `index(x, 0,
+ * range(1, 3), null)` is `x[0, 1:3, None]`. Missing trailing specs take whole dimensions.
+ * Integers may be negative (from the end).
+ *
+ * @param x a tensor
+ * @param specs integers, ranges, `null`, `"..."` or int64 index tensors
+ * @returns the indexed tensor, differentiable in `x`
+ * @throws {ShapeError} for too many specs or an integer out of range
+ * @example `x[1, ::2]` and `x[..., None]`
+ * ```ts
+ * import { index, range, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * assert.deepEqual(index(x, 1, range(null, null, 2)).toArray(), [4, 6]);
+ * assert.deepEqual(index(x, "...", null).shape, [2, 3, 1]);
+ * ```
+ */
+export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
+  checkTensor(x, "index");
+  const ellipses = specs.filter((s) => s === "...").length;
+  if (ellipses > 1) throw new ShapeError(`index() allows at most one "..."`);
+  const consuming = specs.filter((s) => s !== null && s !== "...").length;
+  if (consuming > x.ndim) {
+    throw new ShapeError(
+      `index() got ${consuming} indices for a tensor of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const expanded: Exclude<IndexSpec, "...">[] = [];
+  for (const s of specs) {
+    if (s === "...") { for (let i = 0; i < x.ndim - consuming; i++) expanded.push(range()); }
+    else expanded.push(s);
+  }
+  let out = x;
+  let dim = 0;
+  const shape: number[] = [];
+  for (const s of expanded) {
+    if (s === null) {
+      shape.push(1);
+      continue;
+    }
+    const size = out.shape[dim];
+    if (typeof s === "number") {
+      if (!Number.isInteger(s) || s < -size || s >= size) {
+        throw new ShapeError(
+          `index() got index ${s} out of range for dimension ${dim} of size ${size}`,
+        );
+      }
+      out = window(out, dim, s < 0 ? s + size : s, 1, 1);
+    } else if (s instanceof Range) {
+      const [start, count] = pyBounds(size, s.start, s.end, s.step, "index");
+      out = window(out, dim, start, count, s.step);
+      shape.push(count);
+    } else {
+      out = indexSelect(out, dim, s);
+      shape.push(out.shape[dim]);
+    }
+    dim++;
+  }
+  for (; dim < out.ndim; dim++) shape.push(out.shape[dim]);
+  return reshape(out, shape);
+}
+
+function checkIndex(index: Tensor, op: string): void {
+  checkTensor(index, op, "index");
+  if (index.dtype !== "int64") {
+    throw new DtypeError(`${op}() expects an int64 index tensor; got ${index.dtype}`);
+  }
+}
+
+function checkBounds(index: Tensor, size: number, dim: number, op: string): void {
+  const buf = index._buf;
+  for (let i = 0; i < buf.length; i++) {
+    const v = buf[i];
+    if (v < 0 || v >= size) {
+      throw new RangeError(
+        `${op}() got index ${v} out of range for dimension ${dim} of size ${size}`,
+      );
+    }
+  }
+}
+
+/**
+ * Gathers values along `dim`: `out[i][j] = x[i][index[i][j]]` for `dim = 1` (PyTorch's
+ * `torch.gather`). `index` has the same rank as `x` and is no larger in the other dimensions.
+ *
+ * @param x a tensor
+ * @param dim the dimension to index
+ * @param index an int64 tensor of indices into `x`'s dimension `dim`
+ * @returns a tensor of `index`'s shape (gradFn `GatherBackward0`)
+ * @throws {DtypeError} when `index` is not int64
+ * @throws {ShapeError} for mismatched ranks or sizes, or `dim` out of range
+ * @throws {RangeError} for an index out of range
+ * @example Pick one element per row
+ * ```ts
+ * import { gather, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2, 3], [4, 5, 6]]);
+ * const idx = tensor([[2], [0]], { dtype: "int64" });
+ * assert.deepEqual(gather(x, 1, idx).toArray(), [[3], [4]]);
+ * ```
+ */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor(x, "gather");
+  checkIndex(index, "gather");
+  const d = normalizeDim(dim, x.ndim, "gather");
+  if (index.ndim !== x.ndim || index.shape.some((n, i) => i !== d && n > x.shape[i])) {
+    throw new ShapeError(
+      `gather() expects an index of the same rank as the input and no larger outside ` +
+        `dimension ${d}; got input ${fmtShape(x.shape)} and index ${fmtShape(index.shape)}`,
+    );
+  }
+  checkBounds(index, x.shape[d] ?? 1, d, "gather");
+  return apply("gather", [x, index], { dim: d });
+}
+
+/**
+ * Adds the values of `src` into a copy of `x` at the positions `index` gives along `dim`
+ * (PyTorch's `torch.scatter_add`): for `dim = 1`, `out[i][index[i][j]] += src[i][j]`.
+ *
+ * @param x the tensor to add into
+ * @param dim the dimension to index
+ * @param index an int64 tensor of indices into `x`'s dimension `dim`
+ * @param src the values to add, at least as large as `index`
+ * @returns a tensor of `x`'s shape (gradFn `ScatterAddBackward0`)
+ * @throws {DtypeError} when `index` is not int64
+ * @throws {ShapeError} for mismatched ranks or sizes
+ * @throws {RangeError} for an index out of range
+ * @example A histogram-like accumulation
+ * ```ts
+ * import { scatterAdd, tensor, zeros } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const idx = tensor([0, 2, 0], { dtype: "int64" });
+ * assert.deepEqual(scatterAdd(zeros([3]), 0, idx, tensor([1, 2, 3])).toArray(), [4, 0, 2]);
+ * ```
+ */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkTensor(x, "scatterAdd");
+  checkTensor(src, "scatterAdd", "src");
+  checkIndex(index, "scatterAdd");
+  const d = normalizeDim(dim, x.ndim, "scatterAdd");
+  if (
+    index.ndim !== x.ndim || src.ndim !== x.ndim ||
+    index.shape.some((n, i) => n > src.shape[i] || (i !== d && n > x.shape[i]))
+  ) {
+    throw new ShapeError(
+      `scatterAdd() expects index no larger than src, and than the input outside dimension ` +
+        `${d}, all of the same rank; got input ${fmtShape(x.shape)}, index ` +
+        `${fmtShape(index.shape)} and src ${fmtShape(src.shape)}`,
+    );
+  }
+  if (src.dtype !== x.dtype) {
+    throw new DtypeError(
+      `scatterAdd() expects src of the input's dtype ${x.dtype}; got ${src.dtype}`,
+    );
+  }
+  checkBounds(index, x.shape[d] ?? 1, d, "scatterAdd");
+  return apply("scatterAdd", [x, index, src], { dim: d });
+}
+
+/**
+ * Selects the entries `index` names along `dim` (PyTorch's `torch.index_select`).
+ *
+ * @param x a tensor
+ * @param dim the dimension to select along
+ * @param index a 1-D (or 0-d) int64 tensor of indices, repeats allowed
+ * @returns `x` with dimension `dim` replaced by the selection (gradFn `IndexSelectBackward0`)
+ * @throws {DtypeError} when `index` is not int64
+ * @throws {ShapeError} when `index` has more than one dimension
+ * @throws {RangeError} for an index out of range
+ * @example Reorder rows
+ * ```ts
+ * import { indexSelect, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const x = tensor([[1, 2], [3, 4], [5, 6]]);
+ * const idx = tensor([2, 0, 2], { dtype: "int64" });
+ * assert.deepEqual(indexSelect(x, 0, idx).toArray(), [[5, 6], [1, 2], [5, 6]]);
+ * ```
+ */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkTensor(x, "indexSelect");
+  checkIndex(index, "indexSelect");
+  if (index.ndim > 1) {
+    throw new ShapeError(
+      `indexSelect() expects a 1-D index; got shape ${fmtShape(index.shape)}`,
+    );
+  }
+  const d = normalizeDim(dim, x.ndim, "indexSelect");
+  if (x.ndim === 0) return named(apply("alias", [x], null), "IndexSelectBackward0");
+  checkBounds(index, x.shape[d], d, "indexSelect");
+  const n = index.numel;
+  const shape = x.shape.map((s, i) => (i === d ? n : s));
+  const view = x.shape.map((_, i) => (i === d ? n : 1));
+  const full = expand(reshape(index, view), shape);
+  return named(apply("gather", [x, full], { dim: d }), "IndexSelectBackward0");
+}
