@@ -197,5 +197,7 @@ export type { Slogdet } from "./src/ops/linalg_dense.ts";
 export { einsum } from "./src/ops/einsum.ts";
 export * as linalg from "./src/linalg.ts";
 // [area: viz]
+export { toDot } from "./src/viz/dot.ts";
+export type { DotOptions } from "./src/viz/dot.ts";
 export { vmap } from "./src/vmap/vmap.ts";
 export type { VmapOptions } from "./src/vmap/vmap.ts";

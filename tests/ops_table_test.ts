@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import * as tg from "../mod.ts";
-import { gradcheck } from "../testing.ts";
+import { assertClose, gradcheck } from "../testing.ts";
 import { extractOpsTable, lookup, normalizeTable, OPS, renderOpsTable } from "./ops_table.ts";
 
 /** Exports of `mod.ts` that are not tensor operations, so have no row. */
@@ -108,6 +108,21 @@ Deno.test("ops table", async (t) => {
       }
     });
   }
+
+  await t.step("forward-over-forward Hessians equal reverse-over-reverse ones, every op", () => {
+    for (const e of OPS) {
+      if (e.sample === undefined) continue;
+      const { f, inputs } = e.sample();
+      const rest = inputs.slice(1);
+      const w = tg.sin(tg.arange(f(...inputs).numel, { dtype: "float64" }).add(1));
+      const phi = (x: tg.Tensor) => tg.sum(tg.mul(tg.flatten(f(x, ...rest)), w));
+      const x = tg.flatten(inputs[0]);
+      const g = (v: tg.Tensor) => phi(tg.reshape(v, inputs[0].shape));
+      const hRev = tg.jacrev(tg.jacrev(g))(x);
+      const hFwd = tg.jacfwd(tg.jacfwd(g))(x);
+      assertClose(hFwd, hRev, { atol: 1e-10, rtol: 1e-10 });
+    }
+  });
 
   await t.step("not differentiable: integer or boolean results, no grad", () => {
     const a = tg.tensor([[0.3, -0.8], [1.1, 0.5]], { requiresGrad: true });

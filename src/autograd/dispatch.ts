@@ -69,6 +69,9 @@ function pushTangents<P extends Primitive>(
     }
   }
   if (levels === null) return;
+  // Outer levels first: an inner level's tangent rule reads `out` as a dual number of the
+  // outer levels (e.g. exp's `t · out`), so `out` must carry their tangents by then.
+  if (levels.length > 1) levels.sort((a, b) => a.depth - b.depth);
   for (const level of levels) {
     const tangents: MaybeTensor[] = inputs.map((x) => tangentAt(x, level));
     const t = belowLevel(level, () => {
