@@ -1,0 +1,472 @@
+/**
+ * Every operation over random shapes and values (fast-check, seeded): values against plain
+ * JavaScript references of the mathematics, and first, second and third derivatives against
+ * central finite differences in float64, in reverse and in forward mode (`checkDerivatives`).
+ * Inputs keep away from kinks and poles, which `tests/ops_torch_test.ts` covers against
+ * PyTorch.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import * as tg from "../mod.ts";
+import type { Tensor } from "../mod.ts";
+import {
+  anyTensorArb,
+  awayFrom,
+  broadcastPairArb,
+  checkDerivatives,
+  property,
+  shapeArb,
+  tensorArb,
+} from "./support/props.ts";
+
+const RUNS = 6;
+
+function close(actual: number, expected: number, what: string, tol = 1e-12): void {
+  if (Number.isNaN(expected)) {
+    assert.ok(Number.isNaN(actual), `${what}: expected NaN, got ${actual}`);
+    return;
+  }
+  const err = Math.abs(actual - expected);
+  assert.ok(err <= tol * Math.max(1, Math.abs(expected)), `${what}: ${actual} vs ${expected}`);
+}
+
+function values(t: Tensor): number[] {
+  return [...t.toTypedArray()];
+}
+
+/** Row-major strides. */
+function strides(shape: readonly number[]): number[] {
+  const s = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/** The value of `x` (shape `from`) at the broadcast position `flat` of shape `to`. */
+function broadcastAt(x: number[], from: readonly number[], to: readonly number[], flat: number) {
+  const ts = strides(to);
+  const fs = strides(from);
+  const off = to.length - from.length;
+  let idx = 0;
+  for (let d = 0; d < to.length; d++) {
+    const i = Math.floor(flat / ts[d]) % to[d];
+    if (d >= off && from[d - off] !== 1) idx += i * fs[d - off];
+  }
+  return x[idx];
+}
+
+/** 1-D lanes of `x` along `dim`: the flat indices of each lane. */
+function lanes(shape: readonly number[], dim: number): number[][] {
+  const st = strides(shape);
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out: number[][] = [];
+  for (let flat = 0; flat < n; flat++) {
+    if (Math.floor(flat / st[dim]) % shape[dim] !== 0) continue;
+    out.push(Array.from({ length: shape[dim] }, (_, k) => flat + k * st[dim]));
+  }
+  return out;
+}
+
+// ---- elementwise, one argument ------------------------------------------------------------
+
+type Unary = [string, (x: Tensor) => Tensor, (v: number) => number, number, number, number[]];
+const erf = (x: number) => {
+  // reference by the Taylor series (|x| ≤ 2 here), to 1e-15
+  let s = 0;
+  let term = x;
+  for (let n = 0; n < 80; n++) {
+    s += term / (2 * n + 1);
+    term *= (-x * x) / (n + 1);
+  }
+  return (2 / Math.sqrt(Math.PI)) * s;
+};
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+const UNARY: Unary[] = [
+  ["neg", tg.neg, (v) => -v, -2, 2, []],
+  ["exp", tg.exp, Math.exp, -2, 2, []],
+  ["expm1", tg.expm1, Math.expm1, -2, 2, []],
+  ["log", tg.log, Math.log, 0.2, 3, []],
+  ["log1p", tg.log1p, Math.log1p, -0.7, 2, []],
+  ["log2", tg.log2, Math.log2, 0.2, 3, []],
+  ["sqrt", tg.sqrt, Math.sqrt, 0.2, 3, []],
+  ["rsqrt", tg.rsqrt, (v) => 1 / Math.sqrt(v), 0.2, 3, []],
+  ["square", tg.square, (v) => v * v, -2, 2, []],
+  ["abs", tg.abs, Math.abs, -2, 2, [0]],
+  ["sign", tg.sign, Math.sign, -2, 2, [0]],
+  ["sin", tg.sin, Math.sin, -3, 3, []],
+  ["cos", tg.cos, Math.cos, -3, 3, []],
+  ["tan", tg.tan, Math.tan, -1.2, 1.2, []],
+  ["asin", tg.asin, Math.asin, -0.9, 0.9, []],
+  ["acos", tg.acos, Math.acos, -0.9, 0.9, []],
+  ["atan", tg.atan, Math.atan, -3, 3, []],
+  ["sinh", tg.sinh, Math.sinh, -2, 2, []],
+  ["cosh", tg.cosh, Math.cosh, -2, 2, []],
+  ["tanh", tg.tanh, Math.tanh, -2, 2, []],
+  ["asinh", tg.asinh, Math.asinh, -2, 2, []],
+  ["acosh", tg.acosh, Math.acosh, 1.2, 3, []],
+  ["atanh", tg.atanh, Math.atanh, -0.9, 0.9, []],
+  ["sigmoid", tg.sigmoid, sigmoid, -4, 4, []],
+  ["logSigmoid", tg.logSigmoid, (v) => Math.log(sigmoid(v)), -4, 4, []],
+  ["softplus", (x) => tg.softplus(x), (v) => Math.log1p(Math.exp(v)), -4, 4, []],
+  [
+    "softplus β=2",
+    (x) => tg.softplus(x, 2, 5),
+    (v) => (2 * v > 5 ? v : Math.log1p(Math.exp(2 * v)) / 2),
+    -4,
+    4,
+    [2.5],
+  ],
+  ["relu", tg.relu, (v) => Math.max(v, 0), -2, 2, [0]],
+  ["leakyRelu", (x) => tg.leakyRelu(x, 0.2), (v) => (v > 0 ? v : 0.2 * v), -2, 2, [0]],
+  ["elu", (x) => tg.elu(x, 1.5), (v) => (v > 0 ? v : 1.5 * Math.expm1(v)), -2, 2, [0]],
+  ["gelu", (x) => tg.gelu(x), (v) => (v * (1 + erf(v / Math.SQRT2))) / 2, -2, 2, []],
+  [
+    "gelu tanh",
+    (x) => tg.gelu(x, "tanh"),
+    (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+    -2,
+    2,
+    [],
+  ],
+  ["silu", tg.silu, (v) => v * sigmoid(v), -3, 3, []],
+  ["erf", tg.erf, erf, -2, 2, []],
+  ["reciprocal", tg.reciprocal, (v) => 1 / v, 0.3, 3, []],
+  ["floor", tg.floor, Math.floor, -2.9, 2.9, [-2, -1, 0, 1, 2]],
+  ["ceil", tg.ceil, Math.ceil, -2.9, 2.9, [-2, -1, 0, 1, 2]],
+  ["round", tg.round, (v) => Math.round(v), -3, 3, [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]],
+  ["clamp", (x) => tg.clamp(x, -0.5, 1), (v) => Math.min(Math.max(v, -0.5), 1), -2, 2, [-0.5, 1]],
+  ["pow 3", (x) => tg.pow(x, 3), (v) => v ** 3, -2, 2, []],
+  ["pow -1.5", (x) => tg.pow(x, -1.5), (v) => v ** -1.5, 0.3, 3, []],
+];
+
+Deno.test("elementwise functions of one argument", async (t) => {
+  for (const [name, f, ref, lo, hi, avoid] of UNARY) {
+    await t.step(name, () => {
+      property(awayFrom(anyTensorArb(lo, hi), avoid, 0.02), (x) => {
+        const y = f(x);
+        assert.deepEqual(y.shape, x.shape);
+        const xs = values(x);
+        values(y).forEach((v, i) => close(v, ref(xs[i]), `${name}(${xs[i]})`));
+        checkDerivatives((v) => tg.sum(f(v)), x);
+      }, RUNS);
+    });
+  }
+});
+
+// ---- elementwise, two arguments, broadcasting ---------------------------------------------
+
+type Binary = [
+  string,
+  (a: Tensor, b: Tensor) => Tensor,
+  (a: number, b: number) => number,
+  number,
+  number,
+];
+const BINARY: Binary[] = [
+  ["add", tg.add, (a, b) => a + b, -2, 2],
+  ["sub", tg.sub, (a, b) => a - b, -2, 2],
+  ["mul", tg.mul, (a, b) => a * b, -2, 2],
+  ["div", tg.div, (a, b) => a / b, 0.3, 2],
+  ["pow", tg.pow, (a, b) => a ** b, 0.3, 2],
+  ["maximum", tg.maximum, Math.max, -2, 2],
+  ["minimum", tg.minimum, Math.min, -2, 2],
+  ["atan2", tg.atan2, Math.atan2, 0.2, 2],
+  ["where", (a, b) => tg.where(tg.gt(a, 0.5), a, b), (a, b) => (a > 0.5 ? a : b), -2, 2],
+];
+
+function pairArb(lo: number, hi: number): fc.Arbitrary<[Tensor, Tensor]> {
+  return broadcastPairArb().chain(([sa, sb]) =>
+    fc.tuple(tensorArb(sa, lo, hi), tensorArb(sb, lo, hi))
+  ).filter(([a, b]) => {
+    // keep away from ties (maximum/minimum) and from where's switching point
+    const out = tg.broadcastTo(a, tg.add(a, b).shape);
+    const bb = tg.broadcastTo(b, out.shape);
+    const av = values(out);
+    const bv = values(bb);
+    return av.every((v, i) => Math.abs(v - bv[i]) > 0.02 && Math.abs(v - 0.5) > 0.02);
+  });
+}
+
+Deno.test("elementwise functions of two arguments, broadcasting", async (t) => {
+  for (const [name, f, ref, lo, hi] of BINARY) {
+    await t.step(name, () => {
+      property(pairArb(lo, hi), ([a, b]) => {
+        const y = f(a, b);
+        const av = values(a);
+        const bv = values(b);
+        values(y).forEach((v, i) => {
+          const x1 = broadcastAt(av, a.shape, y.shape, i);
+          const x2 = broadcastAt(bv, b.shape, y.shape, i);
+          close(v, ref(x1, x2), `${name}(${x1}, ${x2})`);
+        });
+        checkDerivatives((x, z) => tg.sum(f(x, z)), [a, b]);
+      }, RUNS);
+    });
+  }
+});
+
+// ---- reductions over a random dim -------------------------------------------------------
+
+type Reduction = [
+  string,
+  (x: Tensor, dim: number, keepdim: boolean) => Tensor,
+  (lane: number[]) => number,
+];
+const mean = (l: number[]) => l.reduce((a, b) => a + b, 0) / l.length;
+const REDUCTIONS: Reduction[] = [
+  ["sum", (x, d, k) => tg.sum(x, d, k), (l) => l.reduce((a, b) => a + b, 0)],
+  ["mean", (x, d, k) => tg.mean(x, d, k), mean],
+  ["prod", (x, d, k) => tg.prod(x, d, k), (l) => l.reduce((a, b) => a * b, 1)],
+  ["amax", (x, d, k) => tg.amax(x, d, k), (l) => Math.max(...l)],
+  ["amin", (x, d, k) => tg.amin(x, d, k), (l) => Math.min(...l)],
+  ["max(dim).values", (x, d, k) => tg.max(x, d, k).values, (l) => Math.max(...l)],
+  ["min(dim).values", (x, d, k) => tg.min(x, d, k).values, (l) => Math.min(...l)],
+  [
+    "logsumexp",
+    (x, d, k) => tg.logsumexp(x, d, k),
+    (l) => Math.log(l.reduce((a, b) => a + Math.exp(b), 0)),
+  ],
+  [
+    "variance",
+    (x, d, k) => tg.variance(x, d, { keepdim: k }),
+    (l) => (l.length < 2 ? NaN : l.reduce((a, b) => a + (b - mean(l)) ** 2, 0) / (l.length - 1)),
+  ],
+  [
+    "std (correction 0)",
+    (x, d, k) => tg.std(x, d, { keepdim: k, correction: 0 }),
+    (l) => Math.sqrt(l.reduce((a, b) => a + (b - mean(l)) ** 2, 0) / l.length),
+  ],
+  ["norm 2", (x, d, k) => tg.norm(x, 2, d, k), (l) => Math.hypot(...l)],
+  ["norm 1", (x, d, k) => tg.norm(x, 1, d, k), (l) => l.reduce((a, b) => a + Math.abs(b), 0)],
+  [
+    "norm 3",
+    (x, d, k) => tg.norm(x, 3, d, k),
+    (l) => l.reduce((a, b) => a + Math.abs(b) ** 3, 0) ** (1 / 3),
+  ],
+];
+
+/**
+ * A float64 tensor of `shape` whose values are distinct (at least 3.5/n apart) and away from
+ * 0: random values replaced by their ranks on an evenly spaced grid over about [−1.75, 1.75].
+ */
+function distinctArb(shape: number[]): fc.Arbitrary<Tensor> {
+  return tensorArb(shape).map((x) => {
+    const v = values(x);
+    const order = v.map((_, i) => i).sort((a, b) => v[a] - v[b]);
+    const gap = 3.5 / v.length;
+    const out = new Array<number>(v.length);
+    order.forEach((i, r) => (out[i] = -1.75 + (r + 0.3) * gap));
+    return tg.tensor(out, { dtype: "float64", shape });
+  });
+}
+
+/** A tensor of rank ≥ 1 with distinct values away from 0, a dim of it, and keepdim. */
+const withDim = fc.tuple(shapeArb(3, 4).filter((s) => s.length > 0), fc.boolean()).chain(
+  ([shape, keepdim]) =>
+    fc.tuple(
+      distinctArb(shape),
+      fc.integer({ min: -shape.length, max: shape.length - 1 }),
+      fc.constant(keepdim),
+    ),
+);
+
+Deno.test("reductions over a random dimension", async (t) => {
+  for (const [name, f, ref] of REDUCTIONS) {
+    await t.step(name, () => {
+      property(withDim, ([x, dim, keepdim]) => {
+        const d = dim < 0 ? dim + x.ndim : dim;
+        // one element: the variance divides by 0 and std is not differentiable (as PyTorch)
+        if ((name.startsWith("variance") || name.startsWith("std")) && x.shape[d] < 2) return;
+        const y = f(x, dim, keepdim);
+        const expectShape = keepdim
+          ? x.shape.map((s, i) => (i === d ? 1 : s))
+          : x.shape.filter((_, i) => i !== d);
+        assert.deepEqual(y.shape, expectShape);
+        const xv = values(x);
+        const yv = values(y);
+        lanes(x.shape, d).forEach((lane, i) =>
+          close(yv[i], ref(lane.map((j) => xv[j])), name, 1e-11)
+        );
+        checkDerivatives((v) => tg.sum(f(v, dim, keepdim).mul(f(v, dim, keepdim))), x);
+      }, RUNS);
+    });
+  }
+});
+
+Deno.test("cumsum, softmax and logSoftmax along a random dimension", async (t) => {
+  const along: [string, (x: Tensor, d: number) => Tensor, (l: number[]) => number[]][] = [
+    ["cumsum", tg.cumsum, (l) => l.map((_, i) => l.slice(0, i + 1).reduce((a, b) => a + b, 0))],
+    ["softmax", tg.softmax, (l) => {
+      const s = l.reduce((a, b) => a + Math.exp(b), 0);
+      return l.map((v) => Math.exp(v) / s);
+    }],
+    ["logSoftmax", tg.logSoftmax, (l) => {
+      const s = Math.log(l.reduce((a, b) => a + Math.exp(b), 0));
+      return l.map((v) => v - s);
+    }],
+  ];
+  for (const [name, f, ref] of along) {
+    await t.step(name, () => {
+      property(withDim, ([x, dim]) => {
+        const d = dim < 0 ? dim + x.ndim : dim;
+        const y = f(x, dim);
+        const xv = values(x);
+        const yv = values(y);
+        for (const lane of lanes(x.shape, d)) {
+          const r = ref(lane.map((j) => xv[j]));
+          lane.forEach((j, k) => close(yv[j], r[k], name));
+        }
+        const w = tg.cos(tg.arange(x.numel, { dtype: "float64" }).reshape(x.shape));
+        checkDerivatives((v) => tg.sum(f(v, dim).mul(w)), x);
+      }, RUNS);
+    });
+  }
+});
+
+// ---- shape and indexing -----------------------------------------------------------------
+
+/** A weighted sum with distinct weights: a scalar that sees every element's position. */
+function probe(y: Tensor): Tensor {
+  const w = tg.sin(tg.arange(y.numel, { dtype: "float64" }).add(1)).reshape(y.shape);
+  return tg.sum(y.mul(w).mul(y));
+}
+
+Deno.test("shape and indexing operations over random shapes", async (t) => {
+  const arb = fc.tuple(shapeArb(3, 4).filter((s) => s.length >= 1), fc.nat(100)).chain(
+    ([shape, seed]) => fc.tuple(tensorArb(shape), fc.constant(seed)),
+  );
+  const cases: [
+    string,
+    (x: Tensor, seed: number) => Tensor,
+    (x: Tensor, y: Tensor, seed: number) => void,
+  ][] = [
+    ["transpose", (x, s) => tg.transpose(x, s % x.ndim, 0), (x, y, s) => {
+      assert.deepEqual(tg.transpose(y, s % x.ndim, 0).toArray(), x.toArray());
+    }],
+    ["flip", (x, s) => tg.flip(x, [s % x.ndim]), (x, y, s) => {
+      assert.deepEqual(tg.flip(y, [s % x.ndim]).toArray(), x.toArray());
+    }],
+    ["roll", (x, s) => tg.roll(x, s % 5, s % x.ndim), (x, y, s) => {
+      const d = s % x.ndim;
+      assert.deepEqual(tg.roll(y, -(s % 5), d).toArray(), x.toArray());
+    }],
+    ["split + cat", (x, s) => tg.cat(tg.split(x, 1 + (s % 3), s % x.ndim), s % x.ndim), (x, y) => {
+      assert.deepEqual(y.toArray(), x.toArray());
+    }],
+    ["stack + index", (x, s) => tg.stack([x, x.mul(2)], s % (x.ndim + 1)), (x, y, s) => {
+      const d = s % (x.ndim + 1);
+      const spec = Array.from({ length: d }, () => tg.range());
+      assert.deepEqual(tg.index(y, ...spec, 1).toArray(), x.mul(2).toArray());
+    }],
+    [
+      "unsqueeze + squeeze + flatten",
+      (x, s) => tg.flatten(tg.unsqueeze(x, s % (x.ndim + 1))),
+      (x, y) => {
+        assert.deepEqual(y.toArray(), values(x));
+      },
+    ],
+    ["slice with a step", (x, s) => tg.slice(x, s % x.ndim, null, null, 2), (x, y, s) => {
+      const d = s % x.ndim;
+      assert.equal(y.shape[d], Math.ceil(x.shape[d] / 2));
+    }],
+    ["indexSelect", (x, s) => {
+      const d = s % x.ndim;
+      const idx = tg.tensor([x.shape[d] - 1, 0, (s * 7) % x.shape[d]], { dtype: "int64" });
+      return tg.indexSelect(x, d, idx);
+    }, (x, y, s) => {
+      const d = s % x.ndim;
+      const spec = Array.from({ length: d }, () => tg.range());
+      assert.deepEqual(tg.index(y, ...spec, 1).toArray(), tg.index(x, ...spec, 0).toArray());
+    }],
+    ["gather = take along dim", (x, s) => {
+      const d = s % x.ndim;
+      const idx = tg.tensor(values(x).map((_, i) => (i * 7 + s) % x.shape[d]), {
+        dtype: "int64",
+        shape: x.shape,
+      });
+      return tg.gather(x, d, idx);
+    }, (x, y, s) => {
+      const d = s % x.ndim;
+      const st = strides(x.shape);
+      const xv = values(x);
+      values(y).forEach((v, i) => {
+        const k = (i * 7 + s) % x.shape[d];
+        const pos = Math.floor(i / st[d]) % x.shape[d];
+        assert.equal(v, xv[i + (k - pos) * st[d]]);
+      });
+    }],
+    [
+      "pad constant and replicate",
+      (x, s) => tg.pad(tg.pad(x, [1, 2]), [s % 2, 1], "replicate"),
+      (x, y, s) => {
+        const last = x.ndim - 1;
+        assert.equal(y.shape[last], x.shape[last] + 3 + (s % 2) + 1);
+        // the replicated edge repeats the constant-padded edge: a zero
+        assert.equal(values(tg.index(y.reshape([-1, y.shape[last]]), 0, y.shape[last] - 1))[0], 0);
+      },
+    ],
+  ];
+  for (const [name, f, check] of cases) {
+    await t.step(name, () => {
+      property(arb, ([x, s]) => {
+        const y = f(x, s);
+        check(x, y, s);
+        checkDerivatives((v) => probe(f(v, s)), x, { order: 2 });
+      }, RUNS);
+    });
+  }
+});
+
+Deno.test("matmul in every PyTorch case, and linalg on random well-conditioned matrices", async (t) => {
+  const dims = fc.integer({ min: 1, max: 3 });
+  await t.step("matmul: 1-D, 2-D and broadcast batches against explicit sums", () => {
+    property(
+      fc.tuple(
+        dims,
+        dims,
+        dims,
+        fc.constantFrom<number[]>([], [2], [2, 1]),
+        fc.integer({ min: 0, max: 3 }),
+      ),
+      ([m, k, n, batch, kind]) => {
+        const sa = kind === 0 || kind === 2 ? [k] : [...batch, m, k];
+        const sb = kind === 0 || kind === 1 ? [k] : [...batch.slice(1), k, n];
+        fc.assert(
+          fc.property(fc.tuple(tensorArb(sa), tensorArb(sb)), ([a, b]) => {
+            const y = tg.matmul(a, b);
+            const a2 = a.ndim === 1 ? a.reshape([1, k]) : a;
+            const b2 = b.ndim === 1 ? b.reshape([k, 1]) : b;
+            const ref = tg.sum(tg.mul(a2.unsqueeze(-1), b2.unsqueeze(-3)), -2);
+            assert.deepEqual(values(y).length, ref.numel);
+            values(y).forEach((v, i) => close(v, values(ref)[i], "matmul"));
+            checkDerivatives((x, z) => probe(tg.matmul(x, z)), [a, b]);
+          }),
+          { numRuns: 1, seed: m * 100 + k * 10 + n },
+        );
+      },
+      12,
+    );
+  });
+  await t.step("inv, det, slogdet, solve, cholesky", () => {
+    const n = fc.integer({ min: 1, max: 3 });
+    property(n.chain((k) => tensorArb([k, k], -0.5, 0.5)), (m) => {
+      const k = m.shape[0];
+      const a = m.add(tg.eye(k, k, { dtype: "float64" }).mul(k));
+      const spd = tg.matmul(m, m.t()).add(tg.eye(k, k, { dtype: "float64" }).mul(k));
+      const eye = tg.eye(k, k, { dtype: "float64" });
+      values(tg.matmul(a, tg.linalg.inv(a)).sub(eye)).forEach((v) => close(v, 0, "A·A⁻¹"));
+      close(
+        tg.linalg.det(a).item(),
+        Math.exp(tg.linalg.slogdet(a).logabsdet.item()) * tg.linalg.slogdet(a).sign.item(),
+        "det",
+      );
+      const l = tg.linalg.cholesky(spd);
+      values(tg.matmul(l, l.t()).sub(spd)).forEach((v) => close(v, 0, "L·Lᵀ"));
+      checkDerivatives((x) => probe(tg.linalg.inv(x)), a);
+      checkDerivatives((x) => tg.linalg.det(x), a);
+      checkDerivatives((x) => tg.linalg.slogdet(x).logabsdet, a);
+      checkDerivatives((x, b) => probe(tg.linalg.solve(x, b)), [a, m]);
+      checkDerivatives((x) => probe(tg.linalg.cholesky(x.add(x.t()).div(2))), spd);
+    }, RUNS);
+  });
+});
