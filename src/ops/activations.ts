@@ -162,7 +162,7 @@ export function silu(x: Tensor): Tensor {
  * @param x a tensor
  * @param min the lower bound, or null/undefined for none
  * @param max the upper bound, or null/undefined for none
- * @returns the clamped tensor (gradFn `ClampBackward1`)
+ * @returns the clamped tensor (gradFn `ClampBackward1`, or `ClampBackward0` with tensor bounds)
  * @throws {TypeError} when neither bound is given
  * @example
  * ```ts
@@ -187,7 +187,9 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
     checkTensorLike(max, "clamp", "max");
     y = where(gt(y, max), max, y);
   }
-  return named(y, "ClampBackward1");
+  const tensorBound = (min !== undefined && min !== null && typeof min !== "number") ||
+    (max !== undefined && max !== null && typeof max !== "number");
+  return named(y, tensorBound ? "ClampBackward0" : "ClampBackward1");
 }
 
 function binaryPrim(op: "maximum" | "minimum" | "atan2", a: TensorLike, b: TensorLike): Tensor {

@@ -13,7 +13,7 @@ import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
 import { sign as signOf } from "./math.ts";
-import { cast, expand, filled, reshape } from "./shape.ts";
+import { cast, expand, filled, named, reshape } from "./shape.ts";
 import { matmul } from "./linalg.ts";
 
 /**
@@ -145,7 +145,7 @@ export function solve(a: Tensor, b: Tensor): Tensor {
   const aa = expand(cast(a, dtype), [...batch, n, n]);
   const bb = expand(cast(bm, dtype), [...batch, n, bm.shape[bm.ndim - 1]]);
   const x = apply("solve", [aa, bb], { adjoint: false, op: "solve" });
-  return vector ? reshape(x, x.shape.slice(0, -1)) : x;
+  return vector ? named(reshape(x, x.shape.slice(0, -1)), "LinalgSolveExBackward0") : x;
 }
 
 /**

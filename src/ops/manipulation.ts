@@ -417,11 +417,12 @@ export function pad(
     }
     out = indexSelect(out, d, new Tensor(Float64Array.from(idx), [idx.length], "int64"));
   }
+  const k = pad.length / 2;
   const name = mode === "constant"
     ? "ConstantPadNdBackward0"
     : mode === "reflect"
-    ? "ReflectionPadBackward0"
-    : "ReplicationPadBackward0";
+    ? `ReflectionPad${k}DBackward0`
+    : `ReplicationPad${k}DBackward0`;
   return named(out === x ? apply("alias", [x], null) : out, name);
 }
 
@@ -540,7 +541,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
  *
  * @param x a 1-D or 2-D tensor
  * @param diagonal which diagonal (default 0)
- * @returns a matrix or a vector (gradFn `DiagEmbedBackward0` or `DiagonalBackward0`)
+ * @returns a matrix or a vector (gradFn `DiagBackward0`)
  * @throws {ShapeError} for other ranks
  * @example
  * ```ts
@@ -553,7 +554,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
  */
 export function diag(x: Tensor, diagonal_ = 0): Tensor {
   checkTensor(x, "diag");
-  if (x.ndim === 2) return diagonal(x, diagonal_);
+  if (x.ndim === 2) return named(diagonal(x, diagonal_), "DiagBackward0");
   if (x.ndim !== 1) {
     throw new ShapeError(`diag() expects a 1-D or 2-D tensor; got ${fmtShape(x.shape)}`);
   }
@@ -566,7 +567,7 @@ export function diag(x: Tensor, diagonal_ = 0): Tensor {
   }
   const zeros = full([size * size], 0, { dtype: x.dtype });
   const flat = scatterAdd(zeros, 0, int64(positions, [n]), x);
-  return named(reshape(flat, [size, size]), "DiagEmbedBackward0");
+  return named(reshape(flat, [size, size]), "DiagBackward0");
 }
 
 /**

@@ -170,7 +170,7 @@ export function mseLoss(
  * @param input a tensor
  * @param target a tensor of the same shape
  * @param options `reduction` (default "mean")
- * @returns the loss (gradFn `L1LossBackward0`)
+ * @returns the loss (gradFn `MeanBackward0` for "mean", as PyTorch 1.13's composite)
  * @throws {ShapeError} when the shapes differ
  * @example
  * ```ts
@@ -187,7 +187,8 @@ export function l1Loss(
 ): Tensor {
   sameShape(input, target, "l1Loss");
   const d = abs(sub(input, target));
-  return named(reduceLoss(d, options.reduction ?? "mean", "l1Loss"), "L1LossBackward0");
+  // PyTorch 1.13 composes l1_loss: its grad_fn is the reduction's (MeanBackward0 for "mean")
+  return reduceLoss(d, options.reduction ?? "mean", "l1Loss");
 }
 
 /**
@@ -384,7 +385,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const { reduction = "mean", weight, ignoreIndex = -100 } = options;
   const { loss, w } = picked(input, target, weight, ignoreIndex, op);
   const out = reduction === "mean" ? div(sum(loss), sum(w)) : reduceLoss(loss, reduction, op);
-  return named(out, "NllLossBackward0");
+  return named(out, input.ndim > 2 ? "NllLoss2DBackward0" : "NllLossBackward0");
 }
 
 /**
@@ -431,10 +432,8 @@ export function crossEntropy(
     let p = target;
     if (labelSmoothing > 0) p = add(mul(p, 1 - labelSmoothing), labelSmoothing / classes);
     const perSample = neg(sum(weighted(mul(logp, p)), c));
-    const out = reduction === "mean"
-      ? div(sum(perSample), perSample.numel === 0 ? 1 : input.numel / classes)
-      : reduceLoss(perSample, reduction, op);
-    return out;
+    if (reduction !== "mean") return reduceLoss(perSample, reduction, op);
+    return named(div(sum(perSample), Math.max(1, input.numel / classes)), "DivBackward1");
   }
   if (target.dtype !== "int64") {
     throw new DtypeError(
@@ -452,7 +451,9 @@ export function crossEntropy(
   const out = reduction === "mean"
     ? div(sum(perSample), sum(w))
     : reduceLoss(perSample, reduction, op);
-  return named(out, "NllLossBackward0");
+  // PyTorch's names: nll_loss (nll_loss2d for spatial inputs), plus the smoothing term's add
+  if (labelSmoothing > 0) return named(out, "AddBackward0");
+  return named(out, input.ndim > 2 ? "NllLoss2DBackward0" : "NllLossBackward0");
 }
 
 /** Options of {@linkcode dropout}. */
@@ -503,7 +504,7 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
  * @param x the input, `[..., in]`
  * @param weight `[out, in]` (or `[in]` for a single output)
  * @param bias `[out]`, optional
- * @returns `[..., out]`
+ * @returns `[..., out]` (gradFn `AddmmBackward0` for a 2-D input with bias, as PyTorch)
  * @throws {ShapeError} for mismatched sizes
  * @example
  * ```ts
@@ -521,5 +522,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
     throw new ShapeError(`linear() expects a 1-D or 2-D weight; got ${fmtShape(weight.shape)}`);
   }
   const y = matmul(x, weight.ndim === 2 ? transpose2d(weight) : weight);
-  return bias === undefined ? y : add(y, bias);
+  if (bias === undefined) return y;
+  // PyTorch fuses a 2-D input's product and bias into one addmm
+  return named(add(y, bias), x.ndim === 2 && weight.ndim === 2 ? "AddmmBackward0" : "AddBackward0");
 }
