@@ -1,0 +1,98 @@
+/**
+ * The matrix-product kernel (WebAssembly SIMD for large products, plain loops otherwise)
+ * against a naive float64 reference, over random sizes that cross the panel edges, both
+ * transpose flags, offsets into storage, batches, and float32 and float64.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { matmul2d, wasmGemm } from "../src/kernels/matmul.ts";
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../src/kernels/wasm/gemm_wasm.ts";
+import { SEED } from "./support/props.ts";
+import { render } from "./tools/build_wasm.ts";
+
+function reference(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) {
+        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
+        const bv = transB ? b[bOff + j * k + p] : b[bOff + p * n + j];
+        s += av * bv;
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+Deno.test("the WebAssembly kernels load", () => {
+  const g = wasmGemm();
+  assert.ok(g !== null, "WebAssembly SIMD is available in Deno");
+});
+
+Deno.test("matmul2d matches a float64 reference over random sizes, flags, offsets and dtypes", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 37 }),
+      fc.integer({ min: 0, max: 41 }),
+      fc.integer({ min: 1, max: 35 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 5 }),
+      fc.integer({ min: 1, max: 1000 }),
+      (m, k, n, transA, transB, f32, off, seed) => {
+        const Arr = f32 ? Float32Array : Float64Array;
+        const a = new Arr(off + m * k);
+        const b = new Arr(off + k * n);
+        for (let i = 0; i < a.length; i++) a[i] = Math.sin(seed + i * 1.3);
+        for (let i = 0; i < b.length; i++) b[i] = Math.cos(seed * 0.7 + i * 0.9);
+        const out = new Arr(2 + m * n).fill(7);
+        matmul2d(a, off, b, off, out, 2, m, k, n, transA, transB);
+        const ref = reference(a, off, b, off, m, k, n, transA, transB);
+        assert.equal(out[0], 7);
+        assert.equal(out[1], 7);
+        const tol = f32 ? 2e-5 * Math.max(1, k) : 1e-13 * Math.max(1, k);
+        ref.forEach((r, i) => {
+          assert.ok(
+            Math.abs(out[2 + i] - r) <= tol,
+            `m=${m} k=${k} n=${n} at ${i}: ${out[2 + i]} vs ${r}`,
+          );
+        });
+      },
+    ),
+    { seed: SEED, numRuns: 120 },
+  );
+});
+
+Deno.test("a large float64 product is exact to rounding", () => {
+  const m = 67, k = 129, n = 45;
+  const a = Float64Array.from({ length: m * k }, (_, i) => Math.sin(i));
+  const b = Float64Array.from({ length: k * n }, (_, i) => Math.cos(i));
+  const out = new Float64Array(m * n);
+  matmul2d(a, 0, b, 0, out, 0, m, k, n, false, true);
+  const ref = reference(a, 0, b, 0, m, k, n, false, true);
+  ref.forEach((r, i) => assert.ok(Math.abs(out[i] - r) < 1e-12, `${i}`));
+});
+
+Deno.test("the committed WebAssembly bytes are the assembled WAT sources", async () => {
+  const dir = new URL("../src/kernels/wasm/", import.meta.url);
+  const plain = Deno.readTextFileSync(new URL("gemm.wat", dir));
+  const relaxed = Deno.readTextFileSync(new URL("gemm_relaxed.wat", dir));
+  const rendered = await render(plain, relaxed);
+  const strip = (s: string) => s.replace(/[\s+"]/g, "");
+  assert.ok(strip(rendered).includes(GEMM_WASM_BASE64));
+  assert.ok(strip(rendered).includes(GEMM_RELAXED_WASM_BASE64));
+});
