@@ -339,10 +339,15 @@ export function linspace(
   const buf = allocate(dtype, steps);
   if (steps === 1) buf[0] = start;
   else if (steps > 1) {
-    const step = (end - start) / (steps - 1);
+    // in the dtype's own arithmetic, as PyTorch's vectorized kernel: a float32 step, then one
+    // fused multiply-add per element (the float32 product is exact in float64)
+    const r = dtype === "float32" ? Math.fround : (v: number) => v;
+    const s0 = r(start);
+    const s1 = r(end);
+    const step = r(r(s1 - s0) / (steps - 1));
     const half = Math.floor(steps / 2);
     for (let i = 0; i < steps; i++) {
-      buf[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+      buf[i] = i < half ? r(s0 + step * i) : r(s1 - step * (steps - 1 - i));
     }
   }
   return finish(buf, [steps], dtype, options);

@@ -6,10 +6,11 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { matmul, tensor } from "../mod.ts";
 import { matmul2d, wasmGemm } from "../src/kernels/matmul.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../src/kernels/wasm/gemm_wasm.ts";
 import { SEED } from "./support/props.ts";
-import { render } from "./tools/build_wasm.ts";
+import { render } from "../scripts/build_wasm.ts";
 
 function reference(
   a: ArrayLike<number>,
@@ -87,12 +88,90 @@ Deno.test("a large float64 product is exact to rounding", () => {
   ref.forEach((r, i) => assert.ok(Math.abs(out[i] - r) < 1e-12, `${i}`));
 });
 
-Deno.test("the committed WebAssembly bytes are the assembled WAT sources", async () => {
-  const dir = new URL("../src/kernels/wasm/", import.meta.url);
-  const plain = Deno.readTextFileSync(new URL("gemm.wat", dir));
-  const relaxed = Deno.readTextFileSync(new URL("gemm_relaxed.wat", dir));
-  const rendered = await render(plain, relaxed);
-  const strip = (s: string) => s.replace(/[\s+"]/g, "");
-  assert.ok(strip(rendered).includes(GEMM_WASM_BASE64));
-  assert.ok(strip(rendered).includes(GEMM_RELAXED_WASM_BASE64));
+Deno.test("NaN and infinities propagate through every path (no skipped zeros)", () => {
+  for (const [m, k, n] of [[1, 3, 1], [5, 3, 1], [9, 17, 13], [32, 32, 32]]) {
+    for (const transA of [false, true]) {
+      for (const Arr of [Float32Array, Float64Array]) {
+        const a = new Arr(m * k).fill(1);
+        const b = new Arr(k * n).fill(1);
+        a[0] = Infinity; // A[0, 0] either way
+        b[0] = 0; // B[0, 0]: ∞·0 is NaN in row 0, column 0
+        const out = new Arr(m * n);
+        matmul2d(a, 0, b, 0, out, 0, m, k, n, transA, false);
+        assert.ok(Number.isNaN(out[0]), `m=${m} k=${k} n=${n} transA=${transA}: ${out[0]}`);
+        if (n > 1) assert.equal(out[1], Infinity);
+        if (m > 1) assert.equal(out[n], k - 1);
+      }
+    }
+  }
+});
+
+Deno.test("operands of another storage type are converted, not reinterpreted", () => {
+  const m = 12, k = 20, n = 16;
+  const a = Float64Array.from({ length: m * k }, (_, i) => (i % 7) - 3);
+  const b = Float32Array.from({ length: k * n }, (_, i) => (i % 5) - 2);
+  const out = new Float32Array(m * n);
+  matmul2d(a, 0, b, 0, out, 0, m, k, n);
+  const ref = reference(a, 0, b, 0, m, k, n, false, false);
+  ref.forEach((r, i) => assert.equal(out[i], r));
+});
+
+Deno.test("batched and broadcast products match per-matrix references", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 19 }),
+      fc.integer({ min: 1, max: 23 }),
+      fc.integer({ min: 1, max: 21 }),
+      fc.boolean(),
+      fc.constantFrom("float32", "float64"),
+      (batch, m, k, n, broadcastB, dtype) => {
+        const av = Array.from({ length: batch * m * k }, (_, i) => Math.sin(i * 0.37));
+        const bn = broadcastB ? 1 : batch;
+        const bv = Array.from({ length: bn * k * n }, (_, i) => Math.cos(i * 0.53));
+        const a = tensor(av, { shape: [batch, m, k], dtype });
+        const b = broadcastB
+          ? tensor(bv, { shape: [k, n], dtype })
+          : tensor(bv, { shape: [batch, k, n], dtype });
+        const got = matmul(a, b);
+        assert.deepEqual(got.shape, [batch, m, n]);
+        const flat = got.toTypedArray();
+        const tol = dtype === "float32" ? 1e-5 * k : 1e-13 * k;
+        for (let s = 0; s < batch; s++) {
+          const ref = reference(
+            av,
+            s * m * k,
+            bv,
+            broadcastB ? 0 : s * k * n,
+            m,
+            k,
+            n,
+            false,
+            false,
+          );
+          ref.forEach((r, i) => {
+            const g = flat[s * m * n + i];
+            assert.ok(Math.abs(g - r) <= tol, `batch ${s} at ${i}: ${g} vs ${r}`);
+          });
+        }
+      },
+    ),
+    { seed: SEED, numRuns: 40 },
+  );
+});
+
+Deno.test({
+  name: "the committed WebAssembly bytes are the assembled WAT sources",
+  // reading the .wat sources needs --allow-read=src/kernels/wasm (given by `deno task test`)
+  ignore: Deno.permissions.querySync({ name: "read", path: "src/kernels/wasm" }).state !==
+    "granted",
+  async fn() {
+    const dir = new URL("../src/kernels/wasm/", import.meta.url);
+    const plain = Deno.readTextFileSync(new URL("gemm.wat", dir));
+    const relaxed = Deno.readTextFileSync(new URL("gemm_relaxed.wat", dir));
+    const rendered = await render(plain, relaxed);
+    const strip = (s: string) => s.replace(/[\s+"]/g, "");
+    assert.ok(strip(rendered).includes(GEMM_WASM_BASE64));
+    assert.ok(strip(rendered).includes(GEMM_RELAXED_WASM_BASE64));
+  },
 });

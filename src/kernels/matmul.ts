@@ -16,10 +16,23 @@
 import type { Storage } from "../dtype.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
 
+type Kernel = (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
+type Pack = (
+  src: number,
+  dst: number,
+  rows: number,
+  k: number,
+  w: number,
+  sI: number,
+  sP: number,
+) => void;
+
 interface Gemm {
   readonly memory: WebAssembly.Memory;
-  readonly f32: (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
-  readonly f64: (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
+  readonly f32: Kernel;
+  readonly f64: Kernel;
+  readonly pack32: Pack;
+  readonly pack64: Pack;
   readonly relaxed: boolean;
 }
 
@@ -50,6 +63,8 @@ export function wasmGemm(): Gemm | null {
       memory: ex.memory as WebAssembly.Memory,
       f32: ex.gemm_f32 as Gemm["f32"],
       f64: ex.gemm_f64 as Gemm["f64"],
+      pack32: ex.pack32 as Pack,
+      pack64: ex.pack64 as Pack,
       relaxed,
     };
   } catch {
@@ -61,68 +76,68 @@ export function wasmGemm(): Gemm | null {
 /** Products with at least this many multiply-adds go to WebAssembly. */
 const WASM_MIN_WORK = 16 * 16 * 16;
 
-/** The panel sizes the kernels expect: rows of A per panel, columns of B per panel. */
+/** Rows of A per panel (both dtypes); columns of B per panel are 8 (float32) or 4 (float64). */
 const ROWS = 4;
 
+/** The most WebAssembly memory a product may use (byte addresses are 32-bit). */
+const WASM_MAX_BYTES = 2 ** 30;
+
+/** Rounds an element count up so that the next region starts 16-byte aligned. */
+const align4 = (x: number) => (x + 3) & ~3;
+
+/**
+ * The product in WebAssembly: the operands' storage is copied into the module's memory as
+ * it is (one memcpy each), packed there into zero-padded panels, multiplied, and the result
+ * copied out. Returns false (and leaves `out` alone) where the product does not fit.
+ */
 function wasmMatmul(
   g: Gemm,
-  a: Storage,
+  a: Float32Array | Float64Array,
   aOff: number,
-  b: Storage,
+  b: Float32Array | Float64Array,
   bOff: number,
-  out: Storage,
+  out: Float32Array | Float64Array,
   outOff: number,
   m: number,
   k: number,
   n: number,
   transA: boolean,
   transB: boolean,
-): void {
+): boolean {
   const f32 = out instanceof Float32Array;
   const es = f32 ? 4 : 8;
   const cols = f32 ? 8 : 4;
   const mp = Math.ceil(m / ROWS) * ROWS;
   const np = Math.ceil(n / cols) * cols;
-  const aLen = mp * k;
-  const bLen = np * k;
-  const need = (aLen + bLen + mp * np) * es;
+  // regions, in elements: A as stored, B as stored, A packed, B packed, C padded
+  const aRaw = 0;
+  const bRaw = align4(aRaw + m * k);
+  const aPack = align4(bRaw + k * n);
+  const bPack = aPack + mp * k;
+  const c0 = bPack + np * k;
+  const need = (c0 + mp * np) * es;
+  if (need > WASM_MAX_BYTES) return false;
   const have = g.memory.buffer.byteLength;
-  if (need > have) g.memory.grow(Math.ceil((need - have) / 65536));
+  if (need > have) {
+    try {
+      g.memory.grow(Math.ceil((need - have) / 65536));
+    } catch {
+      return false;
+    }
+  }
   const v = f32 ? new Float32Array(g.memory.buffer) : new Float64Array(g.memory.buffer);
-  // A into row panels: panel ib holds A[ib..ib+4, p] at ib·k + p·4 + r
-  const sAi = transA ? 1 : k;
-  const sAp = transA ? m : 1;
-  for (let ib = 0; ib < mp; ib += ROWS) {
-    const base = ib * k;
-    for (let r = 0; r < ROWS; r++) {
-      const i = ib + r;
-      if (i >= m) {
-        for (let p = 0; p < k; p++) v[base + p * ROWS + r] = 0;
-        continue;
-      }
-      const ai = aOff + i * sAi;
-      for (let p = 0; p < k; p++) v[base + p * ROWS + r] = a[ai + p * sAp];
-    }
-  }
-  // B into column panels: panel jb holds B[p, jb..jb+cols] at aLen + jb·k + p·cols + c
-  const sBp = transB ? 1 : n;
-  const sBj = transB ? k : 1;
-  for (let jb = 0; jb < np; jb += cols) {
-    const base = aLen + jb * k;
-    const w = Math.min(cols, n - jb);
-    for (let p = 0; p < k; p++) {
-      const o = base + p * cols;
-      const bp = bOff + p * sBp + jb * sBj;
-      for (let c = 0; c < w; c++) v[o + c] = b[bp + c * sBj];
-      for (let c = w; c < cols; c++) v[o + c] = 0;
-    }
-  }
-  const c0 = aLen + bLen;
-  (f32 ? g.f32 : g.f64)(mp, np, k, 0, aLen * es, c0 * es);
+  v.set(a.subarray(aOff, aOff + m * k), aRaw);
+  v.set(b.subarray(bOff, bOff + k * n), bRaw);
+  const pack = f32 ? g.pack32 : g.pack64;
+  // A[i, p] sits at i·k + p (or p·m + i when transposed); B[p, j] at p·n + j (or j·k + p)
+  pack(aRaw * es, aPack * es, m, k, ROWS, (transA ? 1 : k) * es, (transA ? m : 1) * es);
+  pack(bRaw * es, bPack * es, n, k, cols, (transB ? k : 1) * es, (transB ? 1 : n) * es);
+  (f32 ? g.f32 : g.f64)(mp, np, k, aPack * es, bPack * es, c0 * es);
   if (np === n) out.set(v.subarray(c0, c0 + m * n), outOff);
   else {
     for (let i = 0; i < m; i++) out.set(v.subarray(c0 + i * np, c0 + i * np + n), outOff + i * n);
   }
+  return true;
 }
 
 /**
@@ -146,19 +161,15 @@ export function matmul2d(
   const sAi = transA ? 1 : k; // stride of A along i
   const sAp = transA ? m : 1; // stride of A along p
   if (n === 1) {
-    // matrix-vector: B is one column, contiguous either way
-    for (let i = 0; i < m; i++) {
-      const ai = aOff + i * sAi;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[ai + p * sAp] * b[bOff + p];
-      out[outOff + i] = s;
-    }
+    matvec(a, aOff, b, bOff, out, outOff, m, k, transA);
     return;
   }
-  if (m >= ROWS && n >= 4 && m * n * k >= WASM_MIN_WORK && k > 0 && !(out instanceof Array)) {
+  if (
+    m >= ROWS && n >= 4 && m * n * k >= WASM_MIN_WORK && !(out instanceof Uint8Array) &&
+    !(a instanceof Uint8Array) && !(b instanceof Uint8Array)
+  ) {
     const g = wasmGemm();
-    if (g !== null) {
-      wasmMatmul(g, a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
+    if (g !== null && wasmMatmul(g, a, aOff, b, bOff, out, outOff, m, k, n, transA, transB)) {
       return;
     }
   }
@@ -187,5 +198,56 @@ export function matmul2d(
       for (let p = 0; p < k; p++) s += a[ai + p * sAp] * b[bj + p];
       out[o + j] = s;
     }
+  }
+}
+
+/** `out = A·x` for an m×k `A` (read transposed when `transA`) and a contiguous `x`. */
+function matvec(
+  a: Storage,
+  aOff: number,
+  x: Storage,
+  xOff: number,
+  out: Storage,
+  outOff: number,
+  m: number,
+  k: number,
+  transA: boolean,
+): void {
+  if (transA) {
+    // A is stored k×m: accumulate x[p]·(row p of the storage), reading it contiguously
+    const acc = new Float64Array(m);
+    for (let p = 0; p < k; p++) {
+      const xp = x[xOff + p];
+      const row = aOff + p * m;
+      for (let i = 0; i < m; i++) acc[i] += a[row + i] * xp;
+    }
+    for (let i = 0; i < m; i++) out[outOff + i] = acc[i];
+    return;
+  }
+  // four rows at a time: four independent sums share each load of x
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const r0 = aOff + i * k;
+    const r1 = r0 + k;
+    const r2 = r1 + k;
+    const r3 = r2 + k;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let p = 0; p < k; p++) {
+      const xp = x[xOff + p];
+      s0 += a[r0 + p] * xp;
+      s1 += a[r1 + p] * xp;
+      s2 += a[r2 + p] * xp;
+      s3 += a[r3 + p] * xp;
+    }
+    out[outOff + i] = s0;
+    out[outOff + i + 1] = s1;
+    out[outOff + i + 2] = s2;
+    out[outOff + i + 3] = s3;
+  }
+  for (; i < m; i++) {
+    const r = aOff + i * k;
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[r + p] * x[xOff + p];
+    out[outOff + i] = s;
   }
 }

@@ -60,6 +60,8 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
     return typeof a === "number" ? scalar(a + b) : apply("addScalar", [a], b);
   }
   if (typeof a === "number") return apply("addScalar", [b], a);
+  // bool + bool stays bool (logical or), as PyTorch
+  if (a.dtype === "bool" && b.dtype === "bool") return apply("logicalOr", [a, b], null);
   return apply("add", [a, b], null);
 }
 
@@ -87,6 +89,12 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
     return named(apply("addScalar", [a], -b), "SubBackward0");
   }
   if (typeof a === "number") return apply("rsubScalar", [b], a);
+  if (a.dtype === "bool" && b.dtype === "bool") {
+    throw new DtypeError(
+      `sub() of two bool tensors is not supported (as in PyTorch); use logicalXor-style ` +
+        `logicalAnd(a, logicalNot(b)) or convert with .to("float32")`,
+    );
+  }
   return apply("sub", [a, b], null);
 }
 
@@ -112,6 +120,8 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
     return typeof a === "number" ? scalar(a * b) : apply("mulScalar", [a], b);
   }
   if (typeof a === "number") return apply("mulScalar", [b], a);
+  // bool · bool stays bool (logical and), as PyTorch
+  if (a.dtype === "bool" && b.dtype === "bool") return apply("logicalAnd", [a, b], null);
   return apply("mul", [a, b], null);
 }
 

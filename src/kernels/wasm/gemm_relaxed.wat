@@ -1,7 +1,8 @@
 ;; Matrix-product microkernels for Tapegrad: hand-written WebAssembly SIMD.
-;; Assembled by tests/tools/build_wasm.ts into src/kernels/wasm/gemm_wasm.ts.
-;; The caller packs A into row panels and B into column panels (zero-padded), so the
-;; inner loop reads both sequentially, and copies C out of the padded result.
+;; Assembled by scripts/build_wasm.ts into src/kernels/wasm/gemm_wasm.ts.
+;; The caller copies the operands into memory and packs them (pack32/pack64 below) into
+;; zero-padded row panels of A and column panels of B, so the kernels' inner loop reads
+;; both sequentially, and copies C out of the padded result.
 ;; This variant uses relaxed-SIMD fused multiply-adds (relaxed_madd).
 (module
   (memory (export "memory") 1)
@@ -130,5 +131,123 @@
         (br $iloop)))
       (local.set $jb (i32.add (local.get $jb) (i32.const 4)))
       (br $jloop)))
+  )
+  ;; Packs a strided matrix into zero-padded panels of $w rows for the kernels above:
+  ;; dst[q][p][c] = src[(q·w + c)·sI + p·sP] where q·w + c < rows, else 0; $sI and $sP are
+  ;; byte strides. Full panels that are contiguous along the panel dimension copy 16 bytes
+  ;; at a time; the others copy one panel row at a time (a transposition).
+  (func $pack32 (export "pack32")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $k i32) (param $w i32) (param $sI i32) (param $sP i32)
+    (local $q0 i32) (local $c i32) (local $p i32) (local $s i32) (local $d i32) (local $wb i32) (local $v i32)
+    (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
+    (local.set $q0 (i32.const 0))
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.ge_u (local.get $q0) (local.get $rows)))
+      (if (i32.and (i32.eq (local.get $sI) (i32.const 4))
+                   (i32.le_u (i32.add (local.get $q0) (local.get $w)) (local.get $rows)))
+        (then
+          (local.set $s (i32.add (local.get $src) (i32.shl (local.get $q0) (i32.const 2))))
+          (local.set $p (local.get $k))
+          (block $vpdone (loop $vploop
+            (br_if $vpdone (i32.eqz (local.get $p)))
+            (local.set $v (i32.const 0))
+            (block $vdone (loop $vloop
+              (br_if $vdone (i32.ge_u (local.get $v) (local.get $wb)))
+              (v128.store (i32.add (local.get $dst) (local.get $v))
+                (v128.load (i32.add (local.get $s) (local.get $v))))
+              (local.set $v (i32.add (local.get $v) (i32.const 16)))
+              (br $vloop)))
+            (local.set $s (i32.add (local.get $s) (local.get $sP)))
+            (local.set $dst (i32.add (local.get $dst) (local.get $wb)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $vploop))))
+        (else
+          (local.set $c (i32.const 0))
+          (block $cdone (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $w)))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $p (local.get $k))
+            (if (i32.lt_u (i32.add (local.get $q0) (local.get $c)) (local.get $rows))
+              (then
+                (local.set $s (i32.add (local.get $src)
+                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI))))
+                (block $spdone (loop $sploop
+                  (br_if $spdone (i32.eqz (local.get $p)))
+                  (i32.store (local.get $d) (i32.load (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (local.get $sP)))
+                  (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $sploop))))
+              (else
+                (block $zdone (loop $zloop
+                  (br_if $zdone (i32.eqz (local.get $p)))
+                  (i32.store (local.get $d) (i32.const 0))
+                  (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $zloop)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cloop)))
+          (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $wb) (local.get $k))))))
+      (local.set $q0 (i32.add (local.get $q0) (local.get $w)))
+      (br $qloop)))
+  )
+  ;; Packs a strided matrix into zero-padded panels of $w rows for the kernels above:
+  ;; dst[q][p][c] = src[(q·w + c)·sI + p·sP] where q·w + c < rows, else 0; $sI and $sP are
+  ;; byte strides. Full panels that are contiguous along the panel dimension copy 16 bytes
+  ;; at a time; the others copy one panel row at a time (a transposition).
+  (func $pack64 (export "pack64")
+    (param $src i32) (param $dst i32) (param $rows i32) (param $k i32) (param $w i32) (param $sI i32) (param $sP i32)
+    (local $q0 i32) (local $c i32) (local $p i32) (local $s i32) (local $d i32) (local $wb i32) (local $v i32)
+    (local.set $wb (i32.shl (local.get $w) (i32.const 3)))
+    (local.set $q0 (i32.const 0))
+    (block $qdone (loop $qloop
+      (br_if $qdone (i32.ge_u (local.get $q0) (local.get $rows)))
+      (if (i32.and (i32.eq (local.get $sI) (i32.const 8))
+                   (i32.le_u (i32.add (local.get $q0) (local.get $w)) (local.get $rows)))
+        (then
+          (local.set $s (i32.add (local.get $src) (i32.shl (local.get $q0) (i32.const 3))))
+          (local.set $p (local.get $k))
+          (block $vpdone (loop $vploop
+            (br_if $vpdone (i32.eqz (local.get $p)))
+            (local.set $v (i32.const 0))
+            (block $vdone (loop $vloop
+              (br_if $vdone (i32.ge_u (local.get $v) (local.get $wb)))
+              (v128.store (i32.add (local.get $dst) (local.get $v))
+                (v128.load (i32.add (local.get $s) (local.get $v))))
+              (local.set $v (i32.add (local.get $v) (i32.const 16)))
+              (br $vloop)))
+            (local.set $s (i32.add (local.get $s) (local.get $sP)))
+            (local.set $dst (i32.add (local.get $dst) (local.get $wb)))
+            (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+            (br $vploop))))
+        (else
+          (local.set $c (i32.const 0))
+          (block $cdone (loop $cloop
+            (br_if $cdone (i32.ge_u (local.get $c) (local.get $w)))
+            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 3))))
+            (local.set $p (local.get $k))
+            (if (i32.lt_u (i32.add (local.get $q0) (local.get $c)) (local.get $rows))
+              (then
+                (local.set $s (i32.add (local.get $src)
+                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI))))
+                (block $spdone (loop $sploop
+                  (br_if $spdone (i32.eqz (local.get $p)))
+                  (i64.store (local.get $d) (i64.load (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (local.get $sP)))
+                  (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $sploop))))
+              (else
+                (block $zdone (loop $zloop
+                  (br_if $zdone (i32.eqz (local.get $p)))
+                  (i64.store (local.get $d) (i64.const 0))
+                  (local.set $d (i32.add (local.get $d) (local.get $wb)))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 1)))
+                  (br $zloop)))))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $cloop)))
+          (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $wb) (local.get $k))))))
+      (local.set $q0 (i32.add (local.get $q0) (local.get $w)))
+      (br $qloop)))
   )
 )

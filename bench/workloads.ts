@@ -1,0 +1,316 @@
+/**
+ * The five peer workloads (W1–W5) on Tapegrad, written exactly as `../shared/peers/README.md`
+ * defines them, with the same data (mulberry32 uniforms and Box-Muller normals, seeded as the
+ * JavaScript peers seed them) and the same timing discipline (warm up at least 2 calls and
+ * 300 ms, then the median of up to `reps` timed calls). Prints one JSON line per workload in
+ * the peers' schema with `"peer": "tapegrad"`, and checks every workload's values.
+ *
+ * `deno run bench/workloads.ts [--only=W1,W4]` (no permissions needed).
+ *
+ * @module
+ */
+
+import {
+  add,
+  autogradGrad,
+  crossEntropy,
+  grad,
+  hessian,
+  hvp,
+  matmul,
+  noGrad,
+  setDefaultDtype,
+  sum,
+  type Tensor,
+  tensor,
+  valueAndGrad,
+} from "../mod.ts";
+import type { Node } from "../src/autograd/node.ts";
+
+/** The exact 8th derivative of tanh at 1 (the peers' golden value). */
+export const TANH_D8_AT_1 = -277.062135603031;
+const W1_OPS = 10_000;
+
+/** The median of a list. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Timing options, as the peers' `bench()`. */
+export interface BenchOptions {
+  readonly warmup?: number;
+  readonly warmupMs?: number;
+  readonly reps?: number;
+  readonly maxMs?: number;
+}
+
+/** Warm up, then time `fn`; the same discipline as `../shared/peers/common.mjs`. */
+export function bench(
+  fn: () => unknown,
+  { warmup = 2, warmupMs = 300, reps = 15, maxMs = 20_000 }: BenchOptions = {},
+): { median_ms: number; reps: number } {
+  const w0 = performance.now();
+  for (let i = 0; i < warmup || (performance.now() - w0 < warmupMs && i < 1000); i++) fn();
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+    if (performance.now() - start > maxMs && times.length >= 3) break;
+  }
+  return { median_ms: median(times), reps: times.length };
+}
+
+/** mulberry32 uniforms and Box-Muller normals: the peers' deterministic data. */
+export function rng(seed: number): { uni: () => number; normal: () => number } {
+  let state = seed >>> 0;
+  const uni = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 15), z | 1);
+    z ^= z + Math.imul(z ^ (z >>> 7), z | 61);
+    return ((z ^ (z >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => {
+    const u = 1 - uni();
+    const v = uni();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  };
+  return { uni, normal };
+}
+
+function normals(r: ReturnType<typeof rng>, n: number, scale = 1): number[] {
+  return Array.from({ length: n }, () => r.normal() * scale);
+}
+
+function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    num += (got[i] - ref[i]) ** 2;
+    den += ref[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
+/** One JSON record of a workload. */
+export type Record = { workload: string; [key: string]: unknown };
+
+/** W1: op overhead, a 10,000-op chain forward and backward. */
+export function w1(): Record {
+  const x = tensor([1], { requiresGrad: true });
+  const run = () => {
+    x.grad = null;
+    let y = x;
+    for (let i = 0; i < W1_OPS; i++) y = i % 2 === 0 ? y.mul(1.0001) : y.add(0.0001);
+    sum(y).backward();
+    return x.grad!.item();
+  };
+  const check = run();
+  const r = bench(run, { warmup: 1, reps: 7 });
+  return {
+    workload: "W1",
+    dtype: "float32",
+    ...r,
+    us_per_op: (r.median_ms * 1e3) / W1_OPS,
+    check_grad: check,
+    check_ok: Math.abs(check - 1.0001 ** 5000) < 1e-3,
+  };
+}
+
+/** W2: one step of a 256-256-256-10 tanh MLP on a 64×256 batch (float32). */
+export function w2(): Record {
+  const r = rng(0);
+  const X = tensor(normals(r, 64 * 256), { shape: [64, 256] });
+  const labels = tensor(Array.from({ length: 64 }, () => Math.floor(r.uni() * 10)), {
+    dtype: "int64",
+  });
+  const s = 1 / 16;
+  const params = [
+    tensor(normals(r, 256 * 256, s), { shape: [256, 256] }),
+    tensor(new Array(256).fill(0)),
+    tensor(normals(r, 256 * 256, s), { shape: [256, 256] }),
+    tensor(new Array(256).fill(0)),
+    tensor(normals(r, 256 * 10, s), { shape: [256, 10] }),
+    tensor(new Array(10).fill(0)),
+  ];
+  const loss = (w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3: Tensor, b3: Tensor) => {
+    const h1 = add(matmul(X, w1), b1).tanh();
+    const h2 = add(matmul(h1, w2), b2).tanh();
+    return crossEntropy(add(matmul(h2, w3), b3), labels);
+  };
+  const vg = valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
+  const step = () => {
+    const [value, grads] = vg(...params);
+    for (const g of grads) g.toTypedArray();
+    return value.item();
+  };
+  const check = step();
+  const res = bench(step, { warmup: 3, reps: 20 });
+  return {
+    workload: "W2",
+    dtype: "float32",
+    ...res,
+    check_loss: check,
+    check_ok: Number.isFinite(check) && Math.abs(check - Math.log(10)) < 0.5,
+    rss_mib: Math.round(Deno.memoryUsage().rss / 2 ** 20),
+  };
+}
+
+/** W3: 512² matmul forward and backward (float32): loss = sum(A@B), grads of A and B. */
+export function w3(): Record {
+  const r = rng(1);
+  const A = tensor(normals(r, 512 * 512), { shape: [512, 512] });
+  const B = tensor(normals(r, 512 * 512), { shape: [512, 512] });
+  const g = grad((a: Tensor, b: Tensor) => sum(matmul(a, b)), { argnums: [0, 1] });
+  const step = () => g(A, B).forEach((t) => t.toTypedArray());
+  const [ga] = g(A, B);
+  // d sum(AB)/dA = 1·Bᵀ: every row of the gradient is the row sums of B
+  const rowSums = noGrad(() => sum(B, 1)).toTypedArray();
+  const first = ga.toTypedArray().subarray(0, 512);
+  const check = relErr(first, rowSums);
+  const res = bench(step, { warmup: 2, reps: 10, maxMs: 30_000 });
+  return {
+    workload: "W3",
+    dtype: "float32",
+    ...res,
+    gflops: (3 * 2 * 512 ** 3) / (res.median_ms / 1e3) / 1e9,
+    check_rel_err: check,
+    check_ok: check < 1e-5,
+  };
+}
+
+/** Unique recorded nodes reachable from `t` (AccumulateGrad excluded), walked iteratively. */
+function countNodes(t: Tensor): number {
+  const seen = new Set<Node>();
+  const stack: Node[] = t.gradFn ? [t.gradFn] : [];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n)) continue;
+    seen.add(n);
+    for (const x of n.inputs) if (x.gradFn !== null && !seen.has(x.gradFn)) stack.push(x.gradFn);
+  }
+  return seen.size;
+}
+
+/** W4: the 8th derivative of tanh at 1 in float64, by backward with createGraph 8 times. */
+export function w4(): Record {
+  const run = () => {
+    const x = tensor(1, { dtype: "float64", requiresGrad: true });
+    let y = x.tanh();
+    for (let k = 0; k < 8; k++) [y] = autogradGrad([y], [x], { createGraph: true }) as Tensor[];
+    return y;
+  };
+  const y = run();
+  const value = y.item();
+  const res = bench(() => run().item(), { warmup: 1, reps: 15 });
+  const relErr8 = Math.abs(value - TANH_D8_AT_1) / Math.abs(TANH_D8_AT_1);
+  return {
+    workload: "W4",
+    dtype: "float64",
+    ...res,
+    value,
+    rel_err: relErr8,
+    graph_nodes: countNodes(y),
+    nodes_note: "unique recorded nodes reachable from the 8th derivative",
+    check_ok: relErr8 < 1e-12,
+  };
+}
+
+/** W5: gradient, Hessian-vector product and full Hessian of sum(tanh(Wx)²), float64. */
+export function w5(): Record {
+  const r = rng(2);
+  const Wd = normals(r, 100 * 100, 0.1);
+  const xd = normals(r, 100);
+  const vd = normals(r, 100);
+  const f64 = { dtype: "float64" } as const;
+  const W = tensor(Wd, { ...f64, shape: [100, 100] });
+  const x = tensor(xd, f64);
+  const v = tensor(vd, f64);
+  const f = (z: Tensor) => sum(matmul(W, z).tanh().pow(2));
+  const gradF = grad(f);
+  const hessF = hessian(f);
+  const g = bench(() => gradF(x).toTypedArray(), { warmup: 3, reps: 50 });
+  const h = bench(() => hvp(f, x, v).toTypedArray(), { warmup: 3, reps: 50 });
+  const H = bench(() => hessF(x).toTypedArray(), { warmup: 2, reps: 15 });
+  // plain float64 reference: grad = Wᵀ(2t(1 − t²)), Hv = Wᵀ(2(1 − t²)(1 − 3t²) ⊙ Wv)
+  const n = 100;
+  const gradRef = new Float64Array(n);
+  const hvpRef = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let u = 0;
+    let wv = 0;
+    for (let j = 0; j < n; j++) {
+      u += Wd[i * n + j] * xd[j];
+      wv += Wd[i * n + j] * vd[j];
+    }
+    const t = Math.tanh(u);
+    for (let j = 0; j < n; j++) {
+      gradRef[j] += Wd[i * n + j] * 2 * t * (1 - t * t);
+      hvpRef[j] += Wd[i * n + j] * 2 * (1 - t * t) * (1 - 3 * t * t) * wv;
+    }
+  }
+  const gradRel = relErr(gradF(x).toTypedArray(), gradRef);
+  const hvpRel = relErr(hvp(f, x, v).toTypedArray(), hvpRef);
+  const Hv = matmul(hessF(x), v).toTypedArray();
+  return {
+    workload: "W5",
+    dtype: "float64",
+    grad_ms: g.median_ms,
+    hvp_ms: h.median_ms,
+    hessian_ms: H.median_ms,
+    median_ms: H.median_ms,
+    hvp_over_grad: h.median_ms / g.median_ms,
+    reps: { grad: g.reps, hvp: h.reps, hessian: H.reps },
+    grad_rel_err: gradRel,
+    hvp_rel_err: hvpRel,
+    hvp_correct: hvpRel < 1e-4,
+    hessian_rel_err: relErr(Hv, hvpRef),
+    hessian_method: "hessian() = jacfwd(grad) vectorized with vmap (forward over reverse)",
+    check_ok: gradRel < 1e-12 && hvpRel < 1e-12 && relErr(Hv, hvpRef) < 1e-12,
+  };
+}
+
+/** The workloads by name. */
+export const WORKLOADS: { [name: string]: () => Record } = {
+  W1: w1,
+  W2: w2,
+  W3: w3,
+  W4: w4,
+  W5: w5,
+};
+
+/** Runs the selected workloads and returns their records. */
+export function runWorkloads(only?: readonly string[], log = true): Record[] {
+  const names = only && only.length > 0 ? only : Object.keys(WORKLOADS);
+  const out: Record[] = [];
+  for (const name of names) {
+    const fn = WORKLOADS[name];
+    if (fn === undefined) continue;
+    setDefaultDtype("float32");
+    let rec: Record;
+    try {
+      rec = fn();
+    } catch (e) {
+      rec = { workload: name, error: String(e instanceof Error ? e.message : e) };
+    }
+    const full = {
+      ...rec,
+      peer: "tapegrad",
+      version: "0.1.0",
+      runtime: `deno ${Deno.version.deno}`,
+      wasm_simd: true,
+    };
+    out.push(full);
+    if (log) console.log(JSON.stringify(full));
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
+  runWorkloads(only);
+}
