@@ -47,7 +47,7 @@ export function checkDtype(d: unknown, op: string): DType {
 // garbage collector once every view into it is gone. Views are never reused, so fresh storage
 // is always zeroed. Larger storage gets its own buffer, whose cost is amortized by the work.
 const SLAB_BYTES = 1 << 16;
-const SMALL_BYTES = 128;
+const SMALL_BYTES = 1024;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabOffset = 0;
 

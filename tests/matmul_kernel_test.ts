@@ -1,5 +1,5 @@
 /**
- * The matrix-product kernel (WebAssembly SIMD for large products, plain loops otherwise)
+ * The matrix-product kernels (WebAssembly SIMD for large products, plain JavaScript otherwise)
  * against a naive float64 reference, over random sizes that cross the panel edges, both
  * transpose flags, offsets into storage, batches, and float32 and float64.
  */
@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { matmul, tensor } from "../mod.ts";
-import { matmul2d, wasmGemm } from "../src/kernels/matmul.ts";
+import { jsMatmul, matmul2d, wasmGemm } from "../src/kernels/matmul.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../src/kernels/wasm/gemm_wasm.ts";
 import { SEED } from "./support/props.ts";
 import { render } from "../scripts/build_wasm.ts";
@@ -60,18 +60,19 @@ Deno.test("matmul2d matches a float64 reference over random sizes, flags, offset
         const b = new Arr(off + k * n);
         for (let i = 0; i < a.length; i++) a[i] = Math.sin(seed + i * 1.3);
         for (let i = 0; i < b.length; i++) b[i] = Math.cos(seed * 0.7 + i * 0.9);
-        const out = new Arr(2 + m * n).fill(7);
-        matmul2d(a, off, b, off, out, 2, m, k, n, transA, transB);
         const ref = reference(a, off, b, off, m, k, n, transA, transB);
-        assert.equal(out[0], 7);
-        assert.equal(out[1], 7);
-        const tol = f32 ? 2e-5 * Math.max(1, k) : 1e-13 * Math.max(1, k);
-        ref.forEach((r, i) => {
-          assert.ok(
-            Math.abs(out[2 + i] - r) <= tol,
-            `m=${m} k=${k} n=${n} at ${i}: ${out[2 + i]} vs ${r}`,
-          );
-        });
+        for (const [name, kernel] of [["matmul2d", matmul2d], ["jsMatmul", jsMatmul]] as const) {
+          const out = new Arr(2 + m * n + 3).fill(7);
+          kernel(a, off, b, off, out, 2, m, k, n, transA, transB);
+          for (const i of [0, 1, 2 + m * n, 3 + m * n, 4 + m * n]) assert.equal(out[i], 7);
+          const tol = f32 ? 2e-5 * Math.max(1, k) : 1e-13 * Math.max(1, k);
+          ref.forEach((r, i) => {
+            assert.ok(
+              Math.abs(out[2 + i] - r) <= tol,
+              `${name} m=${m} k=${k} n=${n} at ${i}: ${out[2 + i]} vs ${r}`,
+            );
+          });
+        }
       },
     ),
     { seed: SEED, numRuns: 120 },

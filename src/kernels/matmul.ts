@@ -158,8 +158,6 @@ export function matmul2d(
   transA = false,
   transB = false,
 ): void {
-  const sAi = transA ? 1 : k; // stride of A along i
-  const sAp = transA ? m : 1; // stride of A along p
   if (n === 1) {
     matvec(a, aOff, b, bOff, out, outOff, m, k, transA);
     return;
@@ -173,31 +171,87 @@ export function matmul2d(
       return;
     }
   }
-  const acc = new Float64Array(n);
-  if (!transB) {
-    for (let i = 0; i < m; i++) {
-      acc.fill(0);
-      const ai = aOff + i * sAi;
-      for (let p = 0; p < k; p++) {
-        const av = a[ai + p * sAp];
-        const bp = bOff + p * n;
-        for (let j = 0; j < n; j++) acc[j] += av * b[bp + j];
+  jsMatmul(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
+}
+
+/** Columns of B per cache block of the plain-JS kernel (a k×64 strip stays in cache). */
+const JS_BLOCK = 64;
+
+/**
+ * The same product in plain JavaScript, for small products and runtimes without WebAssembly:
+ * a 4×4 tile of the result is accumulated in 16 local numbers (float64, whatever the dtype)
+ * while the inner dimension is walked once, B is visited in strips of 64 columns so a strip
+ * stays in cache across all rows, and the edges fall back to dot products.
+ */
+export function jsMatmul(
+  a: Storage,
+  aOff: number,
+  b: Storage,
+  bOff: number,
+  out: Storage,
+  outOff: number,
+  m: number,
+  k: number,
+  n: number,
+  transA = false,
+  transB = false,
+): void {
+  const sAi = transA ? 1 : k, sAp = transA ? m : 1; // strides of A along i and p
+  const sBj = transB ? k : 1, sBp = transB ? 1 : n; // strides of B along j and p
+  const m4 = m - (m % 4);
+  for (let j0 = 0; j0 < n; j0 += JS_BLOCK) {
+    const j1 = Math.min(n, j0 + JS_BLOCK);
+    const j4 = j0 + ((j1 - j0) - ((j1 - j0) % 4));
+    for (let i = 0; i < m4; i += 4) {
+      const a0 = aOff + i * sAi, a1 = a0 + sAi, a2 = a1 + sAi, a3 = a2 + sAi;
+      const o0 = outOff + i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+      for (let j = j0; j < j4; j += 4) {
+        const b0 = bOff + j * sBj, b1 = b0 + sBj, b2 = b1 + sBj, b3 = b2 + sBj;
+        let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (let p = 0, pa = 0, pb = 0; p < k; p++, pa += sAp, pb += sBp) {
+          const x0 = a[a0 + pa], x1 = a[a1 + pa], x2 = a[a2 + pa], x3 = a[a3 + pa];
+          const y0 = b[b0 + pb], y1 = b[b1 + pb], y2 = b[b2 + pb], y3 = b[b3 + pb];
+          c00 += x0 * y0, c01 += x0 * y1, c02 += x0 * y2, c03 += x0 * y3;
+          c10 += x1 * y0, c11 += x1 * y1, c12 += x1 * y2, c13 += x1 * y3;
+          c20 += x2 * y0, c21 += x2 * y1, c22 += x2 * y2, c23 += x2 * y3;
+          c30 += x3 * y0, c31 += x3 * y1, c32 += x3 * y2, c33 += x3 * y3;
+        }
+        out[o0 + j] = c00, out[o0 + j + 1] = c01, out[o0 + j + 2] = c02, out[o0 + j + 3] = c03;
+        out[o1 + j] = c10, out[o1 + j + 1] = c11, out[o1 + j + 2] = c12, out[o1 + j + 3] = c13;
+        out[o2 + j] = c20, out[o2 + j + 1] = c21, out[o2 + j + 2] = c22, out[o2 + j + 3] = c23;
+        out[o3 + j] = c30, out[o3 + j + 1] = c31, out[o3 + j + 2] = c32, out[o3 + j + 3] = c33;
       }
-      const o = outOff + i * n;
-      for (let j = 0; j < n; j++) out[o + j] = acc[j];
+      for (let r = 0; r < 4; r++) {
+        dots(a, a0 + r * sAi, sAp, b, bOff, sBj, sBp, out, o0 + r * n, k, j4, j1);
+      }
     }
-    return;
+    for (let i = m4; i < m; i++) {
+      dots(a, aOff + i * sAi, sAp, b, bOff, sBj, sBp, out, outOff + i * n, k, j0, j1);
+    }
   }
-  // B transposed: each output element is a dot product of two contiguous rows.
-  for (let i = 0; i < m; i++) {
-    const ai = aOff + i * sAi;
-    const o = outOff + i * n;
-    for (let j = 0; j < n; j++) {
-      const bj = bOff + j * k;
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[ai + p * sAp] * b[bj + p];
-      out[o + j] = s;
-    }
+}
+
+/** `out[o + j] = Σ_p A[i, p]·B[p, j]` for j in [j0, j1), row i of A starting at `ai`. */
+function dots(
+  a: Storage,
+  ai: number,
+  sAp: number,
+  b: Storage,
+  bOff: number,
+  sBj: number,
+  sBp: number,
+  out: Storage,
+  o: number,
+  k: number,
+  j0: number,
+  j1: number,
+): void {
+  for (let j = j0; j < j1; j++) {
+    const bj = bOff + j * sBj;
+    let s = 0;
+    for (let p = 0; p < k; p++) s += a[ai + p * sAp] * b[bj + p * sBp];
+    out[o + j] = s;
   }
 }
 
