@@ -238,3 +238,38 @@ Deno.test("vmap() errors name the problem", () => {
     /cannot read the values/,
   );
 });
+
+Deno.test("vmap of the indexing, cumulative and linear-algebra primitives equals a loop", async (t) => {
+  const tg = await import("../mod.ts");
+  const f64 = (d: number[][][]) =>
+    tensor(d.flat(2), { dtype: "float64", shape: [d.length, d[0].length, d[0][0].length] });
+  // three well-conditioned symmetric positive-definite 3×3 matrices
+  const base = [
+    [[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.8]],
+    [[3.0, -0.5, 0.1], [-0.5, 2.0, 0.2], [0.1, 0.2, 1.2]],
+    [[1.6, 0.2, 0.3], [0.2, 2.4, -0.6], [0.3, -0.6, 2.2]],
+  ];
+  const A = f64(base);
+  const idx = tensor([[2, 0], [1, 1], [0, 2]], { dtype: "int64" });
+  const b = tensor([0.5, -1, 2], { dtype: "float64" });
+  const cases: [string, (x: Tensor) => Tensor][] = [
+    ["cumsum", (x) => tg.cumsum(x, 1)],
+    ["gather", (x) => tg.gather(x, 1, idx)],
+    ["scatterAdd", (x) => tg.scatterAdd(x, 1, idx, tg.index(x, tg.range(), tg.range(0, 2)))],
+    ["indexSelect", (x) => tg.indexSelect(x, 0, tensor([2, 0], { dtype: "int64" }))],
+    ["solve", (x) => tg.linalg.solve(x, b)],
+    ["inv", (x) => tg.linalg.inv(x)],
+    ["det", (x) => tg.linalg.det(x)],
+    ["slogdet", (x) => tg.linalg.slogdet(x).logabsdet],
+    ["cholesky", (x) => tg.linalg.cholesky(x)],
+  ];
+  for (const [name, f] of cases) {
+    await t.step(name, () => {
+      assertClose(tg.vmap(f)(A), loopMap(f, [A], [0]), { atol: 1e-13 });
+    });
+  }
+  await t.step("argmax", () => {
+    const f = (x: Tensor) => tg.argmax(tg.mul(x, tensor([1, -2, 3], { dtype: "float64" })), 1);
+    assert.deepEqual(tg.vmap(f)(A).toArray(), loopMap(f, [A], [0]).toArray());
+  });
+});

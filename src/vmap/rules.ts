@@ -168,4 +168,23 @@ export const BATCH_RULES: { readonly [P in Primitive]?: BatchRule<Params[P]> } =
       steps: [1, ...steps],
     }),
   matmul: matmulRule,
+  // cumulative and arg reductions along one dim
+  cumsum: ([p], _b, { dim, reverse }) => apply("cumsum", [p], { dim: dim + 1, reverse }),
+  argmax: ([p], _b, { dim, keepdim }) => apply("argmax", [p], { dim: dim + 1, keepdim }),
+  argmin: ([p], _b, { dim, keepdim }) => apply("argmin", [p], { dim: dim + 1, keepdim }),
+  // indexing: every input gets the batch dimension, the indexed dim shifts by one
+  gather: (phys, batched, { dim }, size) =>
+    apply("gather", all(phys, batched, size), { dim: dim + 1 }),
+  scatterAdd: (phys, batched, { dim }, size) =>
+    apply("scatterAdd", all(phys, batched, size), { dim: dim + 1 }),
+  // linear algebra kernels take batches of matrices already
+  solve: (phys, batched, params, size) => apply("solve", all(phys, batched, size), params),
+  det: ([p], _b, params) => apply("det", [p], params),
+  logabsdet: ([p], _b, params) => apply("logabsdet", [p], params),
+  cholesky: ([p], _b, params) => apply("cholesky", [p], params),
 };
+
+/** Every input with the batch dimension (unbatched ones repeated). */
+function all(phys: readonly Tensor[], batched: readonly boolean[], size: number): Tensor[] {
+  return phys.map((p, i) => (batched[i] ? p : materialize(p, size)));
+}
