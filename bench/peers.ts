@@ -15,26 +15,39 @@ import { type Record, runWorkloads } from "./workloads.ts";
 const PEERS = new URL("../../shared/peers/", import.meta.url);
 const PYTHON = "/usr/bin/python3";
 
-/** What each workload is compared on, and which direction is better. */
-const METRICS: { workload: string; key: string; label: string; higherIsBetter: boolean }[] = [
-  { workload: "W1", key: "us_per_op", label: "W1 µs per op (10k-op chain)", higherIsBetter: false },
-  { workload: "W2", key: "median_ms", label: "W2 ms per MLP step", higherIsBetter: false },
+/** A row of the table: a metric of a workload, and which direction is better. */
+interface Metric {
+  readonly workload: string;
+  readonly metric: string;
+  /** The key in Tapegrad's and the peers' records. */
+  readonly key: string;
+  /** The key in PyTorch's record where it differs. */
+  readonly torchKey?: string;
+  readonly higherIsBetter: boolean;
+}
+
+const METRICS: readonly Metric[] = [
+  { workload: "W1 op overhead", metric: "µs per op", key: "us_per_op", higherIsBetter: false },
+  { workload: "W2 MLP step", metric: "ms", key: "median_ms", higherIsBetter: false },
+  { workload: "W3 512² matmul fwd+bwd", metric: "GFLOP/s", key: "gflops", higherIsBetter: true },
+  { workload: "W3 512² matmul fwd+bwd", metric: "ms", key: "median_ms", higherIsBetter: false },
+  { workload: "W4 8th derivative", metric: "ms", key: "median_ms", higherIsBetter: false },
+  { workload: "W5 Hessian", metric: "gradient ms", key: "grad_ms", higherIsBetter: false },
+  { workload: "W5 Hessian", metric: "HVP ms", key: "hvp_ms", higherIsBetter: false },
+  { workload: "W5 Hessian", metric: "HVP / gradient", key: "hvp_over_grad", higherIsBetter: false },
   {
-    workload: "W3",
-    key: "gflops",
-    label: "W3 GFLOP/s (512² matmul fwd+bwd)",
-    higherIsBetter: true,
-  },
-  {
-    workload: "W4",
-    key: "median_ms",
-    label: "W4 ms (8th derivative of tanh)",
+    workload: "W5 Hessian",
+    metric: "full Hessian ms (PyTorch: hessian())",
+    key: "hessian_ms",
     higherIsBetter: false,
   },
-  { workload: "W5", key: "hessian_ms", label: "W5 ms (100×100 Hessian)", higherIsBetter: false },
-  { workload: "W5", key: "grad_ms", label: "W5 ms (gradient)", higherIsBetter: false },
-  { workload: "W5", key: "hvp_ms", label: "W5 ms (HVP)", higherIsBetter: false },
-  { workload: "W5", key: "hvp_over_grad", label: "W5 HVP / gradient", higherIsBetter: false },
+  {
+    workload: "W5 Hessian",
+    metric: "full Hessian ms (PyTorch: vectorize=True)",
+    key: "hessian_ms",
+    torchKey: "hessian_vectorized_ms",
+    higherIsBetter: false,
+  },
 ];
 
 function readLines(text: string): Record[] {
@@ -58,7 +71,11 @@ async function runTorch(): Promise<Record[] | string> {
     }).output();
     const text = new TextDecoder().decode(out.stdout);
     if (!out.success) {
-      return `torch_bench.py failed: ${new TextDecoder().decode(out.stderr).trim().slice(-300)}`;
+      const err = new TextDecoder().decode(out.stderr).trim();
+      if (/No module named '?torch/.test(err)) {
+        return `PyTorch is not installed for ${PYTHON} (apt-get install -y python3-torch)`;
+      }
+      return `torch_bench.py failed: ${err.slice(-300)}`;
     }
     return readLines(text);
   } catch (e) {
@@ -83,34 +100,67 @@ function fmt(v: unknown): string {
   return v.toPrecision(2);
 }
 
-function pick(recs: readonly Record[], workload: string, key: string, peer?: string): unknown {
-  const r = recs.find((x) =>
+/**
+ * The first record of a workload (and peer) that has `key`, skipping error lines and
+ * variants whose results were wrong (tfjs's HVP through its built-in tanh).
+ */
+function pick(
+  recs: readonly Record[],
+  workload: string,
+  key: string,
+  peer?: string,
+): Record | undefined {
+  return recs.find((x) =>
     x.workload === workload && (peer === undefined || x.peer === peer) &&
-    x.error === undefined && typeof x[key] === "number"
+    x.error === undefined && x.hvp_correct !== false && typeof x[key] === "number"
   );
-  return r?.[key];
 }
 
-/** The Markdown table: Tapegrad, PyTorch in this run, the ratio, and reference JS peers. */
-export function table(ours: readonly Record[], torch: readonly Record[], ref: readonly Record[]) {
-  const jsPeers = ["tfjs-wasm", "jax-js-deno", "js-pytorch"];
+/** A value with the variant's short tag, if the peer reported variants. */
+function cell(r: Record | undefined, key: string): string {
+  if (r === undefined) return "—";
+  return typeof r.tag === "string" ? `${fmt(r[key])} (${r.tag})` : fmt(r[key]);
+}
+
+/** How Tapegrad compares, as "N× faster" or "N× slower". */
+function ratio(m: Metric, ours: unknown, theirs: unknown): string {
+  if (typeof ours !== "number" || typeof theirs !== "number" || ours <= 0 || theirs <= 0) {
+    return "—";
+  }
+  if (m.key === "hvp_over_grad") return `${(ours / theirs).toFixed(2)} (ratio of ratios)`;
+  const speedup = m.higherIsBetter ? ours / theirs : theirs / ours;
+  return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
+}
+
+/** The JavaScript peers shown from the reference run. */
+const JS_PEERS = ["tfjs-wasm", "jax-js-deno", "js-pytorch"];
+
+/**
+ * The Markdown table: Tapegrad and PyTorch (1 thread) measured in this run, the ratio, and
+ * the JavaScript peers from the reference run.
+ */
+export function table(
+  ours: readonly Record[],
+  torch: readonly Record[],
+  ref: readonly Record[],
+): string {
   const lines = [
-    `| metric | Tapegrad | PyTorch 1.13, 1 thread | Tapegrad vs PyTorch | ${
-      jsPeers.map((p) => `${p} (reference run)`).join(" | ")
+    `| workload | metric | Tapegrad | PyTorch 1.13, 1 thread | Tapegrad vs PyTorch | ${
+      JS_PEERS.map((p) => `${p} (reference run)`).join(" | ")
     } |`,
-    `| --- | ---: | ---: | ---: | ${jsPeers.map(() => "---:").join(" | ")} |`,
+    `| --- | --- | ---: | ---: | ---: | ${JS_PEERS.map(() => "---:").join(" | ")} |`,
   ];
   for (const m of METRICS) {
-    const a = pick(ours, m.workload, m.key);
-    const b = pick(torch, m.workload, m.key);
-    let ratio = "—";
-    if (typeof a === "number" && typeof b === "number") {
-      const better = m.higherIsBetter ? a / b : b / a;
-      ratio = `${better.toFixed(2)}× ${better >= 1 ? "faster" : "slower"}`;
-      if (m.key === "hvp_over_grad") ratio = `${(a / b).toFixed(2)} (ratio of ratios)`;
-    }
-    const js = jsPeers.map((p) => fmt(pick(ref, m.workload, m.key, p)));
-    lines.push(`| ${m.label} | ${fmt(a)} | ${fmt(b)} | ${ratio} | ${js.join(" | ")} |`);
+    const w = m.workload.slice(0, 2);
+    const a = pick(ours, w, m.key)?.[m.key];
+    const tk = m.torchKey ?? m.key;
+    const b = pick(torch, w, tk)?.[tk];
+    const js = JS_PEERS.map((p) => cell(pick(ref, w, m.key, p), m.key));
+    lines.push(
+      `| ${m.workload} | ${m.metric} | ${fmt(a)} | ${fmt(b)} | ${ratio(m, a, b)} | ${
+        js.join(" | ")
+      } |`,
+    );
   }
   return lines.join("\n");
 }

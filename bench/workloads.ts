@@ -18,7 +18,6 @@ import {
   hessian,
   hvp,
   matmul,
-  noGrad,
   setDefaultDtype,
   sum,
   type Tensor,
@@ -26,6 +25,7 @@ import {
   valueAndGrad,
 } from "../mod.ts";
 import type { Node } from "../src/autograd/node.ts";
+import { wasmGemm } from "../src/kernels/matmul.ts";
 
 /** The exact 8th derivative of tanh at 1 (the peers' golden value). */
 export const TANH_D8_AT_1 = -277.062135603031;
@@ -121,22 +121,90 @@ export function w1(): Record {
   };
 }
 
+/** `x·w + b` for a row-major m×k `x`, k×n `w` and n-vector `b`, in float64. */
+function linear(x: Float64Array, w: Float64Array, b: Float64Array, m: number, k: number) {
+  const n = b.length;
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let p = 0; p < k; p++) {
+      const xv = x[i * k + p];
+      for (let j = 0; j < n; j++) out[i * n + j] += xv * w[p * n + j];
+    }
+    for (let j = 0; j < n; j++) out[i * n + j] += b[j];
+  }
+  return out;
+}
+
+/** Gradients of `linear` given the output gradient `d` (m×n): dw = xᵀd, db = Σᵢ d, dx = d·wᵀ. */
+function linearBack(d: Float64Array, x: Float64Array, w: Float64Array, m: number, k: number) {
+  const n = d.length / m;
+  const dw = new Float64Array(k * n);
+  const db = new Float64Array(n);
+  const dx = new Float64Array(m * k);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const g = d[i * n + j];
+      db[j] += g;
+      for (let p = 0; p < k; p++) {
+        dw[p * n + j] += x[i * k + p] * g;
+        dx[i * k + p] += g * w[p * n + j];
+      }
+    }
+  }
+  return { dw, db, dx };
+}
+
+/**
+ * The W2 step in plain float64 loops, independent of the library: the loss and the gradients
+ * of (W1, b1, W2, b2, W3, b3).
+ */
+export function w2Reference(
+  x: Float64Array,
+  labels: readonly number[],
+  [w1, b1, w2, b2, w3, b3]: readonly Float64Array[],
+): { loss: number; grads: Float64Array[] } {
+  const m = labels.length, d = x.length / m, h = b1.length, c = b3.length;
+  const h1 = linear(x, w1, b1, m, d).map(Math.tanh);
+  const h2 = linear(h1, w2, b2, m, h).map(Math.tanh);
+  const logits = linear(h2, w3, b3, m, h);
+  let loss = 0;
+  const dl = new Float64Array(m * c);
+  for (let i = 0; i < m; i++) {
+    const row = logits.subarray(i * c, (i + 1) * c);
+    const mx = Math.max(...row);
+    let se = 0;
+    for (const v of row) se += Math.exp(v - mx);
+    loss += mx + Math.log(se) - row[labels[i]];
+    for (let j = 0; j < c; j++) {
+      dl[i * c + j] = (Math.exp(row[j] - mx) / se - (j === labels[i] ? 1 : 0)) / m;
+    }
+  }
+  const g3 = linearBack(dl, h2, w3, m, h);
+  const dz2 = g3.dx.map((g, i) => g * (1 - h2[i] * h2[i]));
+  const g2 = linearBack(dz2, h1, w2, m, h);
+  const dz1 = g2.dx.map((g, i) => g * (1 - h1[i] * h1[i]));
+  const g1 = linearBack(dz1, x, w1, m, d);
+  return { loss: loss / m, grads: [g1.dw, g1.db, g2.dw, g2.db, g3.dw, g3.db] };
+}
+
 /** W2: one step of a 256-256-256-10 tanh MLP on a 64×256 batch (float32). */
 export function w2(): Record {
   const r = rng(0);
-  const X = tensor(normals(r, 64 * 256), { shape: [64, 256] });
-  const labels = tensor(Array.from({ length: 64 }, () => Math.floor(r.uni() * 10)), {
-    dtype: "int64",
-  });
+  const xd = normals(r, 64 * 256);
+  const labelsd = Array.from({ length: 64 }, () => Math.floor(r.uni() * 10));
   const s = 1 / 16;
-  const params = [
-    tensor(normals(r, 256 * 256, s), { shape: [256, 256] }),
-    tensor(new Array(256).fill(0)),
-    tensor(normals(r, 256 * 256, s), { shape: [256, 256] }),
-    tensor(new Array(256).fill(0)),
-    tensor(normals(r, 256 * 10, s), { shape: [256, 10] }),
-    tensor(new Array(10).fill(0)),
+  const data = [
+    normals(r, 256 * 256, s),
+    new Array(256).fill(0),
+    normals(r, 256 * 256, s),
+    new Array(256).fill(0),
+    normals(r, 256 * 10, s),
+    new Array(10).fill(0),
   ];
+  const shapes = [[256, 256], [256], [256, 256], [256], [256, 10], [10]];
+  const X = tensor(xd, { shape: [64, 256] });
+  const labels = tensor(labelsd, { dtype: "int64" });
+  const params = data.map((v, i) => tensor(v, { shape: shapes[i] }));
   const loss = (w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, w3: Tensor, b3: Tensor) => {
     const h1 = add(matmul(X, w1), b1).tanh();
     const h2 = add(matmul(h1, w2), b2).tanh();
@@ -145,17 +213,23 @@ export function w2(): Record {
   const vg = valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
   const step = () => {
     const [value, grads] = vg(...params);
-    for (const g of grads) g.toTypedArray();
-    return value.item();
+    return { value: value.item(), grads: grads.map((g) => g.toTypedArray()) };
   };
-  const check = step();
+  const got = step();
   const res = bench(step, { warmup: 3, reps: 20 });
+  // the same step in float64 from the same float32-rounded data
+  const f32 = (v: number[]) => Float64Array.from(v, Math.fround);
+  const ref = w2Reference(f32(xd), labelsd, data.map(f32));
+  const gradRelErr = Math.max(...got.grads.map((g, i) => relErr(g, ref.grads[i])));
+  const lossErr = Math.abs(got.value - ref.loss);
   return {
     workload: "W2",
     dtype: "float32",
     ...res,
-    check_loss: check,
-    check_ok: Number.isFinite(check) && Math.abs(check - Math.log(10)) < 0.5,
+    check_loss: got.value,
+    check_loss_err: lossErr,
+    check_grad_rel_err: gradRelErr,
+    check_ok: lossErr < 1e-5 && gradRelErr < 1e-4,
     rss_mib: Math.round(Deno.memoryUsage().rss / 2 ** 20),
   };
 }
@@ -163,21 +237,32 @@ export function w2(): Record {
 /** W3: 512² matmul forward and backward (float32): loss = sum(A@B), grads of A and B. */
 export function w3(): Record {
   const r = rng(1);
-  const A = tensor(normals(r, 512 * 512), { shape: [512, 512] });
-  const B = tensor(normals(r, 512 * 512), { shape: [512, 512] });
+  const n = 512;
+  const ad = normals(r, n * n);
+  const bd = normals(r, n * n);
+  const A = tensor(ad, { shape: [n, n] });
+  const B = tensor(bd, { shape: [n, n] });
   const g = grad((a: Tensor, b: Tensor) => sum(matmul(a, b)), { argnums: [0, 1] });
-  const step = () => g(A, B).forEach((t) => t.toTypedArray());
-  const [ga] = g(A, B);
-  // d sum(AB)/dA = 1·Bᵀ: every row of the gradient is the row sums of B
-  const rowSums = noGrad(() => sum(B, 1)).toTypedArray();
-  const first = ga.toTypedArray().subarray(0, 512);
-  const check = relErr(first, rowSums);
+  const step = () => g(A, B).map((t) => t.toTypedArray());
+  const [ga, gb] = step();
   const res = bench(step, { warmup: 2, reps: 10, maxMs: 30_000 });
+  // d sum(AB)/dA[i, p] = Σⱼ B[p, j] and d sum(AB)/dB[p, j] = Σᵢ A[i, p], in float64
+  const rowSumB = new Float64Array(n);
+  const colSumA = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      rowSumB[i] += Math.fround(bd[i * n + j]);
+      colSumA[j] += Math.fround(ad[i * n + j]);
+    }
+  }
+  const refA = new Float64Array(n * n).map((_, i) => rowSumB[i % n]);
+  const refB = new Float64Array(n * n).map((_, i) => colSumA[Math.floor(i / n)]);
+  const check = Math.max(relErr(ga, refA), relErr(gb, refB));
   return {
     workload: "W3",
     dtype: "float32",
     ...res,
-    gflops: (3 * 2 * 512 ** 3) / (res.median_ms / 1e3) / 1e9,
+    gflops: (3 * 2 * n ** 3) / (res.median_ms / 1e3) / 1e9,
     check_rel_err: check,
     check_ok: check < 1e-5,
   };
@@ -287,6 +372,7 @@ export const WORKLOADS: { [name: string]: () => Record } = {
 export function runWorkloads(only?: readonly string[], log = true): Record[] {
   const names = only && only.length > 0 ? only : Object.keys(WORKLOADS);
   const out: Record[] = [];
+  const gemm = wasmGemm();
   for (const name of names) {
     const fn = WORKLOADS[name];
     if (fn === undefined) continue;
@@ -302,7 +388,8 @@ export function runWorkloads(only?: readonly string[], log = true): Record[] {
       peer: "tapegrad",
       version: "0.1.0",
       runtime: `deno ${Deno.version.deno}`,
-      wasm_simd: true,
+      wasm_simd: gemm !== null,
+      relaxed_simd: gemm?.relaxed ?? false,
     };
     out.push(full);
     if (log) console.log(JSON.stringify(full));

@@ -7,10 +7,11 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { matmul, tensor } from "../mod.ts";
-import { jsMatmul, matmul2d, wasmGemm } from "../src/kernels/matmul.ts";
+import { jsMatmul, loadGemm, matmul2d, wasmGemm, wasmMatmul } from "../src/kernels/matmul.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../src/kernels/wasm/gemm_wasm.ts";
 import { SEED } from "./support/props.ts";
-import { render } from "../scripts/build_wasm.ts";
+import { render } from "./tools/build_wasm.ts";
+import { gemmWat } from "./tools/gen_wat.ts";
 
 function reference(
   a: ArrayLike<number>,
@@ -38,9 +39,11 @@ function reference(
   return out;
 }
 
-Deno.test("the WebAssembly kernels load", () => {
+Deno.test("the WebAssembly kernels load, relaxed SIMD where the engine has it", () => {
   const g = wasmGemm();
   assert.ok(g !== null, "WebAssembly SIMD is available in Deno");
+  // the relaxed-SIMD build (fused multiply-adds) is used wherever the engine validates it
+  assert.equal(g.relaxed, loadGemm(true) !== null);
 });
 
 Deno.test("matmul2d matches a float64 reference over random sizes, flags, offsets and dtypes", () => {
@@ -79,6 +82,92 @@ Deno.test("matmul2d matches a float64 reference over random sizes, flags, offset
   );
 });
 
+Deno.test("both WebAssembly builds (plain and relaxed SIMD) match the reference at the edges", () => {
+  const builds = [loadGemm(false), loadGemm(true)];
+  assert.ok(builds[0] !== null, "the plain SIMD build loads");
+  for (const g of builds) {
+    if (g === null) continue; // an engine without relaxed SIMD
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 29 }),
+        fc.integer({ min: 0, max: 33 }),
+        fc.integer({ min: 1, max: 27 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 3 }),
+        (m, k, n, transA, transB, f32, off) => {
+          const Arr = f32 ? Float32Array : Float64Array;
+          const a = new Arr(off + m * k).map((_, i) => Math.sin(i * 0.71));
+          const b = new Arr(off + k * n).map((_, i) => Math.cos(i * 0.43));
+          const out = new Arr(1 + m * n + 1).fill(7);
+          assert.ok(wasmMatmul(g, a, off, b, off, out, 1, m, k, n, transA, transB));
+          assert.equal(out[0], 7);
+          assert.equal(out[1 + m * n], 7);
+          const ref = reference(a, off, b, off, m, k, n, transA, transB);
+          const tol = f32 ? 2e-5 * Math.max(1, k) : 1e-13 * Math.max(1, k);
+          ref.forEach((r, i) => {
+            assert.ok(
+              Math.abs(out[1 + i] - r) <= tol,
+              `relaxed=${g.relaxed} m=${m} k=${k} n=${n} at ${i}: ${out[1 + i]} vs ${r}`,
+            );
+          });
+        },
+      ),
+      { seed: SEED, numRuns: 60 },
+    );
+  }
+});
+
+Deno.test("products larger than the memory budget run in blocks and match the reference", () => {
+  const g = wasmGemm();
+  assert.ok(g !== null);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 45 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 1, max: 45 }),
+      fc.boolean(),
+      fc.boolean(),
+      fc.boolean(),
+      fc.constantFrom(16384, 32768),
+      (m, k, n, transA, transB, f32, budget) => {
+        const Arr = f32 ? Float32Array : Float64Array;
+        const a = new Arr(1 + m * k).map((_, i) => Math.sin(i * 0.61));
+        const b = new Arr(2 + k * n).map((_, i) => Math.cos(i * 0.29));
+        const out = new Arr(m * n + 2).fill(7);
+        assert.ok(wasmMatmul(g, a, 1, b, 2, out, 1, m, k, n, transA, transB, budget));
+        assert.equal(out[0], 7);
+        assert.equal(out[m * n + 1], 7);
+        const ref = reference(a, 1, b, 2, m, k, n, transA, transB);
+        const tol = f32 ? 2e-5 * k : 1e-13 * k;
+        ref.forEach((r, i) => {
+          assert.ok(
+            Math.abs(out[1 + i] - r) <= tol,
+            `budget=${budget} m=${m} k=${k} n=${n} at ${i}: ${out[1 + i]} vs ${r}`,
+          );
+        });
+      },
+    ),
+    { seed: SEED, numRuns: 150 },
+  );
+});
+
+Deno.test("a long inner dimension runs in L2-sized row blocks and matches the reference", () => {
+  const m = 131, k = 2003, n = 13; // a 1 MiB block of packed A holds fewer than m rows
+  for (const Arr of [Float32Array, Float64Array]) {
+    for (const transA of [false, true]) {
+      const a = new Arr(m * k).map((_, i) => Math.sin(i * 0.37));
+      const b = new Arr(k * n).map((_, i) => Math.cos(i * 0.11));
+      const out = new Arr(m * n);
+      matmul2d(a, 0, b, 0, out, 0, m, k, n, transA, false);
+      const ref = reference(a, 0, b, 0, m, k, n, transA, false);
+      const tol = Arr === Float32Array ? 1e-3 : 1e-11;
+      ref.forEach((r, i) => assert.ok(Math.abs(out[i] - r) <= tol, `${i}: ${out[i]} vs ${r}`));
+    }
+  }
+});
+
 Deno.test("a large float64 product is exact to rounding", () => {
   const m = 67, k = 129, n = 45;
   const a = Float64Array.from({ length: m * k }, (_, i) => Math.sin(i));
@@ -90,7 +179,7 @@ Deno.test("a large float64 product is exact to rounding", () => {
 });
 
 Deno.test("NaN and infinities propagate through every path (no skipped zeros)", () => {
-  for (const [m, k, n] of [[1, 3, 1], [5, 3, 1], [9, 17, 13], [32, 32, 32]]) {
+  for (const [m, k, n] of [[1, 3, 1], [5, 3, 1], [1, 5, 7], [3, 5, 7], [9, 17, 13], [32, 32, 32]]) {
     for (const transA of [false, true]) {
       for (const Arr of [Float32Array, Float64Array]) {
         const a = new Arr(m * k).fill(1);
@@ -162,7 +251,7 @@ Deno.test("batched and broadcast products match per-matrix references", () => {
 });
 
 Deno.test({
-  name: "the committed WebAssembly bytes are the assembled WAT sources",
+  name: "the committed WAT text and WebAssembly bytes are what the scripts produce",
   // reading the .wat sources needs --allow-read=src/kernels/wasm (given by `deno task test`)
   ignore: Deno.permissions.querySync({ name: "read", path: "src/kernels/wasm" }).state !==
     "granted",
@@ -170,6 +259,8 @@ Deno.test({
     const dir = new URL("../src/kernels/wasm/", import.meta.url);
     const plain = Deno.readTextFileSync(new URL("gemm.wat", dir));
     const relaxed = Deno.readTextFileSync(new URL("gemm_relaxed.wat", dir));
+    assert.equal(plain, gemmWat(false), "gemm.wat is what tests/tools/gen_wat.ts writes");
+    assert.equal(relaxed, gemmWat(true), "gemm_relaxed.wat is what tests/tools/gen_wat.ts writes");
     const rendered = await render(plain, relaxed);
     const strip = (s: string) => s.replace(/[\s+"]/g, "");
     assert.ok(strip(rendered).includes(GEMM_WASM_BASE64));

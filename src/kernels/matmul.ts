@@ -2,13 +2,16 @@
  * Matrix products. The 2-D kernel computes `C = A · B` for row-major `A` (m×k) and `B` (k×n)
  * given at offsets into their storage, either operand read transposed without a copy.
  *
- * Large products run in hand-written WebAssembly SIMD (`wasm/gemm.wat`, with relaxed-SIMD
- * fused multiply-adds where the engine has them): the operands are packed into panels in the
- * module's memory, a 4×8 (float32) or 4×4 (float64) tile of the result stays in registers
- * along the whole inner dimension, and the result is copied out. float64 stays float64
- * (f64x2 lanes); float32 accumulates in float32 as BLAS does. Small products, matrix-vector
- * products and runtimes without WebAssembly use the plain loops below, which accumulate in
- * float64.
+ * Large products run in WebAssembly SIMD (`wasm/gemm.wat`, written by `tests/tools/gen_wat.ts`,
+ * with relaxed-SIMD fused multiply-adds where the engine has them): each operand's storage is copied into the
+ * module's memory with one memcpy, packed there (16 bytes at a time where the layout allows)
+ * into zero-padded panels, a 6×8 (float32) or 6×4 (float64) tile of the result stays in
+ * registers along the whole inner dimension, and the result is copied out. Packed A is
+ * walked in L2-sized blocks of panels, and products beyond a memory budget run in blocks of
+ * rows and columns, so the module's memory stays bounded. float64 stays float64 (f64x2
+ * lanes); float32 accumulates in float32 lanes, as BLAS does. Small products,
+ * matrix-vector products and runtimes without WebAssembly use plain JavaScript (a 4×4
+ * register tile, cache blocked), which accumulates in float64 for both dtypes.
  *
  * @module
  */
@@ -27,12 +30,14 @@ type Pack = (
   sP: number,
 ) => void;
 
-interface Gemm {
+/** An instance of the WebAssembly kernels. */
+export interface Gemm {
   readonly memory: WebAssembly.Memory;
   readonly f32: Kernel;
   readonly f64: Kernel;
   readonly pack32: Pack;
   readonly pack64: Pack;
+  /** Whether this is the relaxed-SIMD build (fused multiply-adds). */
   readonly relaxed: boolean;
 }
 
@@ -45,52 +50,80 @@ function decode(b64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** @ignore The WebAssembly kernels, instantiated on first use; null where unavailable. */
-export function wasmGemm(): Gemm | null {
-  if (gemm !== undefined) return gemm;
-  gemm = null;
+/**
+ * Instantiates one build of the kernels; null where this engine cannot run it. Compiled
+ * synchronously: each build is about 2 KiB, under the 4 KiB that browsers allow on the main
+ * thread.
+ */
+export function loadGemm(relaxed: boolean): Gemm | null {
   try {
     if (typeof WebAssembly !== "object") return null;
-    const relaxedBytes = decode(GEMM_RELAXED_WASM_BASE64);
-    const relaxed = WebAssembly.validate(relaxedBytes);
-    const bytes = relaxed ? relaxedBytes : decode(GEMM_WASM_BASE64);
-    if (!relaxed && !WebAssembly.validate(bytes)) return null;
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as Record<
-      string,
-      unknown
-    >;
-    gemm = {
+    const bytes = decode(relaxed ? GEMM_RELAXED_WASM_BASE64 : GEMM_WASM_BASE64);
+    if (!WebAssembly.validate(bytes)) return null;
+    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
+    return {
       memory: ex.memory as WebAssembly.Memory,
-      f32: ex.gemm_f32 as Gemm["f32"],
-      f64: ex.gemm_f64 as Gemm["f64"],
+      f32: ex.gemm_f32 as Kernel,
+      f64: ex.gemm_f64 as Kernel,
       pack32: ex.pack32 as Pack,
       pack64: ex.pack64 as Pack,
       relaxed,
     };
   } catch {
-    gemm = null;
+    return null;
   }
+}
+
+/**
+ * The kernels used by {@linkcode matmul2d}, instantiated on first use: the relaxed-SIMD build
+ * where the engine validates it, else plain SIMD; null without WebAssembly SIMD.
+ */
+export function wasmGemm(): Gemm | null {
+  if (gemm === undefined) gemm = loadGemm(true) ?? loadGemm(false);
   return gemm;
 }
 
 /** Products with at least this many multiply-adds go to WebAssembly. */
-const WASM_MIN_WORK = 16 * 16 * 16;
+const WASM_MIN_WORK = 8 * 8 * 8;
 
 /** Rows of A per panel (both dtypes); columns of B per panel are 8 (float32) or 4 (float64). */
-const ROWS = 4;
+const ROWS = 6;
 
-/** The most WebAssembly memory a product may use (byte addresses are 32-bit). */
-const WASM_MAX_BYTES = 2 ** 30;
+/**
+ * The WebAssembly memory one product may use. Larger products run in blocks of rows of A
+ * and columns of B that fit, so the module's memory stays bounded.
+ */
+const WASM_BUDGET_BYTES = 2 ** 28;
+
+/**
+ * Bytes of packed A that one kernel call walks for every column panel of B: about an L2
+ * cache, so that the block stays there while B streams past (measured best on Zen 5, where
+ * 2048² products run 35 → 50 GFLOP/s in float32 with it; 512² and smaller are one block).
+ */
+const L2_BLOCK_BYTES = 2 ** 20;
 
 /** Rounds an element count up so that the next region starts 16-byte aligned. */
 const align4 = (x: number) => (x + 3) & ~3;
 
+/** Element offsets of the regions of one block: A and B as stored, packed, and C. */
+function layout(mc: number, nc: number, k: number, cols: number) {
+  const mp = Math.ceil(mc / ROWS) * ROWS;
+  const np = Math.ceil(nc / cols) * cols;
+  const bRaw = align4(mc * k);
+  const aPack = align4(bRaw + k * nc);
+  const bPack = align4(aPack + mp * k + 3); // room for pack's 16-byte overrun
+  const c = align4(bPack + np * k + 3);
+  return { mp, np, bRaw, aPack, bPack, c, end: c + mp * np };
+}
+
 /**
  * The product in WebAssembly: the operands' storage is copied into the module's memory as
- * it is (one memcpy each), packed there into zero-padded panels, multiplied, and the result
- * copied out. Returns false (and leaves `out` alone) where the product does not fit.
+ * it is (one memcpy each when the product fits in `budget` bytes, else one block of rows of
+ * A and columns of B at a time), packed there into zero-padded panels, multiplied, and the
+ * result copied out. Returns false (and leaves `out` alone) where not even a block of one
+ * panel fits, or the memory cannot grow.
  */
-function wasmMatmul(
+export function wasmMatmul(
   g: Gemm,
   a: Float32Array | Float64Array,
   aOff: number,
@@ -103,20 +136,28 @@ function wasmMatmul(
   n: number,
   transA: boolean,
   transB: boolean,
+  budget: number = WASM_BUDGET_BYTES,
 ): boolean {
   const f32 = out instanceof Float32Array;
   const es = f32 ? 4 : 8;
   const cols = f32 ? 8 : 4;
-  const mp = Math.ceil(m / ROWS) * ROWS;
-  const np = Math.ceil(n / cols) * cols;
-  // regions, in elements: A as stored, B as stored, A packed, B packed, C padded
-  const aRaw = 0;
-  const bRaw = align4(aRaw + m * k);
-  const aPack = align4(bRaw + k * n);
-  const bPack = aPack + mp * k;
-  const c0 = bPack + np * k;
-  const need = (c0 + mp * np) * es;
-  if (need > WASM_MAX_BYTES) return false;
+  const cap = Math.floor(budget / es); // elements
+  let mc = m, nc = n;
+  if (layout(m, n, k, cols).end > cap) {
+    // blocks: all of B if it takes at most half the budget (else the columns that do), then
+    // the rows of A that fit beside it
+    if (layout(ROWS, n, k, cols).end > cap / 2) {
+      nc = Math.max(cols, Math.floor(cap / 2 / (2 * k) / cols) * cols - cols);
+    }
+    const np = Math.ceil(nc / cols) * cols;
+    mc = Math.min(
+      m,
+      Math.max(ROWS, Math.floor((cap - 2 * k * np) / (2 * k + np) / ROWS - 1) * ROWS),
+    );
+    if (layout(mc, nc, k, cols).end > cap) return false;
+  }
+  const L = layout(mc, nc, k, cols); // regions sized for the largest block
+  const need = L.end * es;
   const have = g.memory.buffer.byteLength;
   if (need > have) {
     try {
@@ -126,16 +167,46 @@ function wasmMatmul(
     }
   }
   const v = f32 ? new Float32Array(g.memory.buffer) : new Float64Array(g.memory.buffer);
-  v.set(a.subarray(aOff, aOff + m * k), aRaw);
-  v.set(b.subarray(bOff, bOff + k * n), bRaw);
   const pack = f32 ? g.pack32 : g.pack64;
-  // A[i, p] sits at i·k + p (or p·m + i when transposed); B[p, j] at p·n + j (or j·k + p)
-  pack(aRaw * es, aPack * es, m, k, ROWS, (transA ? 1 : k) * es, (transA ? m : 1) * es);
-  pack(bRaw * es, bPack * es, n, k, cols, (transB ? k : 1) * es, (transB ? 1 : n) * es);
-  (f32 ? g.f32 : g.f64)(mp, np, k, aPack * es, bPack * es, c0 * es);
-  if (np === n) out.set(v.subarray(c0, c0 + m * n), outOff);
-  else {
-    for (let i = 0; i < m; i++) out.set(v.subarray(c0 + i * np, c0 + i * np + n), outOff + i * n);
+  const kernel = f32 ? g.f32 : g.f64;
+  // a few panels of A per kernel call, so that they stay in L2 while all of B streams past
+  const rows = Math.max(ROWS, Math.floor(L2_BLOCK_BYTES / (k * es * ROWS)) * ROWS);
+  for (let j0 = 0; j0 < n; j0 += nc) {
+    const nb = Math.min(nc, n - j0);
+    const np = Math.ceil(nb / cols) * cols;
+    // B's block as stored: columns j0.. of B (p·n + j), or rows j0.. of Bᵀ (j·k + p)
+    if (transB) v.set(b.subarray(bOff + j0 * k, bOff + (j0 + nb) * k), L.bRaw);
+    else if (nb === n) v.set(b.subarray(bOff, bOff + k * n), L.bRaw);
+    else {
+      for (let p = 0; p < k; p++) {
+        v.set(b.subarray(bOff + p * n + j0, bOff + p * n + j0 + nb), L.bRaw + p * nb);
+      }
+    }
+    pack(L.bRaw * es, L.bPack * es, nb, k, cols, (transB ? k : 1) * es, (transB ? 1 : nb) * es);
+    for (let i0 = 0; i0 < m; i0 += mc) {
+      const mb = Math.min(mc, m - i0);
+      const mp = Math.ceil(mb / ROWS) * ROWS;
+      // A's block as stored: rows i0.. of A (i·k + p), or columns i0.. of Aᵀ (p·m + i)
+      if (!transA) v.set(a.subarray(aOff + i0 * k, aOff + (i0 + mb) * k), 0);
+      else if (mb === m) v.set(a.subarray(aOff, aOff + k * m), 0);
+      else {
+        for (let p = 0; p < k; p++) {
+          v.set(a.subarray(aOff + p * m + i0, aOff + p * m + i0 + mb), p * mb);
+        }
+      }
+      pack(0, L.aPack * es, mb, k, ROWS, (transA ? 1 : k) * es, (transA ? mb : 1) * es);
+      for (let r = 0; r < mp; r += rows) {
+        const mr = Math.min(rows, mp - r);
+        kernel(mr, np, k, (L.aPack + r * k) * es, L.bPack * es, (L.c + r * np) * es);
+      }
+      const o = outOff + i0 * n + j0;
+      if (np === n && nb === n) out.set(v.subarray(L.c, L.c + mb * n), o);
+      else {
+        for (let i = 0; i < mb; i++) {
+          out.set(v.subarray(L.c + i * np, L.c + i * np + nb), o + i * n);
+        }
+      }
+    }
   }
   return true;
 }
@@ -163,13 +234,17 @@ export function matmul2d(
     return;
   }
   if (
-    m >= ROWS && n >= 4 && m * n * k >= WASM_MIN_WORK && !(out instanceof Uint8Array) &&
-    !(a instanceof Uint8Array) && !(b instanceof Uint8Array)
+    m * n * k >= WASM_MIN_WORK && !(out instanceof Uint8Array) && !(a instanceof Uint8Array) &&
+    !(b instanceof Uint8Array)
   ) {
     const g = wasmGemm();
     if (g !== null && wasmMatmul(g, a, aOff, b, bOff, out, outOff, m, k, n, transA, transB)) {
       return;
     }
+  }
+  if (m === 1 && !transB) {
+    vecmat(a, aOff, b, bOff, out, outOff, k, n);
+    return;
   }
   jsMatmul(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
 }
@@ -199,6 +274,7 @@ export function jsMatmul(
   const sAi = transA ? 1 : k, sAp = transA ? m : 1; // strides of A along i and p
   const sBj = transB ? k : 1, sBp = transB ? 1 : n; // strides of B along j and p
   const m4 = m - (m % 4);
+  let acc: Float64Array | null = null; // row accumulator of the last rows
   for (let j0 = 0; j0 < n; j0 += JS_BLOCK) {
     const j1 = Math.min(n, j0 + JS_BLOCK);
     const j4 = j0 + ((j1 - j0) - ((j1 - j0) % 4));
@@ -222,37 +298,56 @@ export function jsMatmul(
         out[o2 + j] = c20, out[o2 + j + 1] = c21, out[o2 + j + 2] = c22, out[o2 + j + 3] = c23;
         out[o3 + j] = c30, out[o3 + j + 1] = c31, out[o3 + j + 2] = c32, out[o3 + j + 3] = c33;
       }
-      for (let r = 0; r < 4; r++) {
-        dots(a, a0 + r * sAi, sAp, b, bOff, sBj, sBp, out, o0 + r * n, k, j4, j1);
+      // the last columns of the strip, four rows at a time
+      for (let j = j4; j < j1; j++) {
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        for (let p = 0, pa = 0, pb = bOff + j * sBj; p < k; p++, pa += sAp, pb += sBp) {
+          const y = b[pb];
+          s0 += a[a0 + pa] * y, s1 += a[a1 + pa] * y, s2 += a[a2 + pa] * y, s3 += a[a3 + pa] * y;
+        }
+        out[o0 + j] = s0, out[o1 + j] = s1, out[o2 + j] = s2, out[o3 + j] = s3;
       }
     }
+    // the last rows: whole rows of B at a time (or dot products with rows of Bᵀ)
     for (let i = m4; i < m; i++) {
-      dots(a, aOff + i * sAi, sAp, b, bOff, sBj, sBp, out, outOff + i * n, k, j0, j1);
+      const ai = aOff + i * sAi, o = outOff + i * n;
+      if (!transB) {
+        if (acc === null) acc = new Float64Array(Math.min(n, JS_BLOCK));
+        else acc.fill(0);
+        for (let p = 0, pa = ai, pb = bOff + j0; p < k; p++, pa += sAp, pb += n) {
+          const x = a[pa];
+          for (let j = 0; j < j1 - j0; j++) acc[j] += x * b[pb + j];
+        }
+        for (let j = j0; j < j1; j++) out[o + j] = acc[j - j0];
+        continue;
+      }
+      for (let j = j0; j < j1; j++) {
+        let t = 0;
+        for (let p = 0, pa = ai, pb = bOff + j * k; p < k; p++, pa += sAp, pb++) t += a[pa] * b[pb];
+        out[o + j] = t;
+      }
     }
   }
 }
 
-/** `out[o + j] = Σ_p A[i, p]·B[p, j]` for j in [j0, j1), row i of A starting at `ai`. */
-function dots(
-  a: Storage,
-  ai: number,
-  sAp: number,
+/** `out = x·B` for a contiguous `x` of length k and a row-major k×n `B`, row by row. */
+function vecmat(
+  x: Storage,
+  xOff: number,
   b: Storage,
   bOff: number,
-  sBj: number,
-  sBp: number,
   out: Storage,
-  o: number,
+  outOff: number,
   k: number,
-  j0: number,
-  j1: number,
+  n: number,
 ): void {
-  for (let j = j0; j < j1; j++) {
-    const bj = bOff + j * sBj;
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[ai + p * sAp] * b[bj + p * sBp];
-    out[o + j] = s;
+  const acc = new Float64Array(n);
+  for (let p = 0; p < k; p++) {
+    const xp = x[xOff + p];
+    const row = bOff + p * n;
+    for (let j = 0; j < n; j++) acc[j] += xp * b[row + j];
   }
+  for (let j = 0; j < n; j++) out[outOff + j] = acc[j];
 }
 
 /** `out = A·x` for an m×k `A` (read transposed when `transA`) and a contiguous `x`. */
