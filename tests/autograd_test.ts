@@ -17,7 +17,7 @@ import {
   type Tensor,
   tensor,
 } from "../mod.ts";
-import { assertClose } from "../testing.ts";
+import { assertClose } from "../src/testing/mod.ts";
 import names from "./fixtures/torch_names.json" with { type: "json" };
 
 Deno.test("grad_fn names match PyTorch for the core operations", () => {

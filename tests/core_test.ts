@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { exp, mul, ones, sin, sum, tanh, tensor } from "../mod.ts";
-import { assertClose } from "../testing.ts";
+import { assertClose } from "../src/testing/mod.ts";
 import {
   anyTensorArb,
   broadcastPairArb,

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import * as tg from "../mod.ts";
-import { assertClose, gradcheck } from "../testing.ts";
+import { assertClose, gradcheck } from "../src/testing/mod.ts";
 import { extractOpsTable, lookup, normalizeTable, OPS, renderOpsTable } from "./ops_table.ts";
 
 /** Exports of `mod.ts` that are not tensor operations, so have no row. */

@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import * as tg from "../mod.ts";
 import type { Tensor } from "../mod.ts";
-import { assertClose } from "../testing.ts";
+import { assertClose } from "../src/testing/mod.ts";
 import ops from "./fixtures/torch_ops.json" with { type: "json" };
 
 const L = (d: number[] | number[][]) => tg.tensor(d, { dtype: "int64" });

@@ -13,7 +13,7 @@ import { run as run002 } from "../examples/seeds/002_autograd_notebook.ts";
 import { run as run003 } from "../examples/seeds/003_blog_backward.ts";
 import { run as run004 } from "../examples/seeds/004_tensor_autograd.ts";
 import { run as tour } from "../examples/tour.ts";
-import { assertClose } from "../testing.ts";
+import { assertClose } from "../src/testing/mod.ts";
 import { tensor } from "../mod.ts";
 
 const SEEDS: [string, () => void][] = [

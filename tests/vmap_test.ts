@@ -31,7 +31,7 @@ import { gt } from "../src/ops/compare.ts";
 import { apply } from "../src/autograd/dispatch.ts";
 
 const maximum = (a: Tensor, b: Tensor) => apply("maximum", [a, b], null);
-import { assertClose } from "../testing.ts";
+import { assertClose } from "../src/testing/mod.ts";
 import { property, SEED, shapeArb, tensorArb } from "./support/props.ts";
 
 /** The reference semantics of vmap: apply f to each example and stack the results. */

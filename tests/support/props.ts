@@ -6,7 +6,7 @@
 
 import fc from "fast-check";
 import { type Tensor, tensor } from "../../mod.ts";
-import { gradcheck, type GradcheckOptions } from "../../testing.ts";
+import { gradcheck, type GradcheckOptions } from "../../src/testing/mod.ts";
 
 /** Default seed of every property test (change it locally to explore). */
 export const SEED = 20261124;

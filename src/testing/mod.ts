@@ -16,7 +16,7 @@
  * @module
  */
 
-export { assertClose } from "./src/testing/assert_close.ts";
-export type { CloseOptions } from "./src/testing/assert_close.ts";
-export { gradcheck } from "./src/testing/gradcheck.ts";
-export type { GradcheckOptions } from "./src/testing/gradcheck.ts";
+export { assertClose } from "./assert_close.ts";
+export type { CloseOptions } from "./assert_close.ts";
+export { gradcheck } from "./gradcheck.ts";
+export type { GradcheckOptions } from "./gradcheck.ts";
