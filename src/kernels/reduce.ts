@@ -31,6 +31,35 @@ function reduceMiddle(
   inner: number,
 ): Float64Array {
   const acc = new Float64Array(outer * inner).fill(identity(op));
+  if (inner === 1) {
+    // the reduced axis is the last one: one scalar accumulator per row, contiguous reads
+    for (let o = 0; o < outer; o++) {
+      const src = o * n;
+      let a = identity(op);
+      switch (op) {
+        case "sum":
+          for (let k = 0; k < n; k++) a += x[src + k];
+          break;
+        case "prod":
+          for (let k = 0; k < n; k++) a *= x[src + k];
+          break;
+        case "max":
+          for (let k = 0; k < n; k++) {
+            const v = x[src + k];
+            if (v > a || v !== v) a = v;
+          }
+          break;
+        case "min":
+          for (let k = 0; k < n; k++) {
+            const v = x[src + k];
+            if (v < a || v !== v) a = v;
+          }
+          break;
+      }
+      acc[o] = a;
+    }
+    return acc;
+  }
   for (let o = 0; o < outer; o++) {
     const base = o * inner;
     for (let k = 0; k < n; k++) {
