@@ -31,7 +31,7 @@ function checkFloat(x: Tensor, op: string): void {
  * @param threshold above which `βx` the function is taken as linear (default 20)
  * @returns `softplus(x)` (gradFn `SoftplusBackward0`)
  * @throws {DtypeError} for integer input
- * @example
+ * @example Calling softplus
  * ```ts
  * import { softplus, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -55,7 +55,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  * @param x a floating tensor
  * @returns `logSigmoid(x)` (gradFn `LogSigmoidBackward0`)
  * @throws {DtypeError} for integer input
- * @example
+ * @example Calling logSigmoid
  * ```ts
  * import { logSigmoid, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -75,7 +75,7 @@ export function logSigmoid(x: Tensor): Tensor {
  * @param x a tensor
  * @param negativeSlope the slope for negative inputs (default 0.01)
  * @returns `leakyRelu(x)` (gradFn `LeakyReluBackward0`)
- * @example
+ * @example Calling leakyRelu
  * ```ts
  * import { leakyRelu, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -95,7 +95,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
  * @param alpha the scale α of the negative part (default 1)
  * @returns `elu(x)` (gradFn `EluBackward0`)
  * @throws {DtypeError} for integer input
- * @example
+ * @example Calling elu
  * ```ts
  * import { elu, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -118,7 +118,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  * @param approximate `"none"` (default) or `"tanh"`
  * @returns `gelu(x)` (gradFn `GeluBackward0`)
  * @throws {DtypeError} for integer input
- * @example
+ * @example Calling gelu
  * ```ts
  * import { gelu, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -141,7 +141,7 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
  * @param x a floating tensor
  * @returns `silu(x)` (gradFn `SiluBackward0`)
  * @throws {DtypeError} for integer input
- * @example
+ * @example Calling silu
  * ```ts
  * import { silu, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -164,7 +164,7 @@ export function silu(x: Tensor): Tensor {
  * @param max the upper bound, or null/undefined for none
  * @returns the clamped tensor (gradFn `ClampBackward1`, or `ClampBackward0` with tensor bounds)
  * @throws {TypeError} when neither bound is given
- * @example
+ * @example Calling clamp
  * ```ts
  * import { clamp, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -216,7 +216,7 @@ function binaryPrim(op: "maximum" | "minimum" | "atan2", a: TensorLike, b: Tenso
  * @param b a tensor or number
  * @returns `max(a, b)` elementwise (gradFn `MaximumBackward0`)
  * @throws {ShapeError} when the shapes do not broadcast
- * @example
+ * @example Calling maximum
  * ```ts
  * import { maximum, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -235,7 +235,7 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
  * @param b a tensor or number
  * @returns `min(a, b)` elementwise (gradFn `MinimumBackward0`)
  * @throws {ShapeError} when the shapes do not broadcast
- * @example
+ * @example Calling minimum
  * ```ts
  * import { minimum, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -254,7 +254,7 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
  * @param b the x coordinates
  * @returns `atan2(a, b)` elementwise (gradFn `Atan2Backward0`)
  * @throws {ShapeError} when the shapes do not broadcast
- * @example
+ * @example Calling atan2
  * ```ts
  * import { atan2, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";

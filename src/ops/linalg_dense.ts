@@ -23,7 +23,7 @@ import { matmul } from "./linalg.ts";
  * @param b a 1-D tensor
  * @returns a 0-d tensor (gradFn `DotBackward0`)
  * @throws {ShapeError} unless both are 1-D of one length
- * @example
+ * @example Calling dot
  * ```ts
  * import { dot, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -50,7 +50,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
  * @param b a 1-D tensor
  * @returns a matrix (gradFn `MulBackward0`, as PyTorch)
  * @throws {ShapeError} unless both are 1-D
- * @example
+ * @example Calling outer
  * ```ts
  * import { outer, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -96,7 +96,7 @@ function identityLike(a: Tensor): Tensor {
  * @returns `A⁻¹` (gradFn `LinalgInvExBackward0`)
  * @throws {ShapeError} unless square
  * @throws {LinAlgError} when a matrix is singular
- * @example
+ * @example Calling inv
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -118,7 +118,7 @@ export function inv(a: Tensor): Tensor {
  * @returns `X`, shaped like `b` (gradFn `LinalgSolveExBackward0`)
  * @throws {ShapeError} for mismatched shapes
  * @throws {LinAlgError} when a matrix is singular
- * @example
+ * @example Calling solve
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -156,7 +156,7 @@ export function solve(a: Tensor, b: Tensor): Tensor {
  * @param a `[..., n, n]`
  * @returns `det A`, of the batch shape (gradFn `LinalgDetBackward0`)
  * @throws {ShapeError} unless square
- * @example
+ * @example Calling det
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -184,7 +184,7 @@ export interface Slogdet {
  * @param a `[..., n, n]`
  * @returns `{ sign, logabsdet }` (logabsdet's gradFn `LinalgSlogdetBackward0`)
  * @throws {ShapeError} unless square
- * @example
+ * @example Calling slogdet
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -208,7 +208,7 @@ export function slogdet(a: Tensor): Slogdet {
  * @returns `L` (gradFn `LinalgCholeskyExBackward0`)
  * @throws {ShapeError} unless square
  * @throws {LinAlgError} when a matrix is not positive-definite
- * @example
+ * @example Calling cholesky
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";

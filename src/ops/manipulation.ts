@@ -58,7 +58,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  * @param dim a dimension or a list of them (default: all of size 1)
  * @returns the reshaped tensor
  * @throws {ShapeError} for a dimension out of range
- * @example
+ * @example Calling squeeze
  * ```ts
  * import { squeeze, zeros } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -83,7 +83,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
  * @param dim the position of the new dimension, in `[-ndim-1, ndim]`
  * @returns the reshaped tensor
  * @throws {ShapeError} for a position out of range
- * @example
+ * @example Calling unsqueeze
  * ```ts
  * import { unsqueeze, zeros } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -108,7 +108,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * @param shape the new shape; one entry may be -1
  * @returns the reshaped tensor
  * @throws {ShapeError} when the sizes do not match
- * @example
+ * @example Calling view
  * ```ts
  * import { view, zeros } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -135,7 +135,7 @@ function checkList(tensors: readonly Tensor[], op: string): void {
  * @param dim the dimension to join along (default 0)
  * @returns the concatenation (gradFn `CatBackward0`)
  * @throws {ShapeError} for mismatched shapes or `dim` out of range
- * @example
+ * @example Calling cat
  * ```ts
  * import { cat, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -170,7 +170,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
  * @param dim where the new dimension goes (default 0)
  * @returns the stacked tensor (gradFn `StackBackward0`)
  * @throws {ShapeError} for mismatched shapes
- * @example
+ * @example Calling stack
  * ```ts
  * import { stack, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -202,7 +202,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * @param dim the dimension to split (default 0)
  * @returns the pieces (each with gradFn `SplitBackward0`)
  * @throws {ShapeError} for sizes that do not add up, or a non-positive size
- * @example
+ * @example Calling split
  * ```ts
  * import { split, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -255,7 +255,7 @@ export function split(
  * @param dim the dimension to split (default 0)
  * @returns the pieces
  * @throws {ShapeError} when `chunks` is not a positive integer
- * @example
+ * @example Calling chunk
  * ```ts
  * import { chunk, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -280,7 +280,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  * @param dims the dimensions to reverse
  * @returns the flipped tensor (gradFn `FlipBackward0`)
  * @throws {ShapeError} for a dimension out of range
- * @example
+ * @example Calling flip
  * ```ts
  * import { flip, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -308,7 +308,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
  * @param dims the dimensions (default: the flattened tensor)
  * @returns the rolled tensor (gradFn `RollBackward0`)
  * @throws {ShapeError} when `shifts` and `dims` differ in length
- * @example
+ * @example Calling roll
  * ```ts
  * import { roll, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -358,7 +358,7 @@ export function roll(
  * @returns the padded tensor
  * @throws {ShapeError} for an odd-length list, too many entries, or a reflection wider than
  *   the dimension
- * @example
+ * @example Calling pad
  * ```ts
  * import { pad, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -451,7 +451,7 @@ function triMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tenso
  * @param diagonal which diagonal bounds the triangle (default 0, the main one)
  * @returns the masked tensor (gradFn `TrilBackward0`)
  * @throws {ShapeError} for fewer than 2 dimensions
- * @example
+ * @example Calling tril
  * ```ts
  * import { tensor, tril } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -472,7 +472,7 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
  * @param diagonal which diagonal bounds the triangle (default 0, the main one)
  * @returns the masked tensor (gradFn `TriuBackward0`)
  * @throws {ShapeError} for fewer than 2 dimensions
- * @example
+ * @example Calling triu
  * ```ts
  * import { tensor, triu } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -498,7 +498,7 @@ const int64 = (values: number[], shape: number[]) =>
  * @param dim2 the second dimension (default 1)
  * @returns the other dimensions followed by the diagonal (gradFn `DiagonalBackward0`)
  * @throws {ShapeError} for fewer than 2 dimensions or equal dims
- * @example
+ * @example Calling diagonal
  * ```ts
  * import { diagonal, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -543,7 +543,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
  * @param diagonal which diagonal (default 0)
  * @returns a matrix or a vector (gradFn `DiagBackward0`)
  * @throws {ShapeError} for other ranks
- * @example
+ * @example Calling diag
  * ```ts
  * import { diag, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -576,7 +576,7 @@ export function diag(x: Tensor, diagonal_ = 0): Tensor {
  * @param x a 2-D tensor
  * @returns a 0-d tensor (gradFn `TraceBackward0`)
  * @throws {ShapeError} unless `x` is 2-D
- * @example
+ * @example Calling trace
  * ```ts
  * import { tensor, trace } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -600,7 +600,7 @@ export function trace(x: Tensor): Tensor {
  * @param destination where it goes
  * @returns the permuted tensor
  * @throws {ShapeError} for dimensions out of range
- * @example
+ * @example Calling movedim
  * ```ts
  * import { movedim, zeros } from "@tapegrad/core";
  * import assert from "node:assert/strict";

@@ -112,7 +112,7 @@ export function binaryCrossEntropyWithLogits(
  * @param options `reduction` (default "mean") and `weight`
  * @returns the loss (gradFn `BinaryCrossEntropyBackward0`)
  * @throws {ShapeError} when the shapes differ
- * @example
+ * @example Calling binaryCrossEntropy
  * ```ts
  * import { binaryCrossEntropy, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -145,7 +145,7 @@ export function binaryCrossEntropy(
  * @param options `reduction` (default "mean")
  * @returns the loss (gradFn `MseLossBackward0`)
  * @throws {ShapeError} when the shapes differ
- * @example
+ * @example Calling mseLoss
  * ```ts
  * import { mseLoss, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -172,7 +172,7 @@ export function mseLoss(
  * @param options `reduction` (default "mean")
  * @returns the loss (gradFn `MeanBackward0` for "mean", as PyTorch 1.13's composite)
  * @throws {ShapeError} when the shapes differ
- * @example
+ * @example Calling l1Loss
  * ```ts
  * import { l1Loss, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -199,7 +199,7 @@ export function l1Loss(
  * @param options `reduction` (default "mean") and `delta` (default 1)
  * @returns the loss (gradFn `HuberLossBackward0`)
  * @throws {ShapeError} when the shapes differ
- * @example
+ * @example Calling huberLoss
  * ```ts
  * import { huberLoss, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -232,7 +232,7 @@ export function huberLoss(
  * @param dim the dimension to normalize over
  * @returns the log-probabilities (gradFn `LogSoftmaxBackward0`)
  * @throws {ShapeError} for `dim` out of range
- * @example
+ * @example Calling logSoftmax
  * ```ts
  * import { logSoftmax, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -269,7 +269,7 @@ function shifted(x: Tensor, dim: number, op: string): { z: Tensor; s: Tensor } {
  * @param dim the dimension to normalize over
  * @returns probabilities summing to 1 along `dim` (gradFn `SoftmaxBackward0`)
  * @throws {ShapeError} for `dim` out of range
- * @example
+ * @example Calling softmax
  * ```ts
  * import { softmax, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -366,7 +366,7 @@ function picked(
  * @throws {DtypeError} when the target is not int64
  * @throws {ShapeError} for mismatched shapes
  * @throws {RangeError} for a target out of range
- * @example
+ * @example Calling nllLoss
  * ```ts
  * import { nllLoss, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -400,7 +400,7 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
  *   `MulBackward0` for probabilities, as PyTorch)
  * @throws {ShapeError} for mismatched shapes
  * @throws {RangeError} for a class index out of range
- * @example
+ * @example Calling crossEntropy
  * ```ts
  * import { crossEntropy, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -506,7 +506,7 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
  * @param bias `[out]`, optional
  * @returns `[..., out]` (gradFn `AddmmBackward0` for a 2-D input with bias, as PyTorch)
  * @throws {ShapeError} for mismatched sizes
- * @example
+ * @example Calling linear
  * ```ts
  * import { linear, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";

@@ -123,7 +123,7 @@ function extremeAlong(
  * @param keepdim keep it with size 1
  * @returns a 0-d tensor (gradFn `MaxBackward1`), or `{ values, indices }` with `dim`
  * @throws {ShapeError} for `dim` out of range or an empty input
- * @example
+ * @example Calling max
  * ```ts
  * import { max, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -161,7 +161,7 @@ export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIn
  * @param keepdim keep it with size 1
  * @returns a 0-d tensor (gradFn `MinBackward1`), or `{ values, indices }` with `dim`
  * @throws {ShapeError} for `dim` out of range or an empty input
- * @example
+ * @example Calling min
  * ```ts
  * import { min, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -232,7 +232,7 @@ export function amax(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @param keepdim keep reduced dimensions with size 1
  * @returns the minima (gradFn `AminBackward0`)
  * @throws {ShapeError} for a dimension out of range or an empty reduction
- * @example
+ * @example Calling amin
  * ```ts
  * import { amin, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -266,7 +266,7 @@ function argExtreme(op: "argmax" | "argmin", x: Tensor, dim?: number, keepdim = 
  * @param keepdim keep the dimension with size 1
  * @returns an int64 tensor, with no gradient
  * @throws {ShapeError} for an empty tensor or `dim` out of range
- * @example
+ * @example Calling argmax
  * ```ts
  * import { argmax, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -289,7 +289,7 @@ export function argmax(x: Tensor, dim?: number, keepdim = false): Tensor {
  * @param keepdim keep the dimension with size 1
  * @returns an int64 tensor, with no gradient
  * @throws {ShapeError} for an empty tensor or `dim` out of range
- * @example
+ * @example Calling argmin
  * ```ts
  * import { argmin, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -319,7 +319,7 @@ export interface VarianceOptions {
  * @param options `correction` (default 1) and `keepdim`
  * @returns the variance (gradFn `VarBackward0`)
  * @throws {ShapeError} for a dimension out of range
- * @example
+ * @example Calling variance
  * ```ts
  * import { tensor, variance } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -349,7 +349,7 @@ export function variance(x: Tensor, dim?: Dims, options: VarianceOptions = {}): 
  * @param options `correction` (default 1) and `keepdim`
  * @returns the standard deviation (gradFn `StdBackward0`)
  * @throws {ShapeError} for a dimension out of range
- * @example
+ * @example Calling std
  * ```ts
  * import { std, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -368,7 +368,7 @@ export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tenso
  * @param dim the dimension
  * @returns a tensor of `x`'s shape (gradFn `CumsumBackward0`; integers sum to int64)
  * @throws {ShapeError} for `dim` out of range
- * @example
+ * @example Calling cumsum
  * ```ts
  * import { cumsum, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
