@@ -470,3 +470,131 @@ Deno.test("matmul in every PyTorch case, and linalg on random well-conditioned m
     }, RUNS);
   });
 });
+
+// ---- losses and the remaining shape operations over random shapes ---------------------------
+
+Deno.test("losses over random batch sizes and classes, against their definitions", async (t) => {
+  const batch = fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 5 }));
+  const logitsArb = batch.chain(([n, c]) =>
+    fc.tuple(
+      tensorArb([n, c], -3, 3),
+      fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n }),
+      tensorArb([n, c], 0.05, 0.95),
+    )
+  );
+  const lse = (row: number[]) => {
+    const m = Math.max(...row);
+    return m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+  };
+  await t.step("crossEntropy with class indices and with probabilities", () => {
+    property(logitsArb, ([x, labels, p]) => {
+      const rows = x.toArray() as number[][];
+      const y = tg.tensor(labels, { dtype: "int64" });
+      const expected = rows.reduce((a, r, i) => a + lse(r) - r[labels[i]], 0) / rows.length;
+      close(tg.crossEntropy(x, y).item(), expected, "crossEntropy");
+      const probs = tg.div(p, tg.sum(p, 1, true));
+      const pr = probs.toArray() as number[][];
+      const soft = rows.reduce(
+        (a, r, i) => a + pr[i].reduce((s, q, j) => s + q * (lse(r) - r[j]), 0),
+        0,
+      ) / rows.length;
+      close(tg.crossEntropy(x, probs).item(), soft, "crossEntropy (probabilities)");
+      checkDerivatives((v) => tg.crossEntropy(v, y), x);
+      checkDerivatives((v, q) => tg.crossEntropy(v, q), [x, probs]);
+      checkDerivatives((v) => tg.nllLoss(tg.logSoftmax(v, 1), y, { reduction: "sum" }), x);
+    }, RUNS);
+  });
+  await t.step("mse, l1, huber and the binary cross-entropies", () => {
+    property(logitsArb, ([x, , p]) => {
+      const a = values(x);
+      const b = values(p);
+      const n = a.length;
+      const mse = a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0) / n;
+      close(tg.mseLoss(x, p).item(), mse, "mseLoss");
+      const l1 = a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / n;
+      close(tg.l1Loss(x, p).item(), l1, "l1Loss");
+      const hub = a.reduce((s, v, i) => {
+        const d = Math.abs(v - b[i]);
+        return s + (d < 0.5 ? 0.5 * d * d : 0.5 * (d - 0.25));
+      }, 0) / n;
+      close(tg.huberLoss(x, p, { delta: 0.5 }).item(), hub, "huberLoss");
+      const bce = b.reduce((s, q, i) => {
+        const sg = 1 / (1 + Math.exp(-a[i]));
+        return s - (q * Math.log(sg) + (1 - q) * Math.log(1 - sg));
+      }, 0) / n;
+      close(tg.binaryCrossEntropyWithLogits(x, p).item(), bce, "bceWithLogits", 1e-11);
+      close(tg.binaryCrossEntropy(tg.sigmoid(x), p).item(), bce, "bce", 1e-11);
+      checkDerivatives((u, v) => tg.mseLoss(u, v), [x, p]);
+      checkDerivatives((u, v) => tg.binaryCrossEntropyWithLogits(u, v), [x, p]);
+      checkDerivatives((u) => tg.binaryCrossEntropy(tg.sigmoid(u), p), x);
+      checkDerivatives((u) => tg.huberLoss(u, p, { delta: 5 }), x);
+    }, RUNS);
+  });
+  await t.step("linear and dropout", () => {
+    property(logitsArb, ([x, , p]) => {
+      const w = tg.t(p);
+      const y = tg.linear(x, tg.t(w), tg.ones([x.shape[0]], { dtype: "float64" }).mul(0.5));
+      assert.deepEqual(y.shape, [x.shape[0], x.shape[0]]);
+      const ref = values(tg.matmul(x, w).add(0.5));
+      values(y).forEach((v, i) => close(v, ref[i], "linear"));
+      checkDerivatives((u, v) => tg.linear(u, v).sum(), [x, p]);
+      const g = new tg.Generator(3);
+      const d = tg.dropout(x, 0.3, { generator: g });
+      values(d).forEach((v, i) => assert.ok(v === 0 || Math.abs(v - values(x)[i] / 0.7) < 1e-12));
+    }, RUNS);
+  });
+});
+
+Deno.test("diag, diagonal, trace, tril, triu and einsum over random sizes", async (t) => {
+  const square = fc.integer({ min: 1, max: 4 }).chain((n) =>
+    fc.tuple(tensorArb([n, n]), fc.integer({ min: -2, max: 2 }))
+  );
+  await t.step("against index arithmetic", () => {
+    property(square, ([m, k]) => {
+      const n = m.shape[0];
+      const a = m.toArray() as number[][];
+      const diagK = a.flatMap((row, i) => (i + k >= 0 && i + k < n ? [row[i + k]] : []));
+      assert.deepEqual(tg.diagonal(m, k).toArray(), diagK);
+      close(tg.trace(m).item(), a.reduce((s, row, i) => s + row[i], 0), "trace");
+      const lower = tg.tril(m, k).toArray() as number[][];
+      const upper = tg.triu(m, k).toArray() as number[][];
+      a.forEach((row, i) =>
+        row.forEach((v, j) => {
+          assert.equal(lower[i][j], j - i <= k ? v : 0);
+          assert.equal(upper[i][j], j - i >= k ? v : 0);
+        })
+      );
+      const v = tg.diagonal(m);
+      const e = tg.diag(v, k).toArray() as number[][];
+      assert.equal(e.length, n + Math.abs(k));
+      checkDerivatives((u) => probe(tg.diagonal(u, k)), m, { order: 2 });
+      checkDerivatives((u) => probe(tg.tril(u, k)), m, { order: 2 });
+      checkDerivatives((u) => probe(tg.diag(tg.diagonal(u), k)), m, { order: 2 });
+    }, RUNS);
+  });
+  await t.step("einsum equals the explicit contractions", () => {
+    const dims = fc.tuple(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 3 }),
+    );
+    property(
+      dims.chain(([i, j, k]) =>
+        fc.tuple(tensorArb([i, j]), tensorArb([j, k]), tensorArb([2, i, j]))
+      ),
+      ([a, b, c]) => {
+        close(
+          values(tg.einsum("ij,jk->ik", a, b)).reduce((s, v) => s + v, 0),
+          values(tg.matmul(a, b)).reduce((s, v) => s + v, 0),
+          "einsum matmul",
+        );
+        assert.deepEqual(tg.einsum("ij->ji", a).toArray(), tg.t(a).toArray());
+        close(tg.einsum("ij,ij->", a, a).item(), tg.sum(tg.mul(a, a)).item(), "einsum frobenius");
+        assert.deepEqual(tg.einsum("bij->bj", c).shape, [2, c.shape[2]]);
+        assert.deepEqual(tg.einsum("...ij->...ji", c).shape, [2, c.shape[2], c.shape[1]]);
+        checkDerivatives((u, v) => probe(tg.einsum("ij,jk->ik", u, v)), [a, b], { order: 2 });
+      },
+      RUNS,
+    );
+  });
+});
