@@ -254,6 +254,9 @@ Deno.test("vmap of the indexing, cumulative and linear-algebra primitives equals
   const b = tensor([0.5, -1, 2], { dtype: "float64" });
   const cases: [string, (x: Tensor) => Tensor][] = [
     ["cumsum", (x) => tg.cumsum(x, 1)],
+    ["logsumexp", (x) => tg.logsumexp(x, 1)],
+    ["softmax", (x) => tg.softmax(x, 0)],
+    ["logSoftmax", (x) => tg.logSoftmax(x, 1)],
     ["gather", (x) => tg.gather(x, 1, idx)],
     ["scatterAdd", (x) => tg.scatterAdd(x, 1, idx, tg.index(x, tg.range(), tg.range(0, 2)))],
     ["indexSelect", (x) => tg.indexSelect(x, 0, tensor([2, 0], { dtype: "int64" }))],

@@ -13,8 +13,8 @@ import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { type Generator, getDefaultGenerator } from "../random.ts";
 import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
-import { abs, exp, log } from "./math.ts";
-import { eq, lt, ne, where } from "./compare.ts";
+import { abs, log } from "./math.ts";
+import { lt, ne, where } from "./compare.ts";
 import { mean, sum } from "./reduce.ts";
 import { cast, named, reshape, t as transpose2d } from "./shape.ts";
 import { gather } from "./indexing.ts";
@@ -242,24 +242,18 @@ export function huberLoss(
  * ```
  */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
-  const { z, s } = shifted(x, dim, "logSoftmax");
-  return named(sub(z, log(s)), "LogSoftmaxBackward0");
+  return normalize("logSoftmax", x, dim);
 }
 
-/**
- * `x − max` (the max as a constant, 0 where it is infinite) and `Σ exp(x − max)` along `dim`:
- * the stable parts of softmax and log-softmax. The constant shift leaves both functions and
- * all their derivatives unchanged.
- */
-function shifted(x: Tensor, dim: number, op: string): { z: Tensor; s: Tensor } {
-  checkTensor(x, op);
-  checkFloat(x, op);
-  const d = normalizeDim(dim, x.ndim, op);
-  const dims = x.ndim === 0 ? [] : [d];
-  const m0 = apply("amax", [x.detach()], { dims, keepdim: true });
-  const m = where(eq(abs(m0), Infinity), 0, m0);
-  const z = sub(x, m);
-  return { z, s: apply("sum", [exp(z)], { dims, keepdim: true }) };
+/** Runs the single-pass softmax or log-softmax primitive along `dim` (a 0-d input as [1]). */
+function normalize(kind: "softmax" | "logSoftmax", x: Tensor, dim: number): Tensor {
+  checkTensor(x, kind);
+  checkFloat(x, kind);
+  const d = normalizeDim(dim, x.ndim, kind);
+  if (x.ndim === 0) {
+    return reshape(apply(kind, [reshape(x, [1])], { dim: 0 }), []);
+  }
+  return apply(kind, [x], { dim: d });
 }
 
 /**
@@ -278,8 +272,7 @@ function shifted(x: Tensor, dim: number, op: string): { z: Tensor; s: Tensor } {
  * ```
  */
 export function softmax(x: Tensor, dim: number): Tensor {
-  const { z, s } = shifted(x, dim, "softmax");
-  return named(div(exp(z), s), "SoftmaxBackward0");
+  return normalize("softmax", x, dim);
 }
 
 /** Options of {@linkcode nllLoss}. */

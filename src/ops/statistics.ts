@@ -410,6 +410,8 @@ export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   if (xf.numel === 0) {
     return named(log(apply("sum", [exp(xf)], { dims, keepdim })), "LogsumexpBackward0");
   }
+  // one dimension: a single-pass primitive; several: the max-shifted composite
+  if (dims.length === 1) return apply("logsumexp", [xf], { dim: dims[0], keepdim });
   const m0 = apply("amax", [xf.detach()], { dims, keepdim: true });
   const m = where(eq(abs(m0), Infinity), 0, m0);
   const s = apply("sum", [exp(sub(xf, m))], { dims, keepdim: true });

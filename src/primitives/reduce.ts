@@ -14,7 +14,7 @@ import {
   type ReduceOp,
 } from "../kernels/reduce.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { div, mul } from "../ops/arithmetic.ts";
+import { div, mul, sub } from "../ops/arithmetic.ts";
 import { eq, maskOf, where } from "../ops/compare.ts";
 import { output } from "./helpers.ts";
 import type { Rule, RuleTable } from "./types.ts";
@@ -38,6 +38,62 @@ export interface ReduceParams {
   argmax: { readonly dim: number; readonly keepdim: boolean };
   /** The int64 index of the first smallest element along `dim`. */
   argmin: { readonly dim: number; readonly keepdim: boolean };
+  /** `log Σ exp(x)` along `dim`, in one stable pass (max subtracted). */
+  logsumexp: { readonly dim: number; readonly keepdim: boolean };
+  /** `exp(x) / Σ exp(x)` along `dim`, in one stable pass. */
+  softmax: { readonly dim: number };
+  /** `x − log Σ exp(x)` along `dim`, in one stable pass. */
+  logSoftmax: { readonly dim: number };
+}
+
+type Normalizer = "logsumexp" | "softmax" | "logSoftmax";
+
+/**
+ * The stable softmax family along the middle axis of `[outer, n, inner]`: per lane, the max
+ * `m` and `s = Σ exp(x − m)`; then `m + log s`, `exp(x − m) / s` or `x − m − log s`. A lane
+ * whose max is ±∞ uses a shift of 0, as PyTorch.
+ */
+function normalizerForward(kind: Normalizer, x: Tensor, dim: number, keepdim: boolean): Tensor {
+  const [outer, n, inner] = around(x.shape, dim);
+  const shape = kind === "logsumexp"
+    ? x.shape.map((d, i) => (i === dim ? 1 : d)).filter((_, i) => keepdim || i !== dim)
+    : x.shape;
+  const out = output(shape, x.dtype);
+  const src = x._buf;
+  const dst = out._buf;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const v = src[base + k * inner];
+        if (v > m || v !== v) m = v;
+      }
+      if (m === Infinity || m === -Infinity) m = 0;
+      let sum = 0;
+      if (kind === "softmax") {
+        // one exp per element: store the exponentials, then divide by their sum
+        for (let k = 0; k < n; k++) {
+          const e = Math.exp(src[base + k * inner] - m);
+          dst[base + k * inner] = e;
+          sum += e;
+        }
+        for (let k = 0; k < n; k++) dst[base + k * inner] /= sum;
+        continue;
+      }
+      for (let k = 0; k < n; k++) sum += Math.exp(src[base + k * inner] - m);
+      if (kind === "logsumexp") dst[o * inner + i] = m + Math.log(sum);
+      else {
+        const shift = m + Math.log(sum);
+        for (let k = 0; k < n; k++) dst[base + k * inner] = src[base + k * inner] - shift;
+      }
+    }
+  }
+  return out;
+}
+
+function sumKeep(t: Tensor, dim: number): Tensor {
+  return apply("sum", [t], { dims: [dim], keepdim: true });
 }
 
 /** Sizes before, along and after `dim`. */
@@ -147,6 +203,36 @@ export const reduceRules: RuleTable<ReduceParams> = {
   },
   argmax: argRule("argmax"),
   argmin: argRule("argmin"),
+  // d lse = Σ softmax(x) dx
+  logsumexp: {
+    name: "LogsumexpBackward0",
+    saves: true,
+    forward: ([x], { dim, keepdim }) => normalizerForward("logsumexp", x, dim, keepdim),
+    vjp: (g, [x], _o, { dim, keepdim }) => [
+      mul(unreduce(g, x.shape, { dims: [dim], keepdim }), apply("softmax", [x], { dim })),
+    ],
+    jvp: ([t], [x], _o, { dim, keepdim }) =>
+      t === null
+        ? null
+        : apply("sum", [mul(t, apply("softmax", [x], { dim }))], { dims: [dim], keepdim }),
+  },
+  // dy = y ⊙ (dx − Σ y dx)
+  softmax: {
+    name: "SoftmaxBackward0",
+    saves: true,
+    forward: ([x], { dim }) => normalizerForward("softmax", x, dim, true),
+    vjp: (g, _i, y, { dim }) => [mul(y, sub(g, sumKeep(mul(g, y), dim)))],
+    jvp: ([t], _i, y, { dim }) => (t === null ? null : mul(y, sub(t, sumKeep(mul(t, y), dim)))),
+  },
+  // dz = dx − Σ softmax(x) dx, softmax(x) = exp(z)
+  logSoftmax: {
+    name: "LogSoftmaxBackward0",
+    saves: true,
+    forward: ([x], { dim }) => normalizerForward("logSoftmax", x, dim, true),
+    vjp: (g, _i, z, { dim }) => [sub(g, mul(apply("exp", [z], null), sumKeep(g, dim)))],
+    jvp: ([t], _i, z, { dim }) =>
+      t === null ? null : sub(t, sumKeep(mul(apply("exp", [z], null), t), dim)),
+  },
   amin: extreme("min", "AminBackward0"),
   // d‖x‖ = Σ x dx / ‖x‖, taken as 0 where ‖x‖ = 0 (as PyTorch)
   norm2: {

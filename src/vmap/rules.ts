@@ -172,6 +172,9 @@ export const BATCH_RULES: { readonly [P in Primitive]?: BatchRule<Params[P]> } =
   cumsum: ([p], _b, { dim, reverse }) => apply("cumsum", [p], { dim: dim + 1, reverse }),
   argmax: ([p], _b, { dim, keepdim }) => apply("argmax", [p], { dim: dim + 1, keepdim }),
   argmin: ([p], _b, { dim, keepdim }) => apply("argmin", [p], { dim: dim + 1, keepdim }),
+  logsumexp: ([p], _b, { dim, keepdim }) => apply("logsumexp", [p], { dim: dim + 1, keepdim }),
+  softmax: ([p], _b, { dim }) => apply("softmax", [p], { dim: dim + 1 }),
+  logSoftmax: ([p], _b, { dim }) => apply("logSoftmax", [p], { dim: dim + 1 }),
   // indexing: every input gets the batch dimension, the indexed dim shifts by one
   gather: (phys, batched, { dim }, size) =>
     apply("gather", all(phys, batched, size), { dim: dim + 1 }),
