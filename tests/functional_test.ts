@@ -18,6 +18,7 @@ import {
   matmul,
   type Tensor,
   tensor,
+  toDot,
   valueAndGrad,
   vjp,
 } from "../mod.ts";
@@ -152,6 +153,24 @@ Deno.test("n-th derivatives against closed forms", async (t) => {
       assert.ok(Math.abs(e - 2 ** n * Math.exp(2 * x)) < 1e-12 * 2 ** n * Math.exp(2 * x));
     }
   });
+  await t.step("tanh: derivative(f, n) for n = 1..8 against P_n(tanh x)", () => {
+    // tanh⁽ⁿ⁾ = P_n(t), t = tanh x, with P_0 = t and P_{n+1}(t) = (1 − t²)·P_n'(t)
+    let p = [0, 1];
+    const x = -0.6;
+    const t0 = Math.tanh(x);
+    for (let n = 1; n <= 8; n++) {
+      const dp = p.slice(1).map((c, k) => c * (k + 1));
+      const next = new Array(dp.length + 2).fill(0);
+      dp.forEach((c, k) => {
+        next[k] += c;
+        next[k + 2] -= c;
+      });
+      p = next;
+      const exact = p.reduce((acc, c, k) => acc + c * t0 ** k, 0);
+      const got = derivative((v: Tensor) => v.tanh(), n)(f64(x)).item();
+      assert.ok(Math.abs(got - exact) <= 1e-12 * Math.max(1, Math.abs(exact)), `order ${n}`);
+    }
+  });
   await t.step("backward with createGraph repeated 4 times equals derivative(f, 4)", () => {
     const x = tensor(0.4, { dtype: "float64", requiresGrad: true });
     let y = x.tanh().mul(x.exp());
@@ -207,9 +226,42 @@ Deno.test("gradcheck catches a wrong derivative", () => {
   // right value, wrong gradient: x² computed as x·stop(x) has derivative x, not 2x
   const wrong = (x: Tensor) => x.mul(x.detach()).sum();
   assert.throws(() => gradcheck(wrong, [f64([0.3, -1.2])], { order: 1 }));
-  // correct at first order, wrong at second: x³ with a gradient that forgets a term
   const right = (x: Tensor) => x.pow(3).sum();
   assert.equal(gradcheck(right, [f64([0.3, -1.2])], { order: 3 }), true);
-  const secondWrong = (x: Tensor) => x.pow(2).mul(x.detach()).add(x.detach().pow(3).mul(0)).sum();
-  assert.throws(() => gradcheck(secondWrong, [f64([0.3, -1.2])], { order: 1 }));
+  // right value and first derivative, wrong second: x³ + (x − stop(x))² adds 2 to d²/dx²
+  const secondWrong = (x: Tensor) => x.pow(3).add(x.sub(x.detach()).pow(2)).sum();
+  assert.equal(gradcheck(secondWrong, [f64([0.3, -1.2])], { order: 1 }), true);
+  assert.throws(() => gradcheck(secondWrong, [f64([0.3, -1.2])], { order: 2 }), /order 2/);
+});
+
+Deno.test("toDot draws the recorded graph deterministically", async (t) => {
+  await t.step("ops by gradFn name, leaves as AccumulateGrad, edges forward", () => {
+    const x = tensor(1, { dtype: "float64", requiresGrad: true });
+    const dot = toDot(x.tanh().mul(x));
+    assert.ok(dot.startsWith("digraph tapegrad {") && dot.endsWith("}\n"));
+    assert.match(dot, /n1 \[label="MulBackward0"/);
+    assert.match(dot, /n2 \[label="TanhBackward0"/);
+    assert.match(dot, /n3 \[label="AccumulateGrad"/);
+    for (const e of ["n1 -> n0", "n2 -> n1", "n3 -> n1", "n3 -> n2"]) assert.ok(dot.includes(e), e);
+    assert.equal(dot, toDot(x.tanh().mul(x)));
+  });
+  await t.step("verbose adds shapes, dtypes and constant inputs", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const dot = toDot(x.mul(tensor([3, 4])).add(2), { verbose: true });
+    assert.ok(dot.includes(String.raw`AccumulateGrad\n[2] float32`), dot);
+    assert.ok(dot.includes(String.raw`const\n[2] float32`), dot);
+    assert.ok(!toDot(x.add(2)).includes("const"));
+  });
+  await t.step("a tensor without history is a lone output node", () => {
+    const dot = toDot(f64([1, 2]));
+    assert.equal(dot.match(/\[label=/g)?.length, 1);
+    assert.ok(!dot.includes("->"));
+  });
+  await t.step("a 20000-op chain does not overflow the stack", () => {
+    const x = tensor(0.5, { requiresGrad: true });
+    let y = x;
+    for (let i = 0; i < 20000; i++) y = y.mul(1);
+    const dot = toDot(y);
+    assert.equal(dot.match(/MulBackward0/g)?.length, 20000);
+  });
 });

@@ -19,7 +19,7 @@ export interface DotOptions {
 }
 
 function quote(s: string): string {
-  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+  return `"${s.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 function describe(t: Tensor): string {
@@ -28,8 +28,8 @@ function describe(t: Tensor): string {
 
 /**
  * The computation graph reachable from `y` as Graphviz DOT text: one box per recorded
- * operation, labelled with its `gradFn` name (`MulBackward0`, ...), one oval per leaf that
- * requires grad, edges in the forward direction, and `y` itself at the bottom. The walk is
+ * operation, labelled with its `gradFn` name (`MulBackward0`, ...), one `AccumulateGrad` oval per
+ * leaf that requires grad, edges in the forward direction, and `y` itself at the bottom. The walk is
  * iterative (graphs of any depth) and node ids are numbered in walk order, so the output is
  * deterministic. Render it with `dot -Tsvg graph.dot -o graph.svg`.
  *
@@ -68,10 +68,10 @@ export function toDot(y: Tensor, options: DotOptions = {}): string {
   const tensorNode = (t: Tensor, kind: "leaf" | "const" | "output"): string =>
     id(t, (i) => {
       const label = kind === "leaf"
-        ? (verbose ? `leaf\\n${describe(t)}` : "leaf")
+        ? (verbose ? `AccumulateGrad\n${describe(t)}` : "AccumulateGrad")
         : kind === "output"
-        ? (verbose ? `output\\n${describe(t)}` : "output")
-        : (t.numel === 1 ? `const ${formatScalar(t)}` : `const\\n${describe(t)}`);
+        ? (verbose ? `output\n${describe(t)}` : "output")
+        : (t.numel === 1 ? `const ${formatScalar(t)}` : `const\n${describe(t)}`);
       const style = kind === "leaf"
         ? `shape=ellipse, style=filled, fillcolor="#dbe9f6"`
         : kind === "output"
@@ -81,7 +81,7 @@ export function toDot(y: Tensor, options: DotOptions = {}): string {
     });
   const opNode = (n: Node): string =>
     id(n, (i) => {
-      const label = verbose && n._out !== null ? `${n.name}\\n${describe(n._out)}` : n.name;
+      const label = verbose && n._out !== null ? `${n.name}\n${describe(n._out)}` : n.name;
       lines.push(`  ${i} [label=${quote(label)}, shape=box, style=filled, fillcolor="#f6e7c8"];`);
     });
 
@@ -95,8 +95,8 @@ export function toDot(y: Tensor, options: DotOptions = {}): string {
   edges.push(`  ${opNode(root)} -> ${out};`);
   const queue: Node[] = [root];
   const seen = new Set<Node>([root]);
-  while (queue.length > 0) {
-    const n = queue.shift()!;
+  for (let head = 0; head < queue.length; head++) {
+    const n = queue[head];
     const me = opNode(n);
     for (const input of n._inputs) {
       const producer = input.gradFn;
