@@ -26,6 +26,8 @@ export interface TourResult {
   readonly meanGrad: Tensor;
   /** The vector-Jacobian product of y = 4x with v. */
   readonly vjp: Tensor;
+  /** `requiresGrad` of a result made under noGrad, and of a detached result. */
+  readonly stopped: readonly [boolean, boolean];
   /** The accumulated Jacobian product after two backward calls, then after zeroGrad. */
   readonly accumulated: readonly [Tensor, Tensor];
   /** d²(x³)/dx² at x = 2, by backward with createGraph. */
@@ -57,8 +59,9 @@ export function run(log: (line: string) => void = console.log): TourResult {
   log(`a.grad = ${a.grad}`);
 
   log("\n# Stopping the tape: noGrad and detach");
-  log(`noGrad(() => a.mul(2)).requiresGrad = ${noGrad(() => a.mul(2)).requiresGrad}`);
-  log(`a.mul(2).detach().requiresGrad = ${a.mul(2).detach().requiresGrad}`);
+  const stopped = [noGrad(() => a.mul(2)).requiresGrad, a.mul(2).detach().requiresGrad] as const;
+  log(`noGrad(() => a.mul(2)).requiresGrad = ${stopped[0]}`);
+  log(`a.mul(2).detach().requiresGrad = ${stopped[1]}`);
 
   log("\n# Gradients accumulate across backward calls until zeroGrad");
   const inp = eye(2, 3, { requiresGrad: true });
@@ -93,6 +96,7 @@ export function run(log: (line: string) => void = console.log): TourResult {
   return {
     meanGrad: x.grad!,
     vjp: a.grad!,
+    stopped,
     accumulated: [twice, once],
     second,
     secondByGrad,
