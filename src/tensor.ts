@@ -579,4 +579,12 @@ export class Tensor {
   inverse(): Tensor {
     return LD.inv(this);
   }
+  /** Lower Cholesky factor. See {@linkcode linalg.cholesky}. */
+  cholesky(): Tensor {
+    return LD.cholesky(this);
+  }
+  /** Sign and log-absolute-value of the determinant. See {@linkcode linalg.slogdet}. */
+  slogdet(): LD.Slogdet {
+    return LD.slogdet(this);
+  }
 }

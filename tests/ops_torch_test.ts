@@ -111,14 +111,10 @@ const CASES: Record<string, Fn> = {
 };
 
 /**
- * Cases whose grad_fn name is PyTorch's implementation detail rather than part of the op:
- * PyTorch's einsum ends in whatever view its bmm path produced (`ViewBackward0`); ours ends in
- * the contraction's sum.
+ * Cases whose grad_fn name is PyTorch's implementation detail rather than part of the op
+ * (none now: einsum contracts with matmul and ends in `ViewBackward0`, as PyTorch's).
  */
-const NAME_EXCEPTIONS: Record<string, string> = {
-  einsum_bilinear: "SumBackward1",
-  einsum_batch: "SumBackward1",
-};
+const NAME_EXCEPTIONS: Record<string, string> = {};
 
 /**
  * Cases whose gradient differs from PyTorch's on purpose: at p = 0 or 1 exactly, PyTorch's

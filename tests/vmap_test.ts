@@ -265,6 +265,11 @@ Deno.test("vmap of the indexing, cumulative and linear-algebra primitives equals
     ["det", (x) => tg.linalg.det(x)],
     ["slogdet", (x) => tg.linalg.slogdet(x).logabsdet],
     ["cholesky", (x) => tg.linalg.cholesky(x)],
+    ["slogdet sign", (x) => tg.linalg.slogdet(tg.neg(x)).sign],
+    [
+      "cholesky gradient (triangular solves)",
+      (x) => tg.grad((v: Tensor) => tg.linalg.cholesky(v).sum())(x),
+    ],
   ];
   for (const [name, f] of cases) {
     await t.step(name, () => {

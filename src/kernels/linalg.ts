@@ -91,25 +91,80 @@ export function luSolve(
 
 /**
  * The lower Cholesky factor `L` of a symmetric positive-definite `A` (only its lower triangle
- * is read), written to `out` with zeros above the diagonal. Returns the index of the first
- * non-positive pivot, or -1 on success.
+ * is read), written to `out` with zeros above the diagonal; computed in float64 whatever
+ * `out`'s type. Returns the index of the first non-positive pivot, or -1 on success.
  */
 export function choleskyFactor(a: Storage, offset: number, n: number, out: Storage): number {
-  for (let i = 0; i < n * n; i++) out[offset + i] = 0;
+  const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let d = a[offset + j * n + j];
-    for (let k = 0; k < j; k++) {
-      const v = out[offset + j * n + k];
-      d -= v * v;
-    }
+    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
     if (!(d > 0)) return j;
     const ljj = Math.sqrt(d);
-    out[offset + j * n + j] = ljj;
+    l[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
       let s = a[offset + i * n + j];
-      for (let k = 0; k < j; k++) s -= out[offset + i * n + k] * out[offset + j * n + k];
-      out[offset + i * n + j] = s / ljj;
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / ljj;
     }
   }
+  for (let i = 0; i < n * n; i++) out[offset + i] = l[i];
   return -1;
+}
+
+/**
+ * Solves `M·X = B` for a triangular `M`: `T` (n×n at `tOffset`) when `trans` is false, `Tᵀ`
+ * otherwise; `lower` says which triangle of `T` holds it (the other is not read). `b` holds
+ * `m` right-hand columns; the solution goes to `out`. Returns false when a diagonal entry is
+ * zero (then `out` is left unwritten).
+ */
+export function triangularSolve(
+  t: Storage,
+  tOffset: number,
+  n: number,
+  lower: boolean,
+  trans: boolean,
+  b: Storage,
+  bOffset: number,
+  m: number,
+  out: Storage,
+  outOffset: number,
+): boolean {
+  for (let i = 0; i < n; i++) if (t[tOffset + i * n + i] === 0) return false;
+  const y = new Float64Array(n * m);
+  for (let i = 0; i < n * m; i++) y[i] = b[bOffset + i];
+  // M[i][k] = trans ? T[k][i] : T[i][k]; M is lower triangular when lower !== trans
+  const rowStride = trans ? 1 : n;
+  const colStride = trans ? n : 1;
+  const forward = lower !== trans;
+  for (let s = 0; s < n; s++) {
+    const i = forward ? s : n - 1 - s;
+    const from = forward ? 0 : i + 1;
+    const to = forward ? i : n;
+    for (let k = from; k < to; k++) {
+      const f = t[tOffset + i * rowStride + k * colStride];
+      if (f !== 0) { for (let j = 0; j < m; j++) y[i * m + j] -= f * y[k * m + j]; }
+    }
+    const d = t[tOffset + i * n + i];
+    for (let j = 0; j < m; j++) y[i * m + j] /= d;
+  }
+  for (let i = 0; i < n * m; i++) out[outOffset + i] = y[i];
+  return true;
+}
+
+/**
+ * The sign of the determinant of the n×n matrix at `offset` (−1, 0 or 1; NaN when an entry
+ * is not finite), from an LU factorization, so it is right where the determinant itself
+ * would overflow or underflow.
+ */
+export function detSign(a: Storage, offset: number, n: number): number {
+  const lu = new Float64Array(n * n);
+  const perm = new Int32Array(n);
+  let sign = luFactor(a, offset, n, lu, perm);
+  for (let i = 0; i < n && sign !== 0; i++) {
+    const d = lu[i * n + i];
+    if (Number.isNaN(d)) return NaN;
+    if (d < 0) sign = -sign;
+  }
+  return sign;
 }

@@ -1,7 +1,8 @@
 /**
  * `einsum`: Einstein summation over string equations, built from differentiable operations
- * (diagonal for repeated indices, permute, reshape, broadcasting multiplication and sum), so
- * it differentiates to any order.
+ * (diagonal for repeated indices, sum for labels only one operand has, and for each pair of
+ * operands one batched matrix product over the labels they share, or a broadcasting
+ * multiplication when nothing is contracted), so it differentiates to any order.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
-import { permute, reshape } from "./shape.ts";
+import { named, permute, reshape } from "./shape.ts";
 import { diagonal } from "./manipulation.ts";
 
 function fail(equation: string, why: string): never {
@@ -32,18 +33,113 @@ function parseTerm(term: string, equation: string): (string | null)[] {
   return out;
 }
 
+/** An operand with one label per dimension (no label twice). */
+interface Labeled {
+  readonly x: Tensor;
+  readonly ls: readonly string[];
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** Sums `t` over the dimensions labeled `drop`. */
+function sumOut(t: Labeled, drop: readonly string[]): Labeled {
+  if (drop.length === 0) return t;
+  const dims = drop.map((l) => t.ls.indexOf(l));
+  return {
+    x: apply("sum", [t.x], { dims, keepdim: false }),
+    ls: t.ls.filter((l) => !drop.includes(l)),
+  };
+}
+
+/** `t` with its dimensions in the order `ls` (a permutation of its labels). */
+function arrange(t: Labeled, ls: readonly string[]): Tensor {
+  const perm = ls.map((l) => t.ls.indexOf(l));
+  return perm.every((p, i) => p === i) ? t.x : permute(t.x, perm);
+}
+
+function reshapeTo(x: Tensor, shape: readonly number[]): Tensor {
+  return x.shape.length === shape.length && x.shape.every((s, i) => s === shape[i])
+    ? x
+    : reshape(x, shape);
+}
+
+/**
+ * Contracts two operands over their shared labels not in `keep`: shared labels in `keep`
+ * become batch dimensions of one matrix product `[..., M, K]·[..., K, N]`, where M (N) joins
+ * the labels only `a` (`b`) has and K the contracted ones. Without contracted labels it is a
+ * broadcasting multiplication. Kept labels are laid out in `order` (the output's) where
+ * possible. Returns the result and whether it came from a matrix product.
+ */
+function contract(
+  a: Labeled,
+  b: Labeled,
+  keep: ReadonlySet<string>,
+  order: readonly string[],
+): [Labeled, boolean] {
+  a = sumOut(a, a.ls.filter((l) => !keep.has(l) && !b.ls.includes(l)));
+  b = sumOut(b, b.ls.filter((l) => !keep.has(l) && !a.ls.includes(l)));
+  const size = (t: Labeled, l: string) => t.x.shape[t.ls.indexOf(l)];
+  // a contracted label of size 1 on one side (a broadcast "..." dim): Σ_l a·b = a · Σ_l b
+  for (const l of a.ls.filter((l) => !keep.has(l) && b.ls.includes(l))) {
+    if (size(a, l) !== size(b, l)) {
+      a = sumOut(a, [l]);
+      b = sumOut(b, [l]);
+    }
+  }
+  // lay out the kept labels in the output's order where they are in it
+  const rank = (l: string) => (order.includes(l) ? order.indexOf(l) : order.length);
+  const byOrder = (ls: string[]) => ls.sort((x, y) => rank(x) - rank(y));
+  const onlyOf = (t: Labeled, u: Labeled) => byOrder(t.ls.filter((l) => !u.ls.includes(l)));
+  if (Math.min(...onlyOf(b, a).map(rank)) < Math.min(...onlyOf(a, b).map(rank))) [a, b] = [b, a];
+  const batch = byOrder(a.ls.filter((l) => keep.has(l) && b.ls.includes(l)));
+  const summed = a.ls.filter((l) => !keep.has(l) && b.ls.includes(l));
+  const onlyA = onlyOf(a, b);
+  const onlyB = onlyOf(b, a);
+  const batchA = batch.map((l) => size(a, l));
+  const batchB = batch.map((l) => size(b, l));
+  const batchOut = batch.map((_, i) => Math.max(batchA[i], batchB[i]));
+  const sizesA = onlyA.map((l) => size(a, l));
+  const sizesB = onlyB.map((l) => size(b, l));
+  const ls = [...batch, ...onlyA, ...onlyB];
+  if (summed.length === 0) {
+    const ones = (n: number) => new Array<number>(n).fill(1);
+    const xa = reshapeTo(arrange(a, [...batch, ...onlyA]), [
+      ...batchA,
+      ...sizesA,
+      ...ones(onlyB.length),
+    ]);
+    const xb = reshapeTo(arrange(b, [...batch, ...onlyB]), [
+      ...batchB,
+      ...ones(onlyA.length),
+      ...sizesB,
+    ]);
+    return [{ x: mul(xa, xb), ls }, false];
+  }
+  const m = sizeOf(sizesA), n = sizeOf(sizesB), k = sizeOf(summed.map((l) => size(a, l)));
+  const xa = reshapeTo(arrange(a, [...batch, ...onlyA, ...summed]), [...batchA, m, k]);
+  const xb = reshapeTo(arrange(b, [...batch, ...summed, ...onlyB]), [...batchB, k, n]);
+  const product = apply("matmul", [xa, xb], { transA: false, transB: false });
+  return [{ x: reshapeTo(product, [...batchOut, ...sizesA, ...sizesB]), ls }, true];
+}
+
 /**
  * Einstein summation: `einsum("ij,jk->ik", a, b)` is a matrix product, `"ii->"` a trace,
  * `"ii->i"` a diagonal, `"bij,bjk->bik"` a batched product, `"...ij->...ji"` a transpose of
- * the last two dimensions. Without `->`, the output takes the labels that appear once, in
- * alphabetical order (as NumPy and PyTorch). Labels are letters; `...` stands for broadcast
- * dimensions.
+ * the last two dimensions. Without `->`, the output takes `...` and then the labels that
+ * appear once, in alphabetical order (as NumPy and PyTorch); labels left out of an explicit
+ * output, `...` included, are summed. Labels are letters; `...` stands for dimensions that
+ * broadcast, and as in PyTorch a label of size 1 broadcasts against the same label's size
+ * elsewhere. Each pair of operands is contracted with one batched matrix product, so a chain
+ * such as `"ij,jk,kl->il"` costs what the matrix products cost.
  *
  * @param equation the subscripts, e.g. `"ij,jk->ik"`
  * @param operands one tensor per comma-separated term
- * @returns the result
+ * @returns the result (gradFn `ViewBackward0` where a matrix product contracted, as PyTorch)
+ * @throws {TypeError} when the equation is not a string or an operand is not a tensor
  * @throws {ShapeError} for a malformed equation, a term whose length does not match its
- *   operand, or one label with two different sizes
+ *   operand, or one label with two different sizes (neither 1)
  * @example Matrix product, trace and outer product
  * ```ts
  * import { einsum, tensor } from "@tapegrad/core";
@@ -108,7 +204,6 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
         outLabels.push(l);
       }
     }
-    if (!parsedOut.includes(null) && ellipsisRank > 0) outLabels = [...ell, ...outLabels];
   } else {
     const counts = new Map<string, number>();
     for (const t of expanded) {
@@ -116,7 +211,7 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
     }
     outLabels = [...ell, ...[...counts].filter(([, c]) => c === 1).map(([l]) => l).sort()];
   }
-  // sizes, with 1 broadcasting only in ellipsis dimensions
+  // sizes; a size of 1 broadcasts against any other, as in PyTorch
   const sizes = new Map<string, number>();
   // remove repeated labels inside one operand by taking diagonals
   const prepared = expanded.map((labels, k) => {
@@ -137,29 +232,41 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
       const s = x.shape[i];
       const prev = sizes.get(l);
       if (prev === undefined || prev === 1) sizes.set(l, s);
-      else if (s !== prev && !(s === 1 && l.startsWith("#"))) {
+      else if (s !== prev && s !== 1) {
         fail(equation, `label "${l}" has sizes ${prev} and ${s}`);
       }
     });
     return { x, ls };
   });
-  const order = [...outLabels];
-  for (const { ls } of prepared) for (const l of ls) if (!order.includes(l)) order.push(l);
-  // align every operand to `order` and multiply
-  let acc: Tensor | null = null;
-  for (const { x, ls } of prepared) {
-    const present = order.filter((l) => ls.includes(l));
-    const moved = permute(x, present.map((l) => ls.indexOf(l)));
-    const aligned = reshape(moved, order.map((l) => (ls.includes(l) ? x.shape[ls.indexOf(l)] : 1)));
-    acc = acc === null ? aligned : mul(acc, aligned);
-  }
-  let result = acc!;
-  const summed = order.map((_, i) => i).filter((i) => i >= outLabels.length);
-  if (summed.length > 0) {
-    result = apply("sum", [result], { dims: summed, keepdim: false });
-  }
-  // broadcast size-1 ellipsis dims that no operand sized
   const target = outLabels.map((l) => sizes.get(l) ?? 1);
+  if (prepared.length === 1) {
+    // one operand: move the output labels first, then sum the rest
+    const { x, ls } = prepared[0];
+    const rest = ls.filter((l) => !outLabels.includes(l));
+    let result = arrange({ x, ls }, [...outLabels, ...rest]);
+    if (rest.length > 0) {
+      const dims = rest.map((_, i) => outLabels.length + i);
+      result = apply("sum", [result], { dims, keepdim: false });
+    }
+    return result;
+  }
+  // sum out the labels that only one operand has and the output lacks
+  const uses = new Map<string, number>();
+  for (const { ls } of prepared) for (const l of ls) uses.set(l, (uses.get(l) ?? 0) + 1);
+  const ops = prepared.map(({ x, ls }) =>
+    sumOut({ x, ls }, ls.filter((l) => uses.get(l) === 1 && !outLabels.includes(l)))
+  );
+  // contract left to right, each pair with one (batched) matrix product
+  let acc = ops[0];
+  let viaMatmul = false;
+  for (let k = 1; k < ops.length; k++) {
+    const keep = new Set([...outLabels, ...ops.slice(k + 1).flatMap((o) => o.ls)]);
+    [acc, viaMatmul] = contract(acc, ops[k], keep, outLabels);
+  }
+  let result = arrange(acc, outLabels);
+  // broadcast size-1 ellipsis dims that no operand sized
   if (result.shape.some((s, i) => s !== target[i])) result = result.expand(target);
+  // PyTorch's einsum ends its matrix-product path with a view
+  if (viaMatmul) named(result, "ViewBackward0");
   return result;
 }

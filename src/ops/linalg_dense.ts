@@ -12,7 +12,6 @@ import type { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
-import { sign as signOf } from "./math.ts";
 import { cast, expand, filled, named, reshape } from "./shape.ts";
 import { matmul } from "./linalg.ts";
 
@@ -95,6 +94,7 @@ function identityLike(a: Tensor): Tensor {
  * @param a `[..., n, n]`
  * @returns `A⁻¹` (gradFn `LinalgInvExBackward0`)
  * @throws {ShapeError} unless square
+ * @throws {DtypeError} for an integer or bool matrix
  * @throws {LinAlgError} when a matrix is singular
  * @example Calling inv
  * ```ts
@@ -116,7 +116,9 @@ export function inv(a: Tensor): Tensor {
  * @param a `[..., n, n]`
  * @param b `[..., n]` or `[..., n, k]`
  * @returns `X`, shaped like `b` (gradFn `LinalgSolveExBackward0`)
- * @throws {ShapeError} for mismatched shapes
+ * @throws {ShapeError} when A is not square, B's size does not match, or the batch
+ *   dimensions do not broadcast
+ * @throws {DtypeError} for an integer or bool A
  * @throws {LinAlgError} when a matrix is singular
  * @example Calling solve
  * ```ts
@@ -149,13 +151,16 @@ export function solve(a: Tensor, b: Tensor): Tensor {
 }
 
 /**
- * The determinant of a square matrix (or of each in a batch). For a singular matrix the
- * value is 0, but the gradient (which needs `A⁻¹`) raises a `LinAlgError`; PyTorch instead
- * goes through an SVD there.
+ * The determinant of a square matrix (or of each in a batch), from an LU factorization with
+ * partial pivoting in float64. Its derivative is the cofactor matrix: `det A · A⁻ᵀ` for a
+ * well-conditioned `A`, and the minors' determinants at singular or nearly singular matrices
+ * (exact there, where PyTorch 1.13 returns zeros; up to 32×32 — a larger singular matrix
+ * raises a `LinAlgError` when differentiated).
  *
  * @param a `[..., n, n]`
  * @returns `det A`, of the batch shape (gradFn `LinalgDetBackward0`)
  * @throws {ShapeError} unless square
+ * @throws {DtypeError} for an integer or bool matrix
  * @example Calling det
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
@@ -184,6 +189,8 @@ export interface Slogdet {
  * @param a `[..., n, n]`
  * @returns `{ sign, logabsdet }` (logabsdet's gradFn `LinalgSlogdetBackward0`)
  * @throws {ShapeError} unless square
+ * @throws {DtypeError} for an integer or bool matrix
+ * @throws {LinAlgError} when `logabsdet` is differentiated at a singular matrix
  * @example Calling slogdet
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
@@ -196,8 +203,10 @@ export interface Slogdet {
  */
 export function slogdet(a: Tensor): Slogdet {
   checkSquare(a, "slogdet");
-  const d = apply("det", [a.detach()], { op: "slogdet" });
-  return { sign: signOf(d), logabsdet: apply("logabsdet", [a], { op: "slogdet" }) };
+  return {
+    sign: apply("detSign", [a], { op: "slogdet" }),
+    logabsdet: apply("logabsdet", [a], { op: "slogdet" }),
+  };
 }
 
 /**
@@ -207,6 +216,7 @@ export function slogdet(a: Tensor): Slogdet {
  * @param a `[..., n, n]`, symmetric positive-definite
  * @returns `L` (gradFn `LinalgCholeskyExBackward0`)
  * @throws {ShapeError} unless square
+ * @throws {DtypeError} for an integer or bool matrix
  * @throws {LinAlgError} when a matrix is not positive-definite
  * @example Calling cholesky
  * ```ts

@@ -1,8 +1,9 @@
 /**
  * Linear-algebra primitives on batches of square matrices (`[..., n, n]`): `solve`,
- * `det`, `logabsdet` and `cholesky`. Their derivative rules are written with `solve` itself,
- * `matmul` with transpose flags and elementwise operations, so they differentiate to any
- * order. Kernels compute in float64.
+ * `triangularSolve`, `det`, `detSign`, `logabsdet` and `cholesky`. Their derivative rules
+ * are written with `solve`, `triangularSolve` and `det` themselves, `matmul` with transpose
+ * flags, and elementwise operations with constant masks, so they differentiate to any order.
+ * Kernels compute in float64.
  *
  * @module
  */
@@ -10,7 +11,7 @@
 import { LinAlgError } from "../errors.ts";
 import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
-import { choleskyFactor, luFactor, luSolve } from "../kernels/linalg.ts";
+import { choleskyFactor, detSign, luFactor, luSolve, triangularSolve } from "../kernels/linalg.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
@@ -21,8 +22,15 @@ import type { MaybeTensor, RuleTable } from "./types.ts";
 export interface LinalgParams {
   /** `X = A⁻¹B` (or `A⁻ᵀB` when `adjoint`); inputs `[A, B]`, batch shapes equal, B `[..., n, m]`. */
   solve: { readonly adjoint: boolean; readonly op: string };
+  /**
+   * `X = M⁻¹B` for triangular `M = T` (or `Tᵀ` when `trans`), `T` lower or upper as `lower`
+   * says (its other triangle is not read); inputs `[T, B]`, batch shapes equal.
+   */
+  triangularSolve: { readonly lower: boolean; readonly trans: boolean; readonly op: string };
   /** The determinant; input `[..., n, n]`, output `[...]`. */
   det: { readonly op: string };
+  /** The sign of the determinant (−1, 0 or 1), with a zero derivative. */
+  detSign: { readonly op: string };
   /** `log |det A|`. */
   logabsdet: { readonly op: string };
   /** The lower Cholesky factor of a symmetric positive-definite matrix. */
@@ -43,6 +51,24 @@ function mm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
 
 function solve(a: Tensor, b: Tensor, adjoint: boolean, op: string): Tensor {
   return apply("solve", [a, b], { adjoint, op });
+}
+
+/** `L⁻¹B` (or `L⁻ᵀB` when `trans`) for the lower-triangular `L`. */
+function lowerSolve(l: Tensor, b: Tensor, trans: boolean, op: string): Tensor {
+  return apply("triangularSolve", [l, b], { lower: true, trans, op });
+}
+
+/** The constant 0/1 mask of the lower (or upper) triangle, diagonal included. */
+function triangleMask(n: number, lower: boolean, like: Tensor): Tensor {
+  const mask = filled([n, n], like.dtype, 0);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) if (lower ? j <= i : j >= i) mask._buf[i * n + j] = 1;
+  }
+  return mask;
+}
+
+function where(k: number, a: Tensor): string {
+  return batches(a) > 1 ? ` at batch index ${k}` : "";
 }
 
 /** The identity matrices of `a`'s batch shape. */
@@ -81,6 +107,75 @@ function phi(x: Tensor): Tensor {
   return mul(x, mask);
 }
 
+/** Largest singular matrix whose determinant is differentiated through its minors. */
+const MAX_MINORS_N = 32;
+
+/** The constant `(n−1)×n` matrix that drops row `skip` (a left factor selecting rows). */
+function dropRow(n: number, skip: number, like: Tensor): Tensor {
+  const s = filled([n - 1, n], like.dtype, 0);
+  for (let c = 0, r = 0; c < n; c++) if (c !== skip) s._buf[r++ * n + c] = 1;
+  return s;
+}
+
+/** Above this condition number (‖A‖·‖A⁻¹‖, Frobenius) det's derivative uses the minors. */
+const MAX_COND = 1e4;
+
+/** Whether `‖A‖·‖A⁻¹‖ ≤ MAX_COND` for every matrix of the batch (`inv` holds `A⁻ᵀ`). */
+function wellConditioned(a: Tensor, inv: Tensor): boolean {
+  const n = a.shape[a.ndim - 1];
+  for (let k = 0; k < batches(a); k++) {
+    let na = 0, ni = 0;
+    for (let i = k * n * n; i < (k + 1) * n * n; i++) {
+      na += a._buf[i] ** 2;
+      ni += inv._buf[i] ** 2;
+    }
+    if (!(Math.sqrt(na * ni) <= MAX_COND)) return false;
+  }
+  return true;
+}
+
+/**
+ * The cofactor matrix `C = ∂ det A / ∂A` (the transposed adjugate), for each matrix of a
+ * batch: `det A · A⁻ᵀ` when every matrix is well-conditioned, else `(−1)^(i+j)` times the
+ * minors' determinants (exact at and near singular matrices, where `A⁻¹` does not exist or
+ * loses its accuracy; n² determinants of size n−1, so used up to n = 32).
+ */
+function cofactors(a: Tensor, det: Tensor, op: string): Tensor {
+  const n = a.shape[a.ndim - 1];
+  if (n === 1) return filled(a.shape, a.dtype, 1);
+  if (det._buf.every((d) => d !== 0)) {
+    let inv: Tensor | null = null;
+    try {
+      inv = solve(a, eyeLike(a), true, op);
+    } catch (e) {
+      // rounding left a tiny determinant where the factorization of Aᵀ finds a zero pivot
+      if (!(e instanceof LinAlgError) || n > MAX_MINORS_N) throw e;
+    }
+    if (inv !== null && (n > MAX_MINORS_N || wellConditioned(a, inv))) {
+      return mul(asMatrix(det), inv);
+    }
+  }
+  if (n > MAX_MINORS_N) {
+    throw new LinAlgError(
+      `linalg.${op}(): the derivative at a singular matrix of shape ${fmtShape(a.shape)} ` +
+        `goes through its minors, which is supported up to ${MAX_MINORS_N}×${MAX_MINORS_N}`,
+    );
+  }
+  const rows = Array.from({ length: n }, (_, i) => dropRow(n, i, a));
+  let c: Tensor | null = null;
+  for (let i = 0; i < n; i++) {
+    const without = mm(rows[i], a); // [..., n−1, n]
+    for (let j = 0; j < n; j++) {
+      const minor = mm(without, rows[j], false, true); // [..., n−1, n−1]
+      const e = filled([n, n], a.dtype, 0);
+      e._buf[i * n + j] = (i + j) % 2 === 0 ? 1 : -1;
+      const term = mul(asMatrix(apply("det", [minor], { op })), e);
+      c = c === null ? term : add(c, term);
+    }
+  }
+  return c!;
+}
+
 /** Rules of the linear-algebra primitives. */
 export const linalgRules: RuleTable<LinalgParams> = {
   // X = A⁻¹B: dX = A⁻¹(dB − dA·X); vjp: gB = A⁻ᵀG, gA = −gB·Xᵀ (and the transposed forms)
@@ -107,8 +202,8 @@ export const linalgRules: RuleTable<LinalgParams> = {
         const sign = luFactor(src, off, n, lu, perm);
         if (sign === 0 || Number.isNaN(sign)) {
           throw new LinAlgError(
-            `linalg.${op}(): the matrix${batches(a) > 1 ? ` at batch index ${k}` : ""} of ` +
-              `shape ${fmtShape(a.shape)} is ${sign === 0 ? "singular" : "not finite"}`,
+            `linalg.${op}(): the matrix${where(k, a)} of shape ${fmtShape(a.shape)} is ` +
+              (sign === 0 ? "singular" : "not finite"),
           );
         }
         luSolve(lu, perm, n, b._buf, k * n * m, m, out._buf, k * n * m);
@@ -129,7 +224,73 @@ export const linalgRules: RuleTable<LinalgParams> = {
       return rhs === null ? null : solve(a, rhs, adjoint, op);
     },
   },
-  // d det A = det A · tr(A⁻¹ dA); vjp: g · det · A⁻ᵀ
+  // X = M⁻¹B with M = T or Tᵀ triangular: dX = M⁻¹(dB − op(dT)·X); vjp: gB = M⁻ᵀG,
+  // gM = −gB·Xᵀ, restricted to T's triangle (the other one is not read)
+  triangularSolve: {
+    name: "LinalgSolveTriangularBackward0",
+    saves: true,
+    forward([t, b], { lower, trans, op }) {
+      const n = t.shape[t.ndim - 1];
+      const m = b.shape[b.ndim - 1];
+      const out = output(b.shape, t.dtype);
+      for (let k = 0; k < batches(t); k++) {
+        const ok = triangularSolve(
+          t._buf,
+          k * n * n,
+          n,
+          lower,
+          trans,
+          b._buf,
+          k * n * m,
+          m,
+          out._buf,
+          k * n * m,
+        );
+        if (!ok) {
+          throw new LinAlgError(
+            `linalg.${op}(): the triangular matrix${where(k, t)} of shape ` +
+              `${fmtShape(t.shape)} is singular (a zero on its diagonal)`,
+          );
+        }
+      }
+      return out;
+    },
+    vjp(g, [t], x, { lower, trans, op }, needs) {
+      const gb = apply("triangularSolve", [t, g], { lower, trans: !trans, op });
+      const n = t.shape[t.ndim - 1];
+      const gt = needs[0]
+        ? mul(
+          neg(trans ? mm(x, gb, false, true) : mm(gb, x, false, true)),
+          triangleMask(n, lower, t),
+        )
+        : null;
+      return [gt, needs[1] ? gb : null];
+    },
+    jvp([tt, tb], [t], x, { lower, trans, op }): MaybeTensor {
+      let rhs: MaybeTensor = tb;
+      if (tt !== null) {
+        const n = t.shape[t.ndim - 1];
+        const dtx = mm(mul(tt, triangleMask(n, lower, t)), x, trans, false);
+        rhs = rhs === null ? neg(dtx) : sub(rhs, dtx);
+      }
+      return rhs === null ? null : apply("triangularSolve", [t, rhs], { lower, trans, op });
+    },
+  },
+  // the sign is locally constant: zero derivative
+  detSign: {
+    name: "LinalgSlogdetBackward0",
+    saves: false,
+    forward([a]) {
+      const n = a.shape[a.ndim - 1];
+      const out = output(a.shape.slice(0, -2), a.dtype);
+      for (let k = 0; k < batches(a); k++) out._buf[k] = detSign(a._buf, k * n * n, n);
+      if (n === 0) out._buf.fill(1);
+      return out;
+    },
+    vjp: () => [null],
+    jvp: () => null,
+  },
+  // d det A = det A · tr(A⁻¹ dA) = Σ C∘dA with C the cofactors; vjp: g · C
   det: {
     name: "LinalgDetBackward0",
     saves: true,
@@ -147,11 +308,8 @@ export const linalgRules: RuleTable<LinalgParams> = {
       if (n === 0) out._buf.fill(1);
       return out;
     },
-    vjp: (g, [a], det, { op }) => [
-      mul(asMatrix(mul(g, det)), solve(a, eyeLike(a), true, op)),
-    ],
-    jvp: ([t], [a], det, { op }) =>
-      t === null ? null : mul(det, frobenius(solve(a, eyeLike(a), true, op), t)),
+    vjp: (g, [a], det, { op }) => [mul(asMatrix(g), cofactors(a, det, op))],
+    jvp: ([t], [a], det, { op }) => t === null ? null : frobenius(cofactors(a, det, op), t),
   },
   // d log|det A| = tr(A⁻¹ dA); vjp: g · A⁻ᵀ
   logabsdet: {
@@ -173,7 +331,7 @@ export const linalgRules: RuleTable<LinalgParams> = {
     vjp: (g, [a], _o, { op }) => [mul(asMatrix(g), solve(a, eyeLike(a), true, op))],
     jvp: ([t], [a], _o, { op }) => t === null ? null : frobenius(solve(a, eyeLike(a), true, op), t),
   },
-  // dL = L·Φ(L⁻¹ dA L⁻ᵀ); vjp: S = L⁻ᵀ Φ(Lᵀ Ḡ) L⁻¹, symmetrized
+  // dL = L·Φ(L⁻¹ dA L⁻ᵀ) for symmetric dA; vjp: S = L⁻ᵀ Φ(Lᵀ Ḡ) L⁻¹, symmetrized
   cholesky: {
     name: "LinalgCholeskyExBackward0",
     saves: true,
@@ -184,8 +342,8 @@ export const linalgRules: RuleTable<LinalgParams> = {
         const bad = choleskyFactor(a._buf, k * n * n, n, out._buf);
         if (bad >= 0) {
           throw new LinAlgError(
-            `linalg.${op}(): the matrix${batches(a) > 1 ? ` at batch index ${k}` : ""} of ` +
-              `shape ${fmtShape(a.shape)} is not positive-definite (leading minor of order ` +
+            `linalg.${op}(): the matrix${where(k, a)} of shape ${fmtShape(a.shape)} is not ` +
+              `positive-definite (leading minor of order ` +
               `${bad + 1} is not positive)`,
           );
         }
@@ -194,14 +352,15 @@ export const linalgRules: RuleTable<LinalgParams> = {
     },
     vjp(g, _i, l, { op }) {
       const p = phi(mm(l, g, true, false));
-      const y = solve(l, p, true, op); // L⁻ᵀ P
-      const s = mT(solve(l, mT(y), true, op)); // (L⁻ᵀ Yᵀ)ᵀ = Y L⁻¹
+      const y = lowerSolve(l, p, true, op); // L⁻ᵀ P
+      const s = mT(lowerSolve(l, mT(y), true, op)); // (L⁻ᵀ Yᵀ)ᵀ = Y L⁻¹
       return [mul(add(s, mT(s)), 0.5)];
     },
     jvp([t], _i, l, { op }) {
       if (t === null) return null;
-      const z = solve(l, t, false, op); // L⁻¹ dA
-      const c = mT(solve(l, mT(z), false, op)); // L⁻¹ dA L⁻ᵀ
+      // the symmetric part of dA, so that forward mode is the adjoint of the symmetric vjp
+      const z = lowerSolve(l, mul(add(t, mT(t)), 0.5), false, op); // L⁻¹ dA
+      const c = mT(lowerSolve(l, mT(z), false, op)); // L⁻¹ dA L⁻ᵀ
       return mm(l, phi(c));
     },
   },

@@ -182,6 +182,9 @@ export const BATCH_RULES: { readonly [P in Primitive]?: BatchRule<Params[P]> } =
     apply("scatterAdd", all(phys, batched, size), { dim: dim + 1 }),
   // linear algebra kernels take batches of matrices already
   solve: (phys, batched, params, size) => apply("solve", all(phys, batched, size), params),
+  triangularSolve: (phys, batched, params, size) =>
+    apply("triangularSolve", all(phys, batched, size), params),
+  detSign: ([p], _b, params) => apply("detSign", [p], params),
   det: ([p], _b, params) => apply("det", [p], params),
   logabsdet: ([p], _b, params) => apply("logabsdet", [p], params),
   cholesky: ([p], _b, params) => apply("cholesky", [p], params),
