@@ -156,6 +156,7 @@ export type {
   Reduction,
 } from "./src/ops/nn.ts";
 // [area: reduce-shape-index]
+export { cumprod } from "./src/ops/reduce.ts";
 export {
   amax,
   amin,

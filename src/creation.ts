@@ -154,7 +154,7 @@ export function tensor(
       if (!Number.isInteger(v)) {
         throw new DtypeError(`tensor(): int64 values must be integers; found ${v}`);
       }
-      buf[i] = v;
+      buf[i] = v + 0; // int64 has no -0
     }
   } else buf.set(values);
   return finish(buf, shape, dtype, options);
@@ -339,16 +339,25 @@ export function linspace(
   const buf = allocate(dtype, steps);
   if (steps === 1) buf[0] = start;
   else if (steps > 1) {
-    // in the dtype's own arithmetic, as PyTorch's vectorized kernel: a float32 step, then one
-    // fused multiply-add per element (the float32 product is exact in float64)
+    // In the dtype's own arithmetic, as PyTorch's CPU kernel (AVX2 build, where the compiler
+    // fuses each `a + b·c` into one multiply-add: the exact product in float64, one rounding).
+    // Whole blocks of two 256-bit vectors take one base per vector, from the start or the
+    // end, plus k·step per lane; the remainder is computed element by element.
     const r = dtype === "float32" ? Math.fround : (v: number) => v;
     const s0 = r(start);
     const s1 = r(end);
     const step = r(r(s1 - s0) / (steps - 1));
     const half = Math.floor(steps / 2);
-    for (let i = 0; i < steps; i++) {
-      buf[i] = i < half ? r(s0 + step * i) : r(s1 - step * (steps - 1 - i));
+    const at = (i: number) => i < half ? r(s0 + step * i) : r(s1 - step * (steps - 1 - i));
+    const lanes = dtype === "float32" ? 8 : 4;
+    let i = 0;
+    for (; i + 2 * lanes <= steps; i += 2 * lanes) {
+      for (const v of [i, i + lanes]) {
+        const base = at(v);
+        for (let k = 0; k < lanes; k++) buf[v + k] = r(base + k * step);
+      }
     }
+    for (; i < steps; i++) buf[i] = at(i);
   }
   return finish(buf, [steps], dtype, options);
 }

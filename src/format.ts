@@ -26,7 +26,10 @@ export function pyFixed(x: number, digits: number): string {
   if (x === -Infinity) return "-inf";
   const neg = x < 0 || Object.is(x, -0);
   const ax = Math.abs(x);
-  let s = ax.toFixed(digits);
+  // toFixed switches to exponent notation from 1e21; such doubles are integers, exact in BigInt
+  let s = ax < 1e21
+    ? ax.toFixed(digits)
+    : BigInt(ax).toString() + (digits > 0 ? "." + "0".repeat(digits) : "");
   if (ax < 1e21) {
     const exact = ax.toFixed(Math.min(100, digits + 30));
     const dot = exact.indexOf(".");

@@ -483,6 +483,10 @@ export class Tensor {
   cumsum(dim: number): Tensor {
     return St.cumsum(this, dim);
   }
+  /** Cumulative product along `dim`. See {@linkcode cumprod}. */
+  cumprod(dim: number): Tensor {
+    return R.cumprod(this, dim);
+  }
 
   // ---- shape and indexing ---------------------------------------------------------------
 

@@ -152,6 +152,7 @@ export const OPS: readonly OpEntry[] = [
   op(R, "std", "torch.std", "yes", unary((x) => tg.std(x, 1), M)),
   op(R, "norm", "torch.norm", "yes", unary((x) => tg.norm(x), M)),
   op(R, "cumsum", "torch.cumsum", "yes", unary((x) => tg.cumsum(x, 1), M)),
+  op(R, "cumprod", "torch.cumprod", "yes", unary((x) => tg.cumprod(x, 1), M)),
 
   op(S, "reshape", "torch.reshape", "yes", unary((x) => tg.reshape(x, [3, 2]), M)),
   op(S, "view", "Tensor.view", "yes", unary((x) => tg.view(x, [6]), M)),

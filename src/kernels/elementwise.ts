@@ -44,6 +44,11 @@ export type UnaryOp =
   | "square"
   | "logicalNot";
 
+/** Turns every `-0` of an integer result (from `neg`, `mul`, truncation) into `0`, as int64 has no `-0`. */
+export function clearNegativeZeros(buf: Storage): void {
+  for (let i = 0; i < buf.length; i++) buf[i] += 0;
+}
+
 /** Writes `op(x[i])` into `out[i]` for every element. */
 export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;

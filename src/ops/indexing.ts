@@ -146,7 +146,9 @@ export type IndexSpec = number | Range | null | "..." | Tensor;
  *
  * @param x a tensor
  * @param specs integers, ranges, `null`, `"..."` or int64 index tensors
- * @returns the indexed tensor, differentiable in `x`
+ * @returns the indexed tensor, differentiable in `x` (gradFn named after the last step
+ *   PyTorch takes: `SelectBackward0`, `SliceBackward0`, `UnsqueezeBackward0` or
+ *   `IndexBackward0`)
  * @throws {ShapeError} for too many specs or an integer out of range
  * @example `x[1, ::2]` and `x[..., None]`
  * ```ts
@@ -200,7 +202,26 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
     dim++;
   }
   for (; dim < out.ndim; dim++) shape.push(out.shape[dim]);
-  return reshape(out, shape);
+  return named(reshape(out, shape), indexNodeName(expanded));
+}
+
+/**
+ * PyTorch's name for the last node of `x[specs]`: it applies the specs left to right
+ * (skipping whole-dimension `:`), then advanced (tensor) indexing last.
+ */
+function indexNodeName(specs: readonly Exclude<IndexSpec, "...">[]): string {
+  if (specs.some((s) => s !== null && typeof s === "object" && !(s instanceof Range))) {
+    return "IndexBackward0";
+  }
+  for (let i = specs.length - 1; i >= 0; i--) {
+    const s = specs[i];
+    if (s === null) return "UnsqueezeBackward0";
+    if (typeof s === "number") return "SelectBackward0";
+    if (s instanceof Range && (s.start !== null || s.end !== null || s.step !== 1)) {
+      return "SliceBackward0";
+    }
+  }
+  return "AliasBackward0";
 }
 
 function checkIndex(index: Tensor, op: string): void {
@@ -214,6 +235,7 @@ function checkBounds(index: Tensor, size: number, dim: number, op: string): void
   const buf = index._buf;
   for (let i = 0; i < buf.length; i++) {
     const v = buf[i];
+    if (!Number.isInteger(v)) throw new RangeError(`${op}() got a non-integer index ${v}`);
     if (v < 0 || v >= size) {
       throw new RangeError(
         `${op}() got index ${v} out of range for dimension ${dim} of size ${size}`,
@@ -254,6 +276,13 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
     );
   }
   checkBounds(index, x.shape[d] ?? 1, d, "gather");
+  if (x.ndim === 0) {
+    // a 0-d tensor acts as one of shape [1] (PyTorch's rule for dim 0 and index 0)
+    return named(
+      reshape(apply("gather", [reshape(x, [1]), reshape(index, [1])], { dim: 0 }), []),
+      "GatherBackward0",
+    );
+  }
   return apply("gather", [x, index], { dim: d });
 }
 
@@ -299,6 +328,11 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     );
   }
   checkBounds(index, x.shape[d] ?? 1, d, "scatterAdd");
+  if (x.ndim === 0) {
+    const [x1, i1, s1] = [x, index, src].map((t) => reshape(t, [1]));
+    const out = reshape(apply("scatterAdd", [x1, i1, s1], { dim: 0 }), []);
+    return named(out, "ScatterAddBackward0");
+  }
   return apply("scatterAdd", [x, index, src], { dim: d });
 }
 

@@ -8,7 +8,7 @@
  */
 
 import { ShapeError } from "../errors.ts";
-import { fmtShape, normalizeDim } from "../shape.ts";
+import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor } from "./arithmetic.ts";
@@ -26,7 +26,8 @@ import { sub } from "./arithmetic.ts";
  * @param x a tensor
  * @param startDim the first dimension to flatten (default 0)
  * @param endDim the last dimension to flatten (default -1)
- * @returns the reshaped tensor (a 0-d input gives shape `[1]`, as PyTorch)
+ * @returns the reshaped tensor (a 0-d input gives shape `[1]`, as PyTorch; gradFn
+ *   `ReshapeAliasBackward0`)
  * @throws {ShapeError} for dimensions out of range or `startDim` after `endDim`
  * @example Flatten all but the batch dimension
  * ```ts
@@ -56,7 +57,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
  *
  * @param x a tensor
  * @param dim a dimension or a list of them (default: all of size 1)
- * @returns the reshaped tensor
+ * @returns the reshaped tensor (gradFn `SqueezeBackward0`, or `SqueezeBackward1` with `dim`)
  * @throws {ShapeError} for a dimension out of range
  * @example Calling squeeze
  * ```ts
@@ -73,7 +74,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
     ? null
     : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, x.ndim, "squeeze"));
   const shape = x.shape.filter((n, i) => !(n === 1 && (dims === null || dims.includes(i))));
-  return reshape(x, shape);
+  return named(reshape(x, shape), dims === null ? "SqueezeBackward0" : "SqueezeBackward1");
 }
 
 /**
@@ -81,7 +82,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
  *
  * @param x a tensor
  * @param dim the position of the new dimension, in `[-ndim-1, ndim]`
- * @returns the reshaped tensor
+ * @returns the reshaped tensor (gradFn `UnsqueezeBackward0`)
  * @throws {ShapeError} for a position out of range
  * @example Calling unsqueeze
  * ```ts
@@ -97,7 +98,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.ndim + 1, "unsqueeze");
   const shape = x.shape.slice();
   shape.splice(d, 0, 1);
-  return reshape(x, shape);
+  return named(reshape(x, shape), "UnsqueezeBackward0");
 }
 
 /**
@@ -106,7 +107,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  *
  * @param x a tensor
  * @param shape the new shape; one entry may be -1
- * @returns the reshaped tensor
+ * @returns the reshaped tensor (gradFn `ViewBackward0`)
  * @throws {ShapeError} when the sizes do not match
  * @example Calling view
  * ```ts
@@ -117,7 +118,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
-  return reshape(x, shape);
+  return named(reshape(x, shape), "ViewBackward0");
 }
 
 function checkList(tensors: readonly Tensor[], op: string): void {
@@ -200,7 +201,8 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
  * @param x a tensor
  * @param splitSizeOrSections a piece size, or the list of sizes (summing to the dimension)
  * @param dim the dimension to split (default 0)
- * @returns the pieces (each with gradFn `SplitBackward0`)
+ * @returns the pieces (each with gradFn `SplitBackward0`, or `SplitWithSizesBackward0` for a
+ *   list of sizes, as PyTorch)
  * @throws {ShapeError} for sizes that do not add up, or a non-positive size
  * @example Calling split
  * ```ts
@@ -238,11 +240,14 @@ export function split(
       );
     }
   }
+  const name = typeof splitSizeOrSections === "number"
+    ? "SplitBackward0"
+    : "SplitWithSizesBackward0";
   let at = 0;
   return sizes.map((s) => {
     const part = slice(x, d, at, at + s);
     at += s;
-    return named(part, "SplitBackward0");
+    return named(part, name);
   });
 }
 
@@ -279,7 +284,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  * @param x a tensor
  * @param dims the dimensions to reverse
  * @returns the flipped tensor (gradFn `FlipBackward0`)
- * @throws {ShapeError} for a dimension out of range
+ * @throws {ShapeError} for a dimension out of range or repeated
  * @example Calling flip
  * ```ts
  * import { flip, tensor } from "@tapegrad/core";
@@ -290,9 +295,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
  */
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   checkTensor(x, "flip");
-  const list = (typeof dims === "number" ? [dims] : dims).map((d) =>
-    normalizeDim(d, x.ndim, "flip")
-  );
+  const list = normalizeDims(dims, x.ndim, "flip");
   if (x.ndim === 0) return named(apply("alias", [x], null), "FlipBackward0");
   const starts = x.shape.map((n, d) => (list.includes(d) ? n - 1 : 0));
   const steps = x.shape.map((_, d) => (list.includes(d) ? -1 : 1));
@@ -308,6 +311,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
  * @param dims the dimensions (default: the flattened tensor)
  * @returns the rolled tensor (gradFn `RollBackward0`)
  * @throws {ShapeError} when `shifts` and `dims` differ in length
+ * @throws {TypeError} for a non-integer shift
  * @example Calling roll
  * ```ts
  * import { roll, tensor } from "@tapegrad/core";
@@ -323,6 +327,8 @@ export function roll(
 ): Tensor {
   checkTensor(x, "roll");
   const s = typeof shifts === "number" ? [shifts] : [...shifts];
+  const bad = s.find((k) => !Number.isInteger(k));
+  if (bad !== undefined) throw new TypeError(`roll() expects integer shifts; got ${bad}`);
   if (dims === undefined) {
     if (s.length !== 1) throw new ShapeError(`roll() without dims takes a single shift`);
     return named(reshape(roll(flatten(x), s[0], 0), x.shape), "RollBackward0");
@@ -358,6 +364,7 @@ export function roll(
  * @returns the padded tensor
  * @throws {ShapeError} for an odd-length list, too many entries, or a reflection wider than
  *   the dimension
+ * @throws {TypeError} for an unknown mode
  * @example Calling pad
  * ```ts
  * import { pad, tensor } from "@tapegrad/core";
@@ -374,6 +381,11 @@ export function pad(
   value = 0,
 ): Tensor {
   checkTensor(x, "pad");
+  if (mode !== "constant" && mode !== "reflect" && mode !== "replicate") {
+    throw new TypeError(
+      `pad() expects mode "constant", "reflect" or "replicate"; got ${JSON.stringify(mode)}`,
+    );
+  }
   if (pad.length % 2 !== 0 || pad.length / 2 > x.ndim || pad.some((p) => !Number.isInteger(p))) {
     throw new ShapeError(
       `pad() expects an even number of integer amounts, at most two per dimension of ` +
@@ -427,6 +439,10 @@ export function pad(
 }
 
 /** The mask `col - row >= diagonal` (or `<=`) over the last two dimensions. */
+function checkOffset(k: number, op: string, name: string): void {
+  if (!Number.isInteger(k)) throw new TypeError(`${op}() expects an integer ${name}; got ${k}`);
+}
+
 function triMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tensor {
   if (x.ndim < 2) {
     throw new ShapeError(`${op}() expects at least 2 dimensions; got ${fmtShape(x.shape)}`);
@@ -498,6 +514,7 @@ const int64 = (values: number[], shape: number[]) =>
  * @param dim2 the second dimension (default 1)
  * @returns the other dimensions followed by the diagonal (gradFn `DiagonalBackward0`)
  * @throws {ShapeError} for fewer than 2 dimensions or equal dims
+ * @throws {TypeError} for a non-integer offset
  * @example Calling diagonal
  * ```ts
  * import { diagonal, tensor } from "@tapegrad/core";
@@ -510,6 +527,7 @@ const int64 = (values: number[], shape: number[]) =>
  */
 export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   checkTensor(x, "diagonal");
+  checkOffset(offset, "diagonal", "offset");
   if (x.ndim < 2) {
     throw new ShapeError(`diagonal() expects at least 2 dimensions; got ${fmtShape(x.shape)}`);
   }
@@ -543,6 +561,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
  * @param diagonal which diagonal (default 0)
  * @returns a matrix or a vector (gradFn `DiagBackward0`)
  * @throws {ShapeError} for other ranks
+ * @throws {TypeError} for a non-integer diagonal
  * @example Calling diag
  * ```ts
  * import { diag, tensor } from "@tapegrad/core";
@@ -554,6 +573,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
  */
 export function diag(x: Tensor, diagonal_ = 0): Tensor {
   checkTensor(x, "diag");
+  checkOffset(diagonal_, "diag", "diagonal");
   if (x.ndim === 2) return named(diagonal(x, diagonal_), "DiagBackward0");
   if (x.ndim !== 1) {
     throw new ShapeError(`diag() expects a 1-D or 2-D tensor; got ${fmtShape(x.shape)}`);

@@ -54,7 +54,8 @@ function prodAlong(x: Tensor, d: number): Tensor {
  * @param x a tensor
  * @param dim the dimension(s) to reduce (all when omitted)
  * @param keepdim keep reduced dimensions with size 1
- * @returns the product (gradFn `ProdBackward0` for all elements, `ProdBackward1` over `dim`)
+ * @returns the product (gradFn `ProdBackward0` for all elements, `ProdBackward1` over `dim`;
+ *   bools multiply to int64)
  * @throws {ShapeError} for a dimension out of range
  * @example The gradient of a product with a zero in it
  * ```ts
@@ -69,7 +70,7 @@ function prodAlong(x: Tensor, d: number): Tensor {
 export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkTensor(x, "prod");
   const dims = normalizeDims(dim, x.ndim, "prod");
-  let y = x;
+  let y = x.dtype === "bool" ? cast(x, "int64") : x; // as PyTorch: bools multiply to int64
   for (const d of dims) y = prodAlong(y, d);
   if (!keepdim) y = dropDims(y, dims);
   return named(

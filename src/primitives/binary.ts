@@ -11,6 +11,7 @@ import type { Tensor } from "../tensor.ts";
 import {
   binaryKernel,
   type BinaryOp,
+  clearNegativeZeros,
   scalarKernel,
   type ScalarOp,
   whereKernel,
@@ -60,6 +61,7 @@ function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType) {
     const shape = broadcastShapes(a.shape, b.shape, op);
     const out = output(shape, dtypeOf(a.dtype, b.dtype));
     binaryKernel(op, a._buf, a.shape, b._buf, b.shape, shape, out._buf);
+    if (out.dtype === "int64") clearNegativeZeros(out._buf);
     return out;
   };
 }
@@ -69,6 +71,7 @@ function scalarForward(op: ScalarOp, dtypeOf: (d: DType, c: number) => DType = p
     const x = inputs[0];
     const out = output(x.shape, dtypeOf(x.dtype, c));
     scalarKernel(op, x._buf, c, out._buf);
+    if (out.dtype === "int64") clearNegativeZeros(out._buf);
     return out;
   };
 }

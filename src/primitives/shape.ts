@@ -92,7 +92,7 @@ export const shapeRules: RuleTable<ShapeParams> = {
           buf[i] = x._buf[i] !== 0 ? 1 : 0;
         }
       } else if (dtype === "int64") {
-        for (let i = 0; i < buf.length; i++) buf[i] = Math.trunc(x._buf[i]);
+        for (let i = 0; i < buf.length; i++) buf[i] = Math.trunc(x._buf[i]) + 0; // int64 has no -0
       } else buf.set(x._buf);
       return new Tensor(buf, x.shape, dtype);
     },
