@@ -118,6 +118,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  * @param approximate `"none"` (default) or `"tanh"`
  * @returns `gelu(x)` (gradFn `GeluBackward0`)
  * @throws {DtypeError} for integer input
+ * @throws {TypeError} for an `approximate` other than `"none"` or `"tanh"`
  * @example Calling gelu
  * ```ts
  * import { gelu, tensor } from "@tapegrad/core";
@@ -128,6 +129,9 @@ export function elu(x: Tensor, alpha = 1): Tensor {
  */
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   checkFloat(x, "gelu");
+  if (approximate !== "none" && approximate !== "tanh") {
+    throw new TypeError(`gelu() expects approximate "none" or "tanh"; got ${String(approximate)}`);
+  }
   const half = mul(x, 0.5);
   const inner = approximate === "tanh"
     ? tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI)))

@@ -7,28 +7,34 @@
  */
 
 import { DtypeError, ShapeError } from "../errors.ts";
-import { fmtShape, normalizeDim, shapesEqual } from "../shape.ts";
+import { broadcastShapes, fmtShape, normalizeDim, shapesEqual } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { type Generator, getDefaultGenerator } from "../random.ts";
 import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
 import { abs, log } from "./math.ts";
-import { lt, ne, where } from "./compare.ts";
+import { eq, gt, lt, ne, where } from "./compare.ts";
 import { mean, sum } from "./reduce.ts";
 import { cast, named, reshape, t as transpose2d } from "./shape.ts";
-import { gather } from "./indexing.ts";
 import { clamp } from "./activations.ts";
 import { matmul } from "./linalg.ts";
 
 /** How a loss reduces its per-element values. */
 export type Reduction = "mean" | "sum" | "none";
 
+function checkReduction(reduction: Reduction, op: string): void {
+  if (reduction !== "mean" && reduction !== "sum" && reduction !== "none") {
+    throw new TypeError(
+      `${op}() expects reduction "mean", "sum" or "none"; got ${String(reduction)}`,
+    );
+  }
+}
+
 function reduceLoss(x: Tensor, reduction: Reduction, op: string): Tensor {
+  checkReduction(reduction, op);
   if (reduction === "mean") return mean(x);
-  if (reduction === "sum") return sum(x);
-  if (reduction === "none") return x;
-  throw new TypeError(`${op}() expects reduction "mean", "sum" or "none"; got ${reduction}`);
+  return reduction === "sum" ? sum(x) : x;
 }
 
 function sameShape(input: Tensor, target: Tensor, op: string): void {
@@ -73,6 +79,7 @@ export interface BinaryCrossEntropyWithLogitsOptions extends BinaryCrossEntropyO
  * @param options `reduction` (default "mean"), `weight`, `posWeight`
  * @returns the loss (gradFn `BinaryCrossEntropyWithLogitsBackward0`)
  * @throws {ShapeError} when the shapes differ
+ * @throws {TypeError} for an unknown `reduction`
  * @example Loss of zero logits is log 2
  * ```ts
  * import { binaryCrossEntropyWithLogits, tensor, zeros } from "@tapegrad/core";
@@ -112,6 +119,8 @@ export function binaryCrossEntropyWithLogits(
  * @param options `reduction` (default "mean") and `weight`
  * @returns the loss (gradFn `BinaryCrossEntropyBackward0`)
  * @throws {ShapeError} when the shapes differ
+ * @throws {DtypeError} for integer input
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling binaryCrossEntropy
  * ```ts
  * import { binaryCrossEntropy, tensor } from "@tapegrad/core";
@@ -130,8 +139,11 @@ export function binaryCrossEntropy(
   sameShape(input, target, op);
   checkFloat(input, op);
   const { reduction = "mean", weight } = options;
-  const logP = clamp(log(input), -100);
-  const log1mP = clamp(log(sub(1, input)), -100);
+  // log 0 is −∞: take the clamped −100 there directly (with gradient 0, not 0·∞ = NaN)
+  const pos = gt(input, 0);
+  const below1 = lt(input, 1);
+  const logP = where(pos, clamp(log(where(pos, input, 1)), -100), -100);
+  const log1mP = where(below1, clamp(log(where(below1, sub(1, input), 1)), -100), -100);
   let perElement = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
   if (weight !== undefined) perElement = mul(perElement, weight);
   return named(reduceLoss(perElement, reduction, op), "BinaryCrossEntropyBackward0");
@@ -145,6 +157,7 @@ export function binaryCrossEntropy(
  * @param options `reduction` (default "mean")
  * @returns the loss (gradFn `MseLossBackward0`)
  * @throws {ShapeError} when the shapes differ
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling mseLoss
  * ```ts
  * import { mseLoss, tensor } from "@tapegrad/core";
@@ -172,6 +185,7 @@ export function mseLoss(
  * @param options `reduction` (default "mean")
  * @returns the loss (gradFn `MeanBackward0` for "mean", as PyTorch 1.13's composite)
  * @throws {ShapeError} when the shapes differ
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling l1Loss
  * ```ts
  * import { l1Loss, tensor } from "@tapegrad/core";
@@ -199,6 +213,8 @@ export function l1Loss(
  * @param options `reduction` (default "mean") and `delta` (default 1)
  * @returns the loss (gradFn `HuberLossBackward0`)
  * @throws {ShapeError} when the shapes differ
+ * @throws {RangeError} for `delta` ≤ 0
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling huberLoss
  * ```ts
  * import { huberLoss, tensor } from "@tapegrad/core";
@@ -232,6 +248,7 @@ export function huberLoss(
  * @param dim the dimension to normalize over
  * @returns the log-probabilities (gradFn `LogSoftmaxBackward0`)
  * @throws {ShapeError} for `dim` out of range
+ * @throws {DtypeError} for integer input
  * @example Calling logSoftmax
  * ```ts
  * import { logSoftmax, tensor } from "@tapegrad/core";
@@ -263,6 +280,7 @@ function normalize(kind: "softmax" | "logSoftmax", x: Tensor, dim: number): Tens
  * @param dim the dimension to normalize over
  * @returns probabilities summing to 1 along `dim` (gradFn `SoftmaxBackward0`)
  * @throws {ShapeError} for `dim` out of range
+ * @throws {DtypeError} for integer input
  * @example Calling softmax
  * ```ts
  * import { softmax, tensor } from "@tapegrad/core";
@@ -309,6 +327,28 @@ function checkTargets(input: Tensor, target: Tensor, op: string): number {
   return c;
 }
 
+/**
+ * A bool mask that is true at each target's class: `target` (with ignored entries already
+ * replaced by −1, matching no class) unsqueezed at the class dimension `c`, compared with
+ * `0, 1, …, classes − 1`.
+ */
+function oneHot(target: Tensor, c: number, classes: number, ndim: number): Tensor {
+  const ar = new Float64Array(classes);
+  for (let k = 0; k < classes; k++) ar[k] = k;
+  const classShape = Array.from({ length: ndim }, (_, i) => (i === c ? classes : 1));
+  return eq(reshape(target, target.shape.toSpliced(c, 0, 1)), new Tensor(ar, classShape, "int64"));
+}
+
+/** Checks a per-class weight: a tensor of shape `[classes]`. */
+function checkWeight(weight: Tensor, classes: number, op: string): void {
+  checkTensor(weight, op, "weight");
+  if (weight.ndim !== 1 || weight.shape[0] !== classes) {
+    throw new ShapeError(
+      `${op}(): weight must have shape [${classes}] (one per class); got ${fmtShape(weight.shape)}`,
+    );
+  }
+}
+
 /** Per-element weights and the picked log-probabilities for class-index targets. */
 function picked(
   logp: Tensor,
@@ -327,24 +367,28 @@ function picked(
     }
   }
   const keep = ne(target, ignoreIndex);
-  const safe = where(keep, target, 0);
-  const idx = reshape(safe, target.shape.toSpliced(c, 0, 1));
-  const chosen = reshape(gather(logp, c, cast(idx, "int64")), target.shape);
+  // a mask rather than a gather: `where` keeps a −∞ at another class out of the sum
+  const mask = oneHot(where(keep, target, -1), c, classes, logp.ndim);
+  // −log p of each target; `0 − x` rather than `−x`, so that ignored targets (no class in the
+  // mask) give +0 losses and the other classes +0 gradients, as PyTorch
+  const nll = sub(0, sum(where(mask, logp, 0), c));
   let w = cast(keep, logp.dtype);
   if (weight !== undefined) {
-    if (weight.ndim !== 1 || weight.shape[0] !== classes) {
-      throw new ShapeError(
-        `${op}(): weight must have shape [${classes}] (one per class); got ${
-          fmtShape(weight.shape)
-        }`,
-      );
-    }
-    w = mul(
-      w,
-      reshape(gather(weight, 0, cast(reshape(safe, [safe.numel]), "int64")), target.shape),
-    );
+    checkWeight(weight, classes, op);
+    const wShape = logp.shape.map((s, i) => (i === c ? s : 1));
+    w = mul(w, sum(where(mask, reshape(cast(weight, logp.dtype), wShape), 0), c));
   }
-  return { loss: neg(mul(chosen, w)), w };
+  return { loss: mul(nll, w), w };
+}
+
+/**
+ * PyTorch's grad_fn name of `nll_loss` on an input of `ndim` dimensions: `nll_loss2d` for
+ * spatial inputs, run on a 4-D view and viewed back (`ViewBackward0`) for "none" unless the
+ * input is 4-D already.
+ */
+function nllName(ndim: number, reduction: Reduction): string {
+  if (ndim <= 2) return "NllLossBackward0";
+  return reduction === "none" && ndim !== 4 ? "ViewBackward0" : "NllLoss2DBackward0";
 }
 
 /**
@@ -355,10 +399,11 @@ function picked(
  * @param input log-probabilities
  * @param target int64 class indices, the input's shape without the class dimension
  * @param options `reduction`, `weight` (per class), `ignoreIndex` (default −100)
- * @returns the loss (gradFn `NllLossBackward0`)
- * @throws {DtypeError} when the target is not int64
- * @throws {ShapeError} for mismatched shapes
+ * @returns the loss (gradFn `NllLossBackward0`, or `NllLoss2DBackward0` for spatial inputs)
+ * @throws {DtypeError} when the target is not int64 or the input not floating
+ * @throws {ShapeError} for mismatched shapes or a weight not of shape `[C]`
  * @throws {RangeError} for a target out of range
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling nllLoss
  * ```ts
  * import { nllLoss, tensor } from "@tapegrad/core";
@@ -372,27 +417,35 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const op = "nllLoss";
   checkTensor(input, op, "input");
   checkTensor(target, op, "target");
+  checkFloat(input, op);
   if (target.dtype !== "int64") {
     throw new DtypeError(`${op}() expects int64 class-index targets; got ${target.dtype}`);
   }
   const { reduction = "mean", weight, ignoreIndex = -100 } = options;
+  checkReduction(reduction, op);
   const { loss, w } = picked(input, target, weight, ignoreIndex, op);
   const out = reduction === "mean" ? div(sum(loss), sum(w)) : reduceLoss(loss, reduction, op);
-  return named(out, input.ndim > 2 ? "NllLoss2DBackward0" : "NllLossBackward0");
+  return named(out, nllName(input.ndim, reduction));
 }
 
 /**
  * The cross-entropy between logits `input` (`[N, C]`, `[C]` or `[N, C, d1, …]`) and either
  * int64 class indices or class probabilities of the input's shape (PyTorch's
  * `cross_entropy`): `nllLoss(logSoftmax(input, classDim), target)`, stable at ±1e3 logits.
+ * With `labelSmoothing` ε the target is mixed with the uniform distribution: `(1 − ε)·nll +
+ * ε·Σ_c w_c·(−log p_c)/C`. As PyTorch, "mean" divides index losses by the total weight of the
+ * non-ignored targets (NaN when all are ignored) and probability losses by the batch size.
  *
  * @param input logits
  * @param target int64 class indices, or float probabilities shaped like `input`
  * @param options `reduction`, `weight`, `ignoreIndex` (indices only), `labelSmoothing`
- * @returns the loss (gradFn `NllLossBackward0` for indices, `DivBackward0`/`SumBackward0`/
- *   `MulBackward0` for probabilities, as PyTorch)
- * @throws {ShapeError} for mismatched shapes
- * @throws {RangeError} for a class index out of range
+ * @returns the loss (gradFn as PyTorch's: `NllLossBackward0` or `NllLoss2DBackward0` for
+ *   indices, `AddBackward0` with label smoothing, `DivBackward1` or `NegBackward0` for
+ *   probabilities)
+ * @throws {ShapeError} for mismatched shapes or a weight not of shape `[C]`
+ * @throws {RangeError} for a class index out of range or `labelSmoothing` outside [0, 1]
+ * @throws {DtypeError} for an integer input, or a target neither int64 nor floating
+ * @throws {TypeError} for an unknown `reduction`
  * @example Calling crossEntropy
  * ```ts
  * import { crossEntropy, tensor } from "@tapegrad/core";
@@ -412,21 +465,26 @@ export function crossEntropy(
   checkTensor(target, op, "target");
   checkFloat(input, op);
   const { reduction = "mean", weight, ignoreIndex = -100, labelSmoothing = 0 } = options;
+  checkReduction(reduction, op);
   if (!(labelSmoothing >= 0 && labelSmoothing <= 1)) {
     throw new RangeError(`${op}() expects labelSmoothing in [0, 1]; got ${labelSmoothing}`);
   }
   const c = classDim(input, op);
   const classes = input.shape[c];
+  if (weight !== undefined) checkWeight(weight, classes, op);
   const logp = logSoftmax(input, c);
   const wShape = input.shape.map((s, i) => (i === c ? s : 1));
-  const weighted = (t: Tensor) => weight === undefined ? t : mul(t, reshape(weight, wShape));
+  const weighted = (t: Tensor) =>
+    weight === undefined ? t : mul(t, reshape(cast(weight, logp.dtype), wShape));
   if (isFloating(target.dtype)) {
     sameShape(input, target, op);
     let p = target;
     if (labelSmoothing > 0) p = add(mul(p, 1 - labelSmoothing), labelSmoothing / classes);
-    const perSample = neg(sum(weighted(mul(logp, p)), c));
-    if (reduction !== "mean") return reduceLoss(perSample, reduction, op);
-    return named(div(sum(perSample), Math.max(1, input.numel / classes)), "DivBackward1");
+    const plogp = sum(weighted(mul(logp, p)), c);
+    // PyTorch's names: −Σ for "none" and "sum", then a division by the batch size for "mean"
+    if (reduction === "none") return neg(plogp);
+    if (reduction === "sum") return neg(sum(plogp));
+    return named(div(neg(sum(plogp)), Math.max(1, input.numel / classes)), "DivBackward1");
   }
   if (target.dtype !== "int64") {
     throw new DtypeError(
@@ -446,7 +504,7 @@ export function crossEntropy(
     : reduceLoss(perSample, reduction, op);
   // PyTorch's names: nll_loss (nll_loss2d for spatial inputs), plus the smoothing term's add
   if (labelSmoothing > 0) return named(out, "AddBackward0");
-  return named(out, input.ndim > 2 ? "NllLoss2DBackward0" : "NllLossBackward0");
+  return named(out, nllName(input.ndim, reduction));
 }
 
 /** Options of {@linkcode dropout}. */
@@ -467,6 +525,7 @@ export interface DropoutOptions {
  * @param options `training` (default true) and `generator`
  * @returns the masked tensor (gradFn `MulBackward0`)
  * @throws {RangeError} for `p` outside [0, 1]
+ * @throws {DtypeError} for integer input
  * @example Reproducible with a seeded generator, the identity in evaluation
  * ```ts
  * import { dropout, Generator, ones } from "@tapegrad/core";
@@ -497,8 +556,10 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
  * @param x the input, `[..., in]`
  * @param weight `[out, in]` (or `[in]` for a single output)
  * @param bias `[out]`, optional
- * @returns `[..., out]` (gradFn `AddmmBackward0` for a 2-D input with bias, as PyTorch)
- * @throws {ShapeError} for mismatched sizes
+ * @returns `[..., out]` (gradFn as PyTorch's: `AddmmBackward0` for a 2-D input with bias,
+ *   `MmBackward0` without)
+ * @throws {ShapeError} when the last dimensions of `x` and `weight` differ, the weight is
+ *   not 1-D or 2-D, or the bias does not fit the output
  * @example Calling linear
  * ```ts
  * import { linear, tensor } from "@tapegrad/core";
@@ -514,8 +575,26 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   if (weight.ndim > 2) {
     throw new ShapeError(`linear() expects a 1-D or 2-D weight; got ${fmtShape(weight.shape)}`);
   }
+  const inFeatures = weight.shape[weight.ndim - 1];
+  if (x.ndim === 0 || weight.ndim === 0 || x.shape[x.ndim - 1] !== inFeatures) {
+    throw new ShapeError(
+      `linear(): input of shape ${fmtShape(x.shape)} does not match weight of shape ` +
+        `${fmtShape(weight.shape)} (the last dimensions must be equal)`,
+    );
+  }
   const y = matmul(x, weight.ndim === 2 ? transpose2d(weight) : weight);
   if (bias === undefined) return y;
-  // PyTorch fuses a 2-D input's product and bias into one addmm
-  return named(add(y, bias), x.ndim === 2 && weight.ndim === 2 ? "AddmmBackward0" : "AddBackward0");
+  checkTensor(bias, "linear", "bias");
+  if (!shapesEqual(broadcastShapes(y.shape, bias.shape, "linear"), y.shape)) {
+    throw new ShapeError(
+      `linear(): bias of shape ${fmtShape(bias.shape)} does not fit the output shape ` +
+        fmtShape(y.shape),
+    );
+  }
+  // PyTorch fuses the product and bias of a 2-D input (and of a flattened 3-D one) into addmm
+  const fused = weight.ndim === 2 && (x.ndim === 2 || x.ndim === 3);
+  return named(
+    add(y, bias),
+    fused ? (x.ndim === 2 ? "AddmmBackward0" : "ViewBackward0") : "AddBackward0",
+  );
 }
