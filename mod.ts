@@ -202,3 +202,6 @@ export { toDot } from "./src/viz/dot.ts";
 export type { DotOptions } from "./src/viz/dot.ts";
 export { vmap } from "./src/vmap/vmap.ts";
 export type { VmapOptions } from "./src/vmap/vmap.ts";
+// [area: ecosystem] data in and out, save and load, display
+export { fromJSON } from "./src/io/json.ts";
+export type { TensorJSON } from "./src/io/json.ts";

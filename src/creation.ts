@@ -8,7 +8,7 @@
 import { allocate, checkDtype, type DType, getDefaultDtype, type Storage } from "./dtype.ts";
 import { DtypeError, ShapeError } from "./errors.ts";
 import { checkShape, type Shape, sizeOf } from "./shape.ts";
-import { type NestedArray, Tensor } from "./tensor.ts";
+import { type NestedArray, Tensor, TRUSTED } from "./tensor.ts";
 import { type Generator, getDefaultGenerator } from "./random.ts";
 
 /** Options of the creation functions. */
@@ -32,7 +32,7 @@ export interface RandomOptions extends TensorOptions {
 }
 
 function finish(buf: Storage, shape: Shape, dtype: DType, options: TensorOptions): Tensor {
-  const t = new Tensor(buf, shape, dtype);
+  const t = new Tensor(buf, shape, dtype, TRUSTED);
   if (options.requiresGrad) t.requiresGrad_(true);
   return t;
 }
@@ -79,16 +79,65 @@ function flatten(data: NestedArray): number[] {
   return out;
 }
 
+/** The largest integer a float64 (and so an int64 tensor here) holds exactly. */
+const MAX_EXACT = 2 ** 53;
+
+/**
+ * The values of a typed array and the dtype its element type maps to: float32 and float64
+ * arrays keep their type, a Float16Array widens to float32, every integer array (including
+ * BigInt64Array and BigUint64Array, whose values must be exact in float64) becomes int64.
+ * Tapegrad has no uint8 dtype, so a Uint8Array is refused unless a dtype is given.
+ */
+function typedArrayValues(
+  data: ArrayBufferView,
+  dtypeGiven: boolean,
+): { values: ArrayLike<number>; inferred: DType } {
+  const name = data.constructor.name;
+  if (data instanceof DataView) {
+    throw new TypeError("tensor() takes a typed array, not a DataView; wrap the bytes first");
+  }
+  if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
+    const values = new Array<number>(data.length);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v > BigInt(MAX_EXACT) || v < -BigInt(MAX_EXACT)) {
+        throw new RangeError(
+          `tensor(): ${name} value ${v} at index ${i} is beyond 2^53, which int64 tensors ` +
+            `(stored as float64) cannot hold exactly`,
+        );
+      }
+      values[i] = Number(v);
+    }
+    return { values, inferred: "int64" };
+  }
+  const values = data as unknown as ArrayLike<number>;
+  if (data instanceof Float64Array) return { values, inferred: "float64" };
+  if (data instanceof Float32Array || name === "Float16Array") {
+    return { values, inferred: "float32" };
+  }
+  if ((data instanceof Uint8Array || data instanceof Uint8ClampedArray) && !dtypeGiven) {
+    throw new DtypeError(
+      `tensor(): Tapegrad has no uint8 dtype, so a ${name} needs an explicit dtype: ` +
+        `{ dtype: "bool" } for a mask, "int64" or "float32" for values`,
+    );
+  }
+  return { values, inferred: "int64" };
+}
+
 /**
  * Makes a tensor from a number, a boolean, nested arrays, a typed array or another tensor
  * (copied, detached). The dtype defaults to the default dtype, `bool` for booleans, and
- * the array's own type for a `Float32Array` or `Float64Array`.
+ * for a typed array the one its element type maps to: `Float32Array` (and `Float16Array`)
+ * → float32, `Float64Array` → float64, integer arrays (`Int32Array`, `BigInt64Array`, ...)
+ * → int64. There is no uint8 dtype: a `Uint8Array` needs an explicit `dtype`.
  *
  * @param data the values
  * @param options `dtype`, `requiresGrad`, and `shape` for flat data
  * @returns a new leaf tensor
  * @throws {ShapeError} for ragged nested arrays or a `shape` that does not fit the data
- * @throws {DtypeError} when `requiresGrad` is asked of an integer or bool tensor
+ * @throws {DtypeError} when `requiresGrad` is asked of an integer or bool tensor, or for a
+ *   `Uint8Array` without a dtype
+ * @throws {RangeError} for a BigInt64Array value beyond 2^53
  * @example From nested arrays, and as a leaf that requires grad
  * ```ts
  * import { tensor } from "@tapegrad/core";
@@ -98,9 +147,19 @@ function flatten(data: NestedArray): number[] {
  * assert.deepEqual(x.shape, [2, 2]);
  * assert.equal(String(x), "tensor([[1., 2.],\n        [3., 4.]], requires_grad=True)");
  * ```
+ * @example Typed arrays keep their element type
+ * ```ts
+ * import { tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(tensor(new Float64Array([1, 2])).dtype, "float64");
+ * assert.equal(tensor(new BigInt64Array([1n, 2n])).dtype, "int64");
+ * assert.equal(tensor(new Uint8Array([1, 0]), { dtype: "bool" }).dtype, "bool");
+ * assert.throws(() => tensor(new Uint8Array([1, 0])), TypeError);
+ * ```
  */
 export function tensor(
-  data: NestedArray | ArrayLike<number> | Tensor,
+  data: NestedArray | ArrayLike<number> | BigInt64Array | BigUint64Array | Tensor,
   options: FromDataOptions = {},
 ): Tensor {
   let values: ArrayLike<number>;
@@ -115,12 +174,8 @@ export function tensor(
     shape = [];
     if (typeof data === "boolean") inferred = "bool";
   } else if (ArrayBuffer.isView(data)) {
-    values = data as ArrayLike<number>;
+    ({ values, inferred } = typedArrayValues(data, options.dtype !== undefined));
     shape = [values.length];
-    if (data instanceof Float64Array) inferred = "float64";
-    else if (data instanceof Float32Array) inferred = "float32";
-    else if (data instanceof Uint8Array) inferred = undefined;
-    else inferred = "int64";
   } else if (Array.isArray(data)) {
     const info = inspectNested(data as NestedArray);
     shape = info.shape;

@@ -15,6 +15,7 @@ import type { TangentEntry } from "./autograd/forward_ad.ts";
 import type { BatchEntry } from "./vmap/level.ts";
 import { backward, type BackwardOptions } from "./autograd/engine.ts";
 import { formatTensor } from "./format.ts";
+import { type TensorJSON, toJSONForm } from "./io/json.ts";
 import { checkConcrete, rewrap } from "./vmap/level.ts";
 import * as A from "./ops/arithmetic.ts";
 import * as M from "./ops/math.ts";
@@ -30,6 +31,45 @@ import * as Mp from "./ops/manipulation.ts";
 import * as Ix from "./ops/indexing.ts";
 // [imports: linalg]
 import * as LD from "./ops/linalg_dense.ts";
+
+/** @ignore The token internal callers pass to skip the constructor's checks. */
+export const TRUSTED: unique symbol = Symbol("tapegrad.trusted");
+
+const STORAGE = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int64: Float64Array,
+  bool: Uint8Array,
+} as const;
+
+function checkStorage(buf: Storage, shape: Shape, dtype: DType): void {
+  const want = Object.hasOwn(STORAGE, dtype) ? STORAGE[dtype] : undefined;
+  if (want === undefined) {
+    throw new DtypeError(
+      `new Tensor(): unknown dtype ${JSON.stringify(dtype)}; expected one of ` +
+        Object.keys(STORAGE).join(", "),
+    );
+  }
+  if (!(buf instanceof want)) {
+    const got = ArrayBuffer.isView(buf) ? buf.constructor.name : typeof buf;
+    throw new TypeError(`new Tensor(): a ${dtype} tensor needs a ${want.name} buffer; got ${got}`);
+  }
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`new Tensor(): shape must be an array of sizes; got ${typeof shape}`);
+  }
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`new Tensor(): invalid size ${d} in shape ${fmtShape(shape)}`);
+    }
+    n *= d;
+  }
+  if (n !== buf.length) {
+    throw new ShapeError(
+      `new Tensor(): shape ${fmtShape(shape)} needs ${n} elements; the buffer has ${buf.length}`,
+    );
+  }
+}
 
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
 export type TensorLike = Tensor | number;
@@ -84,11 +124,27 @@ export class Tensor {
    * Wraps storage as a tensor. This is the low-level constructor: the storage is adopted,
    * not copied, and must not be written afterwards. Prefer {@linkcode tensor}.
    *
-   * @param buf contiguous row-major storage of the dtype's array type
+   * @param buf contiguous row-major storage: a `Float32Array` for float32, a `Float64Array`
+   *   for float64 and int64 (integer values), a `Uint8Array` of 0 and 1 for bool
    * @param shape the shape; its product must equal `buf.length`
    * @param dtype the element type
+   * @param trusted internal: skips the checks (callers inside the library only)
+   * @throws {DtypeError} for an unknown dtype
+   * @throws {TypeError} when `buf` is not the dtype's array type or `shape` is not an array
+   * @throws {ShapeError} when `shape` has a negative or fractional size, or its product is not
+   *   `buf.length`
+   * @example Wrap a Float64Array without copying
+   * ```ts
+   * import { Tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * const t = new Tensor(new Float64Array([1, 2, 3, 4]), [2, 2], "float64");
+   * assert.deepEqual(t.tolist(), [[1, 2], [3, 4]]);
+   * assert.throws(() => new Tensor(new Float64Array(3), [2, 2], "float64"), RangeError);
+   * ```
    */
-  constructor(buf: Storage, shape: Shape, dtype: DType) {
+  constructor(buf: Storage, shape: Shape, dtype: DType, trusted?: typeof TRUSTED) {
+    if (trusted !== TRUSTED) checkStorage(buf, shape, dtype);
     this._buf = buf;
     this.shape = shape;
     this.dtype = dtype;
@@ -207,7 +263,7 @@ export class Tensor {
   /** A tensor with the same values that is not part of any graph (shares the storage). */
   detach(): Tensor {
     if (this._bat !== null) return rewrap(this._bat, this._bat.phys.detach());
-    return new Tensor(this._buf, this.shape, this.dtype);
+    return new Tensor(this._buf, this.shape, this.dtype, TRUSTED);
   }
 
   /** The values as a detached tensor, as PyTorch's `.data`. */
@@ -252,10 +308,73 @@ export class Tensor {
     return build(0, 0, sizeOf(this.shape));
   }
 
+  /**
+   * The values as nested arrays, PyTorch's `tolist()`: numbers (booleans for a bool tensor),
+   * or a bare number for a 0-d tensor. The same as {@linkcode Tensor.toArray}.
+   *
+   * @returns the nested values
+   * @throws {TypeError} inside `vmap`, where a batched tensor has no values of its own
+   * @example Nested lists
+   * ```ts
+   * import { tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * assert.deepEqual(tensor([[1, 2], [3, 4]]).tolist(), [[1, 2], [3, 4]]);
+   * assert.equal(tensor(2.5).tolist(), 2.5);
+   * ```
+   */
+  tolist(): NestedArray {
+    return this.toArray();
+  }
+
   /** A copy of the values as a flat typed array of the dtype's storage type. */
   toTypedArray(): Storage {
     checkConcrete(this, "toTypedArray");
     return this._buf.slice();
+  }
+
+  /**
+   * The documented JSON form `{ dtype, shape, data }` ({@linkcode TensorJSON}), which
+   * `JSON.stringify` uses and {@linkcode fromJSON} reads back. Autograd state is left out, so
+   * a tensor with a `gradFn` serializes too.
+   *
+   * @returns the plain object
+   * @throws {TypeError} inside `vmap`
+   * @example Round trip through a JSON string
+   * ```ts
+   * import { fromJSON, tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1.5, 2], { requiresGrad: true }).mul(2);
+   * const text = JSON.stringify(x);
+   * assert.equal(text, '{"dtype":"float32","shape":[2],"data":[3,4]}');
+   * assert.deepEqual(fromJSON(text).tolist(), [3, 4]);
+   * ```
+   */
+  toJSON(): TensorJSON {
+    checkConcrete(this, "toJSON");
+    return toJSONForm(this);
+  }
+
+  /**
+   * Converts a one-element tensor to a number (`Number(t)`, `+t`, `t * 2`, `Math.exp(t)`);
+   * a string context (`String(t)`, a template literal, `"x = " + t`) gives the repr.
+   *
+   * @param hint the conversion JavaScript asks for
+   * @returns the value, or the repr
+   * @throws {ShapeError} when a number is asked of a tensor with more than one element
+   * @example Numbers from one-element tensors
+   * ```ts
+   * import { tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(Number(tensor(2.5)), 2.5);
+   * assert.equal(+tensor([[3]]) * 2, 6);
+   * assert.equal(`${tensor(2.5)}`, "tensor(2.5000)");
+   * ```
+   */
+  [Symbol.toPrimitive](hint: string): number | string {
+    return hint === "number" ? this.item() : formatTensor(this);
   }
 
   /** PyTorch's repr, such as `tensor([1., 2.], requires_grad=True)`. */

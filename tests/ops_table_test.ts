@@ -65,6 +65,8 @@ const NOT_OPS = new Set([
   "range",
   // the namespace itself (its members have rows)
   "linalg",
+  // data in and out, save and load, display (not operations)
+  "fromJSON",
 ]);
 
 Deno.test("ops table", async (t) => {

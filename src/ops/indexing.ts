@@ -90,18 +90,26 @@ export function slice(
 
 /** A range of indices along one dimension for {@linkcode index}: Python's `start:end:step`. */
 export class Range {
+  /** The first index, or null for the start. */
+  readonly start: number | null;
+  /** The index to stop before, or null for the end. */
+  readonly end: number | null;
+  /** The stride. */
+  readonly step: number;
+
   /**
-   * Makes a range; prefer {@linkcode range}.
+   * Makes a range; prefer {@linkcode range}. (Fields are declared, not parameter properties,
+   * so the source stays erasable TypeScript that Node's type stripping runs.)
    *
    * @param start the first index, or null for the start
    * @param end the index to stop before, or null for the end
    * @param step the stride (default 1)
    */
-  constructor(
-    readonly start: number | null = null,
-    readonly end: number | null = null,
-    readonly step: number = 1,
-  ) {}
+  constructor(start: number | null = null, end: number | null = null, step: number = 1) {
+    this.start = start;
+    this.end = end;
+    this.step = step;
+  }
 
   /** Python's notation, e.g. `1:3` or `::2`. */
   toString(): string {

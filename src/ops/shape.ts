@@ -16,14 +16,14 @@ import {
   shapesEqual,
   sizeOf,
 } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 
 /** @ignore A fresh tensor of `shape` filled with `value` (no autograd). */
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const buf = allocate(dtype, sizeOf(shape));
   if (value !== 0) buf.fill(value);
-  return new Tensor(buf, shape, dtype);
+  return new Tensor(buf, shape, dtype, TRUSTED);
 }
 
 /** @ignore Zeros of `shape` and `dtype`. */

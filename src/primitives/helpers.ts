@@ -7,13 +7,13 @@
 
 import { allocate, type DType } from "../dtype.ts";
 import { type Shape, sizeOf } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, TRUSTED } from "../tensor.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
 import type { MaybeTensor } from "./types.ts";
 
 /** A fresh output tensor and its storage, for forward kernels to fill. */
 export function output(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype, TRUSTED);
 }
 
 /** `a + b` where `null` is zero. */

@@ -9,7 +9,7 @@
 
 import { allocate, type DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, TRUSTED } from "../tensor.ts";
 import { expandKernel } from "../kernels/elementwise.ts";
 import { catKernel, permuteKernel, sliceKernel } from "../kernels/layout.ts";
 import { apply } from "../autograd/dispatch.ts";
@@ -56,7 +56,7 @@ export const shapeRules: RuleTable<ShapeParams> = {
   reshape: {
     name: "ReshapeAliasBackward0",
     saves: false,
-    forward: ([x], { shape }) => new Tensor(x._buf, shape, x.dtype),
+    forward: ([x], { shape }) => new Tensor(x._buf, shape, x.dtype, TRUSTED),
     vjp: (g, [x]) => [apply("reshape", [g], { shape: x.shape })],
     jvp: ([t], _i, _o, p) => (t === null ? null : apply("reshape", [t], p)),
   },
@@ -94,7 +94,7 @@ export const shapeRules: RuleTable<ShapeParams> = {
       } else if (dtype === "int64") {
         for (let i = 0; i < buf.length; i++) buf[i] = Math.trunc(x._buf[i]) + 0; // int64 has no -0
       } else buf.set(x._buf);
-      return new Tensor(buf, x.shape, dtype);
+      return new Tensor(buf, x.shape, dtype, TRUSTED);
     },
     vjp: (g, [x]) => [cast(g, x.dtype)],
     jvp: ([t], _i, _o, { dtype }) => (t === null ? null : cast(t, dtype)),
@@ -102,7 +102,7 @@ export const shapeRules: RuleTable<ShapeParams> = {
   alias: {
     name: "AliasBackward0",
     saves: false,
-    forward: ([x]) => new Tensor(x._buf, x.shape, x.dtype),
+    forward: ([x]) => new Tensor(x._buf, x.shape, x.dtype, TRUSTED),
     vjp: (g) => [g],
     jvp: ([t]) => t,
   },

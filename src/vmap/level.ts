@@ -10,7 +10,7 @@
  */
 
 import { allocate } from "../dtype.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 
 /** @ignore A vmap level: its position in the stack and its batch size. */
@@ -56,7 +56,7 @@ export function wrap(phys: Tensor, level: VmapLevel): Tensor {
       }, expected ${level.size}`,
     );
   }
-  const t = new Tensor(allocate(phys.dtype, 0), phys.shape.slice(1), phys.dtype);
+  const t = new Tensor(allocate(phys.dtype, 0), phys.shape.slice(1), phys.dtype, TRUSTED);
   t._bat = { level, phys };
   return t;
 }
