@@ -205,3 +205,9 @@ export type { VmapOptions } from "./src/vmap/vmap.ts";
 // [area: ecosystem] data in and out, save and load, display
 export { fromJSON } from "./src/io/json.ts";
 export type { TensorJSON } from "./src/io/json.ts";
+export { loadSafetensors, saveSafetensors } from "./src/io/safetensors.ts";
+export type {
+  LoadSafetensorsOptions,
+  SaveSafetensorsOptions,
+  TensorTree,
+} from "./src/io/safetensors.ts";

@@ -67,6 +67,8 @@ const NOT_OPS = new Set([
   "linalg",
   // data in and out, save and load, display (not operations)
   "fromJSON",
+  "loadSafetensors",
+  "saveSafetensors",
 ]);
 
 Deno.test("ops table", async (t) => {
