@@ -242,6 +242,14 @@ export function loadSafetensors(
   bytes: Uint8Array,
   options: LoadSafetensorsOptions & { readonly flat: true },
 ): Record<string, Tensor>;
+/**
+ * Reads safetensors bytes into a tree nested at the dots of the names (see the overload
+ * above for the details).
+ *
+ * @param bytes the file's contents
+ * @param options `requiresGrad` marks floating leaves
+ * @returns the tensors, nested
+ */
 export function loadSafetensors(bytes: Uint8Array, options?: LoadSafetensorsOptions): TensorTree;
 export function loadSafetensors(
   bytes: Uint8Array,
