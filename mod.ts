@@ -199,6 +199,14 @@ export { einsum } from "./src/ops/einsum.ts";
 export * as linalg from "./src/linalg.ts";
 // [area: viz]
 export { toDot } from "./src/viz/dot.ts";
+export {
+  backendInfo,
+  getNumThreads,
+  setNumThreads,
+  setWasmModule,
+  wasmKernelBytes,
+} from "./src/kernels/backend.ts";
+export type { BackendInfo } from "./src/kernels/backend.ts";
 export type { DotOptions } from "./src/viz/dot.ts";
 export { vmap } from "./src/vmap/vmap.ts";
 export type { VmapOptions } from "./src/vmap/vmap.ts";

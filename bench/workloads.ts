@@ -38,6 +38,12 @@ export function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The `q` quantile of a list (nearest rank: the smallest value with `q` of them at or below). */
+export function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
+
 /** Timing options, as the peers' `bench()`. */
 export interface BenchOptions {
   readonly warmup?: number;
@@ -50,7 +56,7 @@ export interface BenchOptions {
 export function bench(
   fn: () => unknown,
   { warmup = 2, warmupMs = 300, reps = 15, maxMs = 20_000 }: BenchOptions = {},
-): { median_ms: number; reps: number } {
+): { median_ms: number; p90_ms: number; max_ms: number; reps: number } {
   const w0 = performance.now();
   for (let i = 0; i < warmup || (performance.now() - w0 < warmupMs && i < 1000); i++) fn();
   const times: number[] = [];
@@ -61,7 +67,12 @@ export function bench(
     times.push(performance.now() - t0);
     if (performance.now() - start > maxMs && times.length >= 3) break;
   }
-  return { median_ms: median(times), reps: times.length };
+  return {
+    median_ms: median(times),
+    p90_ms: quantile(times, 0.9),
+    max_ms: Math.max(...times),
+    reps: times.length,
+  };
 }
 
 /** mulberry32 uniforms and Box-Muller normals: the peers' deterministic data. */

@@ -41,6 +41,12 @@ const NOT_OPS = new Set([
   "getDefaultDtype",
   "setDefaultDtype",
   "withDefaultDtype",
+  // backend and threads
+  "backendInfo",
+  "getNumThreads",
+  "setNumThreads",
+  "setWasmModule",
+  "wasmKernelBytes",
   // autograd and transforms
   "noGrad",
   "enableGrad",

@@ -17,70 +17,18 @@
  */
 
 import type { Storage } from "../dtype.ts";
-import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "./wasm/gemm_wasm.ts";
+import type { Gemm } from "./gemm_instance.ts";
+import { gemmFor, singleGemm } from "./backend.ts";
 
-type Kernel = (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
-type Pack = (
-  src: number,
-  dst: number,
-  rows: number,
-  k: number,
-  w: number,
-  sI: number,
-  sP: number,
-) => void;
-
-/** An instance of the WebAssembly kernels. */
-export interface Gemm {
-  readonly memory: WebAssembly.Memory;
-  readonly f32: Kernel;
-  readonly f64: Kernel;
-  readonly pack32: Pack;
-  readonly pack64: Pack;
-  /** Whether this is the relaxed-SIMD build (fused multiply-adds). */
-  readonly relaxed: boolean;
-}
-
-let gemm: Gemm | null | undefined;
-
-function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
-}
+export type { Gemm } from "./gemm_instance.ts";
+export { loadGemm } from "./gemm_instance.ts";
 
 /**
- * Instantiates one build of the kernels; null where this engine cannot run it. Compiled
- * synchronously: each build is about 2 KiB, under the 4 KiB that browsers allow on the main
- * thread.
- */
-export function loadGemm(relaxed: boolean): Gemm | null {
-  try {
-    if (typeof WebAssembly !== "object") return null;
-    const bytes = decode(relaxed ? GEMM_RELAXED_WASM_BASE64 : GEMM_WASM_BASE64);
-    if (!WebAssembly.validate(bytes)) return null;
-    const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-    return {
-      memory: ex.memory as WebAssembly.Memory,
-      f32: ex.gemm_f32 as Kernel,
-      f64: ex.gemm_f64 as Kernel,
-      pack32: ex.pack32 as Pack,
-      pack64: ex.pack64 as Pack,
-      relaxed,
-    };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The kernels used by {@linkcode matmul2d}, instantiated on first use: the relaxed-SIMD build
- * where the engine validates it, else plain SIMD; null without WebAssembly SIMD.
+ * The kernels that run on the calling thread alone: the relaxed-SIMD build where the engine
+ * validates it, else plain SIMD; null without WebAssembly SIMD.
  */
 export function wasmGemm(): Gemm | null {
-  if (gemm === undefined) gemm = loadGemm(true) ?? loadGemm(false);
-  return gemm;
+  return singleGemm();
 }
 
 /** Products with at least this many multiply-adds go to WebAssembly. */
@@ -195,9 +143,17 @@ export function wasmMatmul(
         }
       }
       pack(0, L.aPack * es, mb, k, ROWS, (transA ? 1 : k) * es, (transA ? mb : 1) * es);
-      for (let r = 0; r < mp; r += rows) {
-        const mr = Math.min(rows, mp - r);
-        kernel(mr, np, k, (L.aPack + r * k) * es, L.bPack * es, (L.c + r * np) * es);
+      if (g.parallel !== undefined) {
+        // chunks of whole panels for the pool: at least 16 when the product allows, at most
+        // the L2 block, at most MAX_CHUNKS (which chunk a thread takes changes no bits)
+        const chunk = Math.min(rows, Math.max(ROWS, Math.ceil(mp / ROWS / 16) * ROWS));
+        const r = Math.max(chunk, Math.ceil(mp / ROWS / 0xffff) * ROWS);
+        g.parallel(f32, mp, np, k, L.aPack * es, L.bPack * es, L.c * es, r);
+      } else {
+        for (let r = 0; r < mp; r += rows) {
+          const mr = Math.min(rows, mp - r);
+          kernel(mr, np, k, (L.aPack + r * k) * es, L.bPack * es, (L.c + r * np) * es);
+        }
       }
       const o = outOff + i0 * n + j0;
       if (np === n && nb === n) out.set(v.subarray(L.c, L.c + mb * n), o);
@@ -237,7 +193,7 @@ export function matmul2d(
     m * n * k >= WASM_MIN_WORK && !(out instanceof Uint8Array) && !(a instanceof Uint8Array) &&
     !(b instanceof Uint8Array)
   ) {
-    const g = wasmGemm();
+    const g = gemmFor(m * n * k);
     if (g !== null && wasmMatmul(g, a, aOff, b, bOff, out, outOff, m, k, n, transA, transB)) {
       return;
     }

@@ -1,0 +1,288 @@
+/**
+ * Which kernels run the heavy work and on how many threads: the WebAssembly instances, the
+ * worker pool, `setNumThreads`/`getNumThreads` and `backendInfo`, and the release of both
+ * when the kernels have been idle.
+ *
+ * Large matrix products run on `getNumThreads()` threads (the caller and a pool of Web
+ * Workers sharing one WebAssembly memory) where the runtime has Workers, `SharedArrayBuffer`
+ * and WebAssembly; elsewhere, and with `setNumThreads(1)`, they run on the calling thread
+ * alone exactly as before the pool existed. After {@linkcode IDLE_MS} without a product the
+ * workers are closed and both WebAssembly memories dropped, so an idle process holds no
+ * kernel memory and a script exits normally (idle workers would otherwise keep Deno alive).
+ *
+ * @module
+ */
+
+import { compileGemm, type Gemm, gemmBytes, instantiateGemm, loadGemm } from "./gemm_instance.ts";
+import { Pool, poolUnavailable } from "./pool.ts";
+
+/**
+ * Milliseconds without a matrix product after which the pool's workers are closed and the
+ * kernels' memory is dropped (the next product makes them again: about 0.1 ms for the
+ * calling thread's instance, and the workers join as they start).
+ */
+export const IDLE_MS = 300;
+
+/**
+ * Products with fewer multiply-adds stay on the calling thread: waking the workers and
+ * waiting for them costs about 20-50 µs, what about 2^18 multiply-adds take in the kernel.
+ */
+export const PARALLEL_MIN_WORK = 2 ** 18;
+
+/** The threads a default pool uses: the runtime's logical processors. */
+function hardwareThreads(): number {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
+    ?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? Math.floor(n) : 1;
+}
+
+let requested: number | null = null;
+let userModule: WebAssembly.Module | null = null;
+let single: Gemm | null | undefined;
+let pool: Pool | null | undefined;
+let sharedModule: { module: WebAssembly.Module; relaxed: boolean } | null | undefined;
+let lastUse = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
+
+/** Drops the workers and the kernels' memory once they have been idle for `IDLE_MS`. */
+function idleCheck(): void {
+  const idle = performance.now() - lastUse;
+  if (idle < IDLE_MS) {
+    timer = setTimeout(idleCheck, IDLE_MS - idle);
+    return;
+  }
+  timer = undefined;
+  releaseKernels();
+}
+
+function touch(): void {
+  lastUse = performance.now();
+  if (timer === undefined) timer = setTimeout(idleCheck, IDLE_MS);
+}
+
+/**
+ * @ignore Closes the pool's workers and drops the kernels' WebAssembly memory now (the next
+ * product makes them again).
+ */
+export function releaseKernels(): void {
+  pool?.close();
+  pool = undefined;
+  single = undefined;
+  if (timer !== undefined) clearTimeout(timer);
+  timer = undefined;
+}
+
+/** The compiled shared-memory build, or null where shared WebAssembly memory is unavailable. */
+function sharedBuild(): { module: WebAssembly.Module; relaxed: boolean } | null {
+  if (sharedModule === undefined) {
+    sharedModule = null;
+    try {
+      new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+      for (const relaxed of [true, false]) {
+        const module = compileGemm(relaxed, true);
+        if (module !== null) {
+          sharedModule = { module, relaxed };
+          break;
+        }
+      }
+    } catch {
+      // no shared memory: one thread
+    }
+  }
+  return sharedModule;
+}
+
+/** Why large products run on one thread, or null when the pool can run them. */
+function singleThreadReason(): string | null {
+  if (getNumThreads() === 1) return "setNumThreads(1)";
+  if (userModule !== null) return "a precompiled module was given (calling thread only)";
+  const why = poolUnavailable();
+  if (why !== null) return why;
+  if (sharedBuild() === null) return "no shared WebAssembly memory";
+  if (pool === null) return "the worker pool could not be created";
+  return null;
+}
+
+/**
+ * @ignore The instance that runs on the calling thread alone (own memory): the precompiled
+ * module where one was given, else relaxed SIMD where the engine validates it, else plain
+ * SIMD; null without WebAssembly SIMD.
+ */
+export function singleGemm(): Gemm | null {
+  if (single === undefined) {
+    // a given module is reported as plain SIMD: its bytes are not at hand to tell
+    single = userModule !== null
+      ? instantiateGemm(userModule, false)
+      : loadGemm(true) ?? loadGemm(false);
+  }
+  if (single !== null) touch();
+  return single;
+}
+
+/**
+ * @ignore The instance for a product of `work` multiply-adds: the pool's (which splits the
+ * product across threads) when the work is large and more than one thread is allowed, else
+ * the calling thread's.
+ */
+export function gemmFor(work: number): Gemm | null {
+  if (work >= PARALLEL_MIN_WORK && getNumThreads() > 1 && userModule === null) {
+    if (pool && pool.threads !== getNumThreads()) {
+      pool.close();
+      pool = undefined;
+    }
+    if (pool === undefined) {
+      const build = poolUnavailable() === null ? sharedBuild() : null;
+      pool = build === null ? null : Pool.create(build.module, build.relaxed, getNumThreads());
+    }
+    if (pool !== null) {
+      touch();
+      return pool.gemm;
+    }
+  }
+  return singleGemm();
+}
+
+/**
+ * Sets the number of threads that large matrix products use, like `torch.set_num_threads`.
+ * `1` runs everything on the calling thread, exactly as without a pool; larger values split
+ * large products between the calling thread and `n - 1` Web Workers. The workers start on
+ * the next large product and close after 300 ms without one.
+ *
+ * @param n a positive integer (the default is `navigator.hardwareConcurrency`)
+ * @throws {RangeError} when `n` is not a positive integer
+ * @example One thread, then back to the default
+ * ```ts
+ * import { getNumThreads, setNumThreads } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const before = getNumThreads();
+ * setNumThreads(1);
+ * assert.equal(getNumThreads(), 1);
+ * setNumThreads(before);
+ * ```
+ */
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) {
+    throw new RangeError(`setNumThreads() takes a positive integer; got ${n}`);
+  }
+  requested = n; // a pool of another size is replaced at the next large product
+}
+
+/**
+ * The number of threads that large matrix products may use (see {@linkcode setNumThreads}).
+ *
+ * @returns the value last set, else `navigator.hardwareConcurrency` (1 where unknown)
+ * @example Read it
+ * ```ts
+ * import { getNumThreads } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(getNumThreads() >= 1);
+ * ```
+ */
+export function getNumThreads(): number {
+  return requested ?? hardwareThreads();
+}
+
+/**
+ * Gives the kernels as a precompiled `WebAssembly.Module`, for runtimes that forbid
+ * compiling code at run time (compile {@linkcode wasmKernelBytes} ahead of time, or import
+ * it as a module where the platform does that). Such a module runs on the calling thread;
+ * pass `null` to go back to the built-in bytes.
+ *
+ * @param module a module compiled from `wasmKernelBytes()`, or null
+ * @throws {TypeError} when `module` is not a module with the kernels' exports
+ * @example Compile the bytes once and hand them over
+ * ```ts
+ * import { backendInfo, setWasmModule, wasmKernelBytes } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * setWasmModule(new WebAssembly.Module(wasmKernelBytes()));
+ * assert.equal(backendInfo().precompiled, true);
+ * setWasmModule(null);
+ * ```
+ */
+export function setWasmModule(module: WebAssembly.Module | null): void {
+  if (module !== null) {
+    const names = module instanceof WebAssembly.Module
+      ? WebAssembly.Module.exports(module).map((e) => e.name)
+      : [];
+    for (const need of ["gemm_f32", "gemm_f64", "pack32", "pack64", "memory"]) {
+      if (!names.includes(need)) {
+        throw new TypeError(`setWasmModule() needs a module compiled from wasmKernelBytes()`);
+      }
+    }
+  }
+  userModule = module;
+  releaseKernels();
+}
+
+/**
+ * The bytes of the WebAssembly kernels, to compile ahead of time for
+ * {@linkcode setWasmModule}.
+ *
+ * @param options `relaxed: true` for the relaxed-SIMD build (fused multiply-adds), which
+ * not every engine has
+ * @returns the module's bytes
+ * @example Check that this engine can compile them
+ * ```ts
+ * import { wasmKernelBytes } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(WebAssembly.validate(wasmKernelBytes()));
+ * ```
+ */
+export function wasmKernelBytes(options: { relaxed?: boolean } = {}): Uint8Array<ArrayBuffer> {
+  return gemmBytes(options.relaxed ?? false, false);
+}
+
+/** @ignore The live pool, if any (for tests and benchmarks). */
+export function currentPool(): Pool | null {
+  return pool ?? null;
+}
+
+/** What {@linkcode backendInfo} reports. */
+export interface BackendInfo {
+  /** The kernels of large products: WebAssembly SIMD (relaxed or plain) or plain JavaScript. */
+  readonly kernels: "wasm-relaxed-simd" | "wasm-simd" | "javascript";
+  /** Threads that large products run on now (1: the calling thread only). */
+  readonly threads: number;
+  /** What {@linkcode setNumThreads} asked for (by default the hardware's threads). */
+  readonly requestedThreads: number;
+  /** `navigator.hardwareConcurrency` (1 where unknown). */
+  readonly hardwareThreads: number;
+  /** Workers started and serving products (0 before the first large product and when idle). */
+  readonly workersReady: number;
+  /** Why large products run on one thread, or null when they use the pool. */
+  readonly singleThreadReason: string | null;
+  /** Whether the kernels come from a module given to {@linkcode setWasmModule}. */
+  readonly precompiled: boolean;
+}
+
+/**
+ * Which backend runs the heavy kernels and on how many threads.
+ *
+ * @returns the kernels, the threads in use and, where only one is, why
+ * @example Ask which kernels run
+ * ```ts
+ * import { backendInfo } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const info = backendInfo();
+ * assert.ok(info.threads >= 1 && info.threads <= info.requestedThreads);
+ * assert.ok(["wasm-relaxed-simd", "wasm-simd", "javascript"].includes(info.kernels));
+ * ```
+ */
+export function backendInfo(): BackendInfo {
+  const g = singleGemm();
+  const reason = singleThreadReason();
+  return {
+    kernels: g === null ? "javascript" : g.relaxed ? "wasm-relaxed-simd" : "wasm-simd",
+    threads: reason === null && g !== null ? getNumThreads() : 1,
+    requestedThreads: getNumThreads(),
+    hardwareThreads: hardwareThreads(),
+    workersReady: pool ? pool.ready : 0,
+    singleThreadReason: g === null ? "no WebAssembly SIMD" : reason,
+    precompiled: userModule !== null,
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Instances of the WebAssembly matrix-product kernels (`wasm/gemm_wasm.ts`): the builds that
+ * own their memory, used by the calling thread alone, and the builds that import one shared
+ * memory, used by the calling thread and the worker pool together. Both run the same code, so
+ * a product gives the same bits whichever build and however many threads compute it.
+ *
+ * @module
+ */
+
+import {
+  GEMM_RELAXED_SHARED_WASM_BASE64,
+  GEMM_RELAXED_WASM_BASE64,
+  GEMM_SHARED_WASM_BASE64,
+  GEMM_WASM_BASE64,
+} from "./wasm/gemm_wasm.ts";
+
+/** `C[mp×np] = Apack · Bpack` at byte addresses `a`, `b`, `c` of the module's memory. */
+export type Kernel = (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
+
+/** Packs a strided matrix into zero-padded panels (see `wasm/gemm.wat`). */
+export type Pack = (
+  src: number,
+  dst: number,
+  rows: number,
+  k: number,
+  w: number,
+  sI: number,
+  sP: number,
+) => void;
+
+/**
+ * Runs the kernel over row panels `0..mp` in chunks of `rows` rows, on as many threads as the
+ * pool has; returns when every chunk is done.
+ */
+export type Parallel = (
+  f32: boolean,
+  mp: number,
+  np: number,
+  k: number,
+  a: number,
+  b: number,
+  c: number,
+  rows: number,
+) => void;
+
+/** An instance of the WebAssembly kernels. */
+export interface Gemm {
+  readonly memory: WebAssembly.Memory;
+  readonly f32: Kernel;
+  readonly f64: Kernel;
+  readonly pack32: Pack;
+  readonly pack64: Pack;
+  /** Whether this is the relaxed-SIMD build (fused multiply-adds). */
+  readonly relaxed: boolean;
+  /** The worker pool's runner, for an instance on the pool's shared memory. */
+  readonly parallel?: Parallel;
+}
+
+/** Decodes base64 to bytes. */
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const s = atob(b64);
+  const bytes = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  return bytes;
+}
+
+/** The bytes of one build: relaxed SIMD or plain, own memory or imported shared memory. */
+export function gemmBytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
+  return decode(
+    shared
+      ? (relaxed ? GEMM_RELAXED_SHARED_WASM_BASE64 : GEMM_SHARED_WASM_BASE64)
+      : (relaxed ? GEMM_RELAXED_WASM_BASE64 : GEMM_WASM_BASE64),
+  );
+}
+
+/**
+ * Compiles one build; null where this engine cannot run it. Compiled synchronously: each
+ * build is about 2 KiB, under the 4 KiB that browsers allow on the main thread.
+ */
+export function compileGemm(relaxed: boolean, shared: boolean): WebAssembly.Module | null {
+  try {
+    if (typeof WebAssembly !== "object") return null;
+    const bytes = gemmBytes(relaxed, shared);
+    if (!WebAssembly.validate(bytes)) return null;
+    return new WebAssembly.Module(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Instantiates a compiled build (with `memory` for the shared builds); null where the
+ * instance cannot be made or does not have the kernels' exports.
+ */
+export function instantiateGemm(
+  module: WebAssembly.Module,
+  relaxed: boolean,
+  memory?: WebAssembly.Memory,
+  parallel?: Parallel,
+): Gemm | null {
+  try {
+    const ex = new WebAssembly.Instance(module, memory ? { env: { memory } } : {}).exports;
+    const mem = memory ?? (ex.memory as WebAssembly.Memory);
+    if (!(mem instanceof WebAssembly.Memory) || typeof ex.gemm_f32 !== "function") return null;
+    return {
+      memory: mem,
+      f32: ex.gemm_f32 as Kernel,
+      f64: ex.gemm_f64 as Kernel,
+      pack32: ex.pack32 as Pack,
+      pack64: ex.pack64 as Pack,
+      relaxed,
+      parallel,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Instantiates one own-memory build of the kernels; null where this engine cannot run it. */
+export function loadGemm(relaxed: boolean): Gemm | null {
+  const module = compileGemm(relaxed, false);
+  return module === null ? null : instantiateGemm(module, relaxed);
+}

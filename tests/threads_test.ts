@@ -1,0 +1,185 @@
+/**
+ * The worker pool: products split across threads give the same bits as one thread, the pool
+ * survives a failing kernel, closes when idle, and `setNumThreads`/`backendInfo` report what
+ * runs. The products are checked against a float64 reference too, so a pool that computed
+ * the same wrong bits on every thread count would fail.
+ */
+
+import assert from "node:assert/strict";
+import {
+  backendInfo,
+  getNumThreads,
+  matmul,
+  setNumThreads,
+  setWasmModule,
+  sum,
+  type Tensor,
+  tensor,
+  wasmKernelBytes,
+} from "../mod.ts";
+import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../src/kernels/backend.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Seeded uniform values in [-1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** Runs `fn` with `n` threads, restoring the previous setting. */
+function withThreads<T>(n: number, fn: () => T): T {
+  const before = getNumThreads();
+  setNumThreads(n);
+  try {
+    return fn();
+  } finally {
+    setNumThreads(before);
+  }
+}
+
+/** Starts a pool of `n` threads and waits until all its workers serve products. */
+async function readyPool(n: number): Promise<void> {
+  setNumThreads(n);
+  gemmFor(PARALLEL_MIN_WORK); // makes the pool
+  for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < n - 1; i++) await sleep(25);
+  assert.equal(currentPool()?.ready, n - 1, "the workers started");
+}
+
+function bits(t: Tensor): number[] {
+  return Array.from(t.toTypedArray());
+}
+
+const CASES = [
+  // [batch, m, k, n, dtype]: sizes over the cut-over, edges off the 6×8 / 6×4 tiles
+  [[], 97, 301, 133, "float32"],
+  [[], 64, 256, 256, "float32"],
+  [[], 130, 90, 77, "float64"],
+  [[3], 70, 80, 90, "float32"],
+] as const;
+
+Deno.test("matmul with 1 and with 4 threads gives bit-identical results that match a float64 reference", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(4);
+    for (const [batch, m, k, n, dtype] of CASES) {
+      const nb = batch.reduce((x: number, y: number) => x * y, 1);
+      const av = values(nb * m * k, m), bv = values(nb * k * n, n);
+      const a = tensor(av, { dtype }).reshape([...batch, m, k]);
+      const b = tensor(bv, { dtype }).reshape([...batch, k, n]);
+      // the product and both gradients: G·Bᵀ and Aᵀ·G run the kernels with transposed operands
+      const w = tensor(values(nb * m * n, k), { dtype }).reshape([...batch, m, n]);
+      const run = () => {
+        const x = a.detach().requiresGrad_(), y = b.detach().requiresGrad_();
+        const out = matmul(x, y);
+        sum(out.mul(w)).backward();
+        return [bits(out), bits(x.grad!), bits(y.grad!)];
+      };
+      // the workers alone compute the product, then the calling thread alone
+      const chunksBefore = currentPool()!.workerChunks;
+      currentPool()!.callerWorks = false;
+      let many: number[][];
+      try {
+        many = run();
+      } finally {
+        currentPool()!.callerWorks = true;
+      }
+      assert.ok(currentPool()!.workerChunks > chunksBefore, "the workers took chunks");
+      const one = withThreads(1, run);
+      for (let r = 0; r < 3; r++) {
+        assert.deepEqual(many[r], one[r], `${dtype} ${[...batch, m, k, n]} result ${r}`);
+      }
+      // against float64 sums of the same (dtype-rounded) operands
+      const ar = bits(a), br = bits(b);
+      for (const [bi, i, j] of [[0, 0, 0], [nb - 1, m - 1, n - 1], [0, m >> 1, n >> 2]]) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += ar[bi * m * k + i * k + p] * br[bi * k * n + p * n + j];
+        const got = many[0][bi * m * n + i * n + j];
+        assert.ok(Math.abs(got - s) <= 1e-4 * k, `${got} vs ${s}`);
+      }
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("reductions give the same bits with 1 and 4 threads (they run on the calling thread)", () => {
+  const x = tensor(values(300_000, 7));
+  const many = withThreads(4, () => sum(x).item());
+  const one = withThreads(1, () => sum(x).item());
+  assert.equal(many, one);
+});
+
+Deno.test("the pool survives a kernel that fails, and the next product runs on it", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    const g = gemmFor(PARALLEL_MIN_WORK)!;
+    assert.ok(g.parallel !== undefined);
+    // a product whose operands lie past the end of the memory: every chunk traps
+    assert.throws(() => g.parallel!(true, 60, 8, 1000, 2 ** 30, 2 ** 30, 0, 6), /pool/);
+    const a = tensor(values(200 * 200, 1)).reshape([200, 200]);
+    const many = bits(matmul(a, a));
+    assert.equal(currentPool()?.ready, 1, "the worker is still serving");
+    assert.deepEqual(many, withThreads(1, () => bits(matmul(a, a))));
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("the workers close after the kernels have been idle", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    await sleep(IDLE_MS * 2 + 100);
+    assert.equal(currentPool(), null);
+    assert.equal(backendInfo().workersReady, 0);
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("backendInfo reports the threads in use and why one thread", () => {
+  const before = getNumThreads();
+  try {
+    setNumThreads(3);
+    const info = backendInfo();
+    assert.equal(info.requestedThreads, 3);
+    assert.equal(info.threads, 3, "Deno has Workers, SharedArrayBuffer and shared memory");
+    assert.equal(info.singleThreadReason, null);
+    assert.equal(info.kernels.startsWith("wasm"), true);
+    setNumThreads(1);
+    assert.equal(backendInfo().threads, 1);
+    assert.equal(backendInfo().singleThreadReason, "setNumThreads(1)");
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("setNumThreads rejects what is not a positive integer", () => {
+  for (const bad of [0, -1, 1.5, NaN, Infinity]) {
+    assert.throws(() => setNumThreads(bad), RangeError);
+  }
+});
+
+Deno.test("a precompiled module runs the products on the calling thread with the same bits", () => {
+  const a = tensor(values(120 * 120, 3)).reshape([120, 120]);
+  const builtIn = withThreads(1, () => bits(matmul(a, a)));
+  setWasmModule(new WebAssembly.Module(wasmKernelBytes()));
+  try {
+    assert.equal(backendInfo().precompiled, true);
+    assert.equal(backendInfo().threads, 1);
+    const given = bits(matmul(a, a));
+    // the plain-SIMD build: equal to the built-in one where that is plain SIMD too, and
+    // within float32 rounding of the relaxed (fused multiply-add) build
+    for (let i = 0; i < given.length; i++) {
+      assert.ok(Math.abs(given[i] - builtIn[i]) <= 1e-5 * Math.max(1, Math.abs(builtIn[i])));
+    }
+  } finally {
+    setWasmModule(null);
+  }
+  assert.throws(() => setWasmModule({} as WebAssembly.Module), TypeError);
+});
