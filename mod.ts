@@ -219,3 +219,7 @@ export type {
   SaveSafetensorsOptions,
   TensorTree,
 } from "./src/io/safetensors.ts";
+// [area: extending autograd]
+export { checkpoint, customJvp, customVjp } from "./src/functional/custom.ts";
+export type { TensorFn } from "./src/functional/custom.ts";
+export type { GradHook, RemovableHandle } from "./src/tensor.ts";

@@ -74,6 +74,15 @@ function checkStorage(buf: Storage, shape: Shape, dtype: DType): void {
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
 export type TensorLike = Tensor | number;
 
+/** A gradient hook ({@linkcode Tensor.registerHook}): returns a replacement gradient or nothing. */
+export type GradHook = (grad: Tensor) => Tensor | void | null | undefined;
+
+/** What {@linkcode Tensor.registerHook} returns: `remove()` unregisters the hook. */
+export interface RemovableHandle {
+  /** Unregisters the hook; calling it again does nothing. */
+  remove(): void;
+}
+
 /** Nested arrays of numbers, as `toArray()` returns them and `tensor()` takes them. */
 export type NestedArray = number | boolean | readonly NestedArray[];
 
@@ -119,6 +128,8 @@ export class Tensor {
   _target = 0;
   /** @ignore Set on a batched tensor inside vmap: its level and its physical tensor. */
   _bat: BatchEntry | null = null;
+  /** @ignore Gradient hooks (registerHook), run in registration order. */
+  _hooks: GradHook[] | null = null;
 
   /**
    * Wraps storage as a tensor. This is the low-level constructor: the storage is adopted,
@@ -242,6 +253,54 @@ export class Tensor {
   retainGrad(): this {
     if (this._gradFn !== null) this._retainsGrad = true;
     return this;
+  }
+
+  /**
+   * Registers a hook that runs on this tensor's gradient in every backward pass, with the
+   * gradient summed over all its uses (PyTorch's `register_hook`). The hook may return a
+   * tensor of the same shape to replace the gradient (then used for the tensor's `grad`, for
+   * the gradients flowing on to its inputs, and by the hooks after it), or nothing to keep
+   * it. Under `createGraph` the hook's operations are recorded.
+   *
+   * @param hook called with the gradient; returns a replacement or nothing
+   * @returns a handle whose `remove()` unregisters the hook
+   * @throws {AutogradError} when this tensor does not require grad
+   * @example Doubling a gradient, then removing the hook
+   * ```ts
+   * import { tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * const handle = x.registerHook((g) => g.mul(2));
+   * x.mul(3).sum().backward();
+   * assert.deepEqual(x.grad?.toArray(), [6, 6]);
+   * handle.remove();
+   * x.grad = null;
+   * x.mul(3).sum().backward();
+   * assert.deepEqual(x.grad?.toArray(), [3, 3]);
+   * ```
+   */
+  registerHook(hook: GradHook): RemovableHandle {
+    if (this._bat !== null) {
+      throw new AutogradError("registerHook() cannot be used on a batched tensor inside vmap()");
+    }
+    if (!this._requiresGrad) {
+      throw new AutogradError(
+        `registerHook(): cannot register a hook on a tensor that does not require grad ` +
+          `(shape ${fmtShape(this.shape)})`,
+      );
+    }
+    if (typeof hook !== "function") {
+      throw new TypeError(`registerHook() expects a function; got ${typeof hook}`);
+    }
+    (this._hooks ??= []).push(hook);
+    return {
+      remove: () => {
+        const i = this._hooks?.indexOf(hook) ?? -1;
+        if (i >= 0) this._hooks!.splice(i, 1);
+        if (this._hooks?.length === 0) this._hooks = null;
+      },
+    };
   }
 
   /**

@@ -42,6 +42,59 @@ export interface AutogradGradOptions {
 }
 
 let passCounter = 0;
+/** How many passes are running now: a pass started inside another (a custom rule's) is nested. */
+let running = 0;
+
+/**
+ * The engine keeps its per-pass state on the nodes and leaves. A pass started inside another
+ * one (checkpoint and custom-JVP rules run a backward of their own) may walk nodes the outer
+ * pass is using, so it records their state here on first touch and puts it back when it ends.
+ */
+class Saved {
+  readonly nodes: Node[] = [];
+  readonly nodeState: [number, boolean, Tensor | null, number][] = [];
+  readonly leaves: Tensor[] = [];
+  readonly leafState: [Tensor | null, number, number][] = [];
+  node(n: Node): void {
+    this.nodes.push(n);
+    this.nodeState.push([n._visit, n._needed, n._g, n._target]);
+    n._g = null;
+  }
+  leaf(x: Tensor): void {
+    this.leaves.push(x);
+    this.leafState.push([x._acc, x._accPass, x._target]);
+  }
+  restore(): void {
+    for (let i = this.nodes.length - 1; i >= 0; i--) {
+      const n = this.nodes[i];
+      [n._visit, n._needed, n._g, n._target] = this.nodeState[i];
+    }
+    for (let i = this.leaves.length - 1; i >= 0; i--) {
+      const x = this.leaves[i];
+      [x._acc, x._accPass, x._target] = this.leafState[i];
+    }
+  }
+}
+
+/** `g` after `x`'s hooks (registerHook), each of which may replace it. */
+function runHooks(x: Tensor, g: Tensor): Tensor {
+  const hooks = x._hooks;
+  if (hooks === null) return g;
+  let r = g;
+  for (const hook of hooks.slice()) {
+    const h = hook(r);
+    if (h === undefined || h === null) continue;
+    if (!(h instanceof Tensor) || !shapesEqual(h.shape, r.shape)) {
+      throw new ShapeError(
+        `A hook registered with registerHook() on a tensor of shape ${fmtShape(x.shape)} ` +
+          `returned ${h instanceof Tensor ? `shape ${fmtShape(h.shape)}` : String(h)}; a ` +
+          `replacement gradient must be a tensor of the gradient's shape`,
+      );
+    }
+    r = h;
+  }
+  return r;
+}
 
 function asList<T>(x: T | readonly T[]): readonly T[] {
   return Array.isArray(x) ? x : [x as T];
@@ -95,10 +148,39 @@ function execute(
   retainGraph: boolean,
 ): (Tensor | null)[] {
   const pass = ++passCounter;
+  const saved = running > 0 ? new Saved() : null;
+  running++;
+  try {
+    return run(pass, saved, roots, seeds, targets, accumulate, createGraph, retainGraph);
+  } finally {
+    running--;
+    saved?.restore();
+  }
+}
+
+function run(
+  pass: number,
+  saved: Saved | null,
+  roots: readonly Tensor[],
+  seeds: readonly Tensor[],
+  targets: readonly Tensor[] | null,
+  accumulate: boolean,
+  createGraph: boolean,
+  retainGraph: boolean,
+): (Tensor | null)[] {
+  const visit = (n: Node) => {
+    if (saved !== null) saved.node(n);
+    n._visit = pass;
+  };
   if (targets !== null) {
     for (const t of targets) {
-      if (t._gradFn !== null) t._gradFn._target = pass;
-      else t._target = pass;
+      if (t._gradFn !== null) {
+        if (saved !== null) saved.node(t._gradFn);
+        t._gradFn._target = pass;
+      } else {
+        if (saved !== null) saved.leaf(t);
+        t._target = pass;
+      }
     }
   }
   const allLeaves = targets === null;
@@ -116,7 +198,7 @@ function execute(
   for (const r of roots) {
     const n = r._gradFn;
     if (n !== null && n._visit !== pass) {
-      n._visit = pass;
+      visit(n);
       stackN.push(n);
       stackI.push(0);
     }
@@ -130,7 +212,7 @@ function execute(
       stackI[top] = i + 1;
       const child = inputs[i]._gradFn;
       if (child !== null && child._visit !== pass) {
-        child._visit = pass;
+        visit(child);
         stackN.push(child);
         stackI.push(0);
       }
@@ -154,6 +236,7 @@ function execute(
   const nodeResults = new Map<Node, Tensor>();
   const toLeaf = (x: Tensor, g: Tensor) => {
     if (x._accPass !== pass) {
+      if (saved !== null) saved.leaf(x);
       x._accPass = pass;
       x._acc = g;
       touched.push(x);
@@ -168,11 +251,12 @@ function execute(
     }
     for (let k = order.length - 1; k >= 0; k--) {
       const node = order[k];
-      const g = node._g;
-      if (g === null) continue;
+      const g0 = node._g;
+      if (g0 === null) continue;
       node._g = null;
-      if (node._target === pass) nodeResults.set(node, g);
       const out = node._out as Tensor;
+      const g = runHooks(out, g0);
+      if (node._target === pass) nodeResults.set(node, g);
       if (accumulate && out._retainsGrad) {
         const gg = createGraph ? g : g.detach();
         out._grad = out._grad === null ? gg : add(out._grad, gg);
@@ -200,6 +284,7 @@ function execute(
       }
       if (!retainGraph) node._freed = true;
     }
+    for (const x of touched) if (x._hooks !== null) x._acc = runHooks(x, x._acc as Tensor);
     if (accumulate) {
       for (const x of touched) {
         if (targets !== null && x._target !== pass) continue;

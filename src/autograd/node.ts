@@ -7,6 +7,13 @@
 import type { Tensor } from "../tensor.ts";
 import type { Primitive } from "../primitives/types.ts";
 
+let nodesMade = 0;
+
+/** @ignore How many nodes have been made so far: a node made later has a larger `_seq`. */
+export function nodeCount(): number {
+  return nodesMade;
+}
+
 /**
  * The gradient accumulator of a leaf tensor, as it appears in
  * {@linkcode Node.nextFunctions} (PyTorch's `AccumulateGrad`).
@@ -44,6 +51,8 @@ export class Node {
   _out: Tensor | null = null;
   /** @ignore Set when a backward without retainGraph has run through this node. */
   _freed = false;
+  /** @ignore Creation order, as PyTorch's `sequence_nr`. */
+  readonly _seq: number = ++nodesMade;
   /** @ignore Engine scratch: the pass that last visited this node. */
   _visit = 0;
   /** @ignore Engine scratch: whether the pass needs this node's input gradients. */

@@ -45,7 +45,8 @@ export interface JacobianOptions {
   readonly argnums?: number;
 }
 
-function toTensor(x: TensorLike, what: string): Tensor {
+/** @ignore `x` as a tensor (numbers become scalars of the default dtype). */
+export function toTensor(x: TensorLike, what: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x === "number") return scalar(x);
   throw new TypeError(`${what} must be a Tensor or a number; got ${typeof x}`);

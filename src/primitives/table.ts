@@ -13,6 +13,7 @@ import { shapeRules } from "./shape.ts";
 import { matmulRules } from "./matmul.ts";
 import { indexRules } from "./indexing.ts";
 import { linalgRules } from "./linalg.ts";
+import { customRules } from "./custom.ts";
 
 /** @ignore Every primitive's rules. */
 export const RULES: { readonly [P in Primitive]: Rule<Params[P]> } = {
@@ -23,4 +24,5 @@ export const RULES: { readonly [P in Primitive]: Rule<Params[P]> } = {
   ...matmulRules,
   ...indexRules,
   ...linalgRules,
+  ...customRules,
 };

@@ -18,6 +18,7 @@ import type { ShapeParams } from "./shape.ts";
 import type { MatmulParams } from "./matmul.ts";
 import type { IndexParams } from "./indexing.ts";
 import type { LinalgParams } from "./linalg.ts";
+import type { CustomParams } from "./custom.ts";
 
 /** Parameters of every primitive, by name. */
 export interface Params
@@ -28,7 +29,8 @@ export interface Params
     ShapeParams,
     MatmulParams,
     IndexParams,
-    LinalgParams {}
+    LinalgParams,
+    CustomParams {}
 
 /** The name of a primitive. */
 export type Primitive = keyof Params;

@@ -1,0 +1,42 @@
+/**
+ * The `custom` primitive: an operation whose forward computation and derivative rules are
+ * closures carried in its parameters, built by `customVjp`, `customJvp` and `checkpoint`.
+ * The closures are written in Tensor operations, so what they compute is recorded and
+ * differentiable like any other rule.
+ *
+ * @module
+ */
+
+import type { Tensor } from "../tensor.ts";
+import type { MaybeTensor, RuleTable } from "./types.ts";
+
+/** One call of a custom operation: its name and the closures that define it. */
+export interface CustomCall {
+  /** The gradFn name, such as `LogSumExpBackward`. */
+  readonly name: string;
+  /** The user-facing name for error messages, such as `customVjp(logSumExp)`. */
+  readonly op: string;
+  /** The output's value for these inputs (nothing recorded on the returned tensor). */
+  forward(inputs: readonly Tensor[]): Tensor;
+  /** The gradients of the inputs given the output's gradient `g` and the output. */
+  vjp(g: Tensor, inputs: readonly Tensor[], out: Tensor, needs: readonly boolean[]): MaybeTensor[];
+  /** The output's tangent given the inputs' tangents (`null` for zero). */
+  jvp(tangents: readonly MaybeTensor[], inputs: readonly Tensor[], out: Tensor): MaybeTensor;
+}
+
+/** Parameters of the custom primitive. */
+export interface CustomParams {
+  /** An operation defined by closures (see {@linkcode CustomCall}). */
+  custom: CustomCall;
+}
+
+/** Rules of the custom primitive: each delegates to the call's closure. */
+export const customRules: RuleTable<CustomParams> = {
+  custom: {
+    name: (call) => call.name,
+    saves: true,
+    forward: (inputs, call) => call.forward(inputs),
+    vjp: (g, inputs, out, call, needs) => call.vjp(g, inputs, out, needs),
+    jvp: (tangents, inputs, out, call) => call.jvp(tangents, inputs, out),
+  },
+};
