@@ -275,7 +275,7 @@ export class Tensor {
    * x.mul(3).sum().backward();
    * assert.deepEqual(x.grad?.toArray(), [6, 6]);
    * handle.remove();
-   * x.grad = null;
+   * x.zeroGrad();
    * x.mul(3).sum().backward();
    * assert.deepEqual(x.grad?.toArray(), [3, 3]);
    * ```

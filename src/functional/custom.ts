@@ -94,7 +94,7 @@ const residualsOf = new WeakMap<Tensor, unknown>();
 export function customVjp<R>(
   f: TensorFn,
   forward: (...xs: Tensor[]) => readonly [Tensor, R],
-  backward: (residuals: R, g: Tensor) => readonly MaybeTensor[],
+  backward: (residuals: R, g: Tensor) => readonly (Tensor | null)[],
 ): (...xs: TensorLike[]) => Tensor {
   const op = opName("customVjp", f);
   const call: CustomCall = {
