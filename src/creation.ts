@@ -7,7 +7,7 @@
 
 import { allocate, checkDtype, type DType, getDefaultDtype, type Storage } from "./dtype.ts";
 import { DtypeError, ShapeError } from "./errors.ts";
-import { checkShape, type Shape, sizeOf } from "./shape.ts";
+import { checkShape, checkSize, type Shape, sizeOf } from "./shape.ts";
 import { type NestedArray, Tensor, TRUSTED } from "./tensor.ts";
 import { type Generator, getDefaultGenerator } from "./random.ts";
 
@@ -37,6 +37,17 @@ function finish(buf: Storage, shape: Shape, dtype: DType, options: TensorOptions
   return t;
 }
 
+/**
+ * A number as an int64 value, as PyTorch converts it: truncated toward zero (and without
+ * `-0`); NaN, ±∞ and values beyond the int64 range are a RangeError naming `op`.
+ */
+function toInt64(v: number, op: string): number {
+  if (!(Math.abs(v) < 2 ** 63)) {
+    throw new RangeError(`${op}(): the value ${v} cannot be converted to int64 without overflow`);
+  }
+  return Math.trunc(v) + 0;
+}
+
 function dtypeOf(options: TensorOptions, op: string): DType {
   return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, op);
 }
@@ -49,12 +60,13 @@ function inspectNested(data: NestedArray): { shape: number[]; bools: boolean } {
     shape.push(cur.length);
     cur = cur.length > 0 ? cur[0] : 0;
   }
-  const bools = typeof cur === "boolean";
+  let bools = true; // bool only when every leaf is a boolean (`[true, 2]` holds numbers)
   const check = (x: NestedArray, depth: number, path: string) => {
     if (depth === shape.length) {
       if (typeof x !== "number" && typeof x !== "boolean") {
         throw new TypeError(`tensor() expects numbers or booleans; found ${typeof x} at ${path}`);
       }
+      if (typeof x === "number") bools = false;
       return;
     }
     if (!Array.isArray(x) || x.length !== shape[depth]) {
@@ -66,7 +78,7 @@ function inspectNested(data: NestedArray): { shape: number[]; bools: boolean } {
     for (let i = 0; i < x.length; i++) check(x[i], depth + 1, `${path}[${i}]`);
   };
   check(data, 0, "data");
-  return { shape, bools };
+  return { shape, bools: bools && sizeOf(shape) > 0 && typeof cur === "boolean" };
 }
 
 function flatten(data: NestedArray): number[] {
@@ -165,6 +177,7 @@ export function tensor(
   let values: ArrayLike<number>;
   let shape: number[];
   let inferred: DType | undefined;
+  if (data instanceof Tensor && data._bat !== null) return fromBatched(data, options);
   if (data instanceof Tensor) {
     values = data._buf;
     shape = data.shape.slice();
@@ -204,15 +217,26 @@ export function tensor(
   const buf = allocate(dtype, values.length);
   if (dtype === "bool") { for (let i = 0; i < buf.length; i++) buf[i] = values[i] ? 1 : 0; }
   else if (dtype === "int64") {
-    for (let i = 0; i < buf.length; i++) {
-      const v = values[i];
-      if (!Number.isInteger(v)) {
-        throw new DtypeError(`tensor(): int64 values must be integers; found ${v}`);
-      }
-      buf[i] = v + 0; // int64 has no -0
-    }
+    for (let i = 0; i < buf.length; i++) buf[i] = toInt64(values[i], "tensor");
   } else buf.set(values);
   return finish(buf, shape, dtype, options);
+}
+
+/**
+ * `tensor(x)` of a batched tensor inside `vmap`: the same values, detached (a wrapper has no
+ * storage of its own to copy, so copying its `_buf` would give zeros).
+ */
+function fromBatched(data: Tensor, options: FromDataOptions): Tensor {
+  if (options.requiresGrad) {
+    throw new TypeError(
+      `tensor() cannot make a leaf that requires grad from a batched tensor inside vmap(); ` +
+        `use grad() or vjp() inside the vmapped function instead`,
+    );
+  }
+  let t = data.detach();
+  if (options.dtype !== undefined) t = t.to(checkDtype(options.dtype, "tensor"));
+  if (options.shape !== undefined) t = t.reshape(checkShape(options.shape, "tensor"));
+  return t;
 }
 
 /**
@@ -234,8 +258,12 @@ export function tensor(
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
   const s = checkShape(shape, "full");
   const dtype = dtypeOf(options, "full");
+  if (typeof value !== "number" && typeof value !== "boolean") {
+    throw new TypeError(`full() expects a number as the fill value; got ${typeof value}`);
+  }
+  const v = dtype === "int64" ? toInt64(value, "full") : Number(value);
   const buf = allocate(dtype, sizeOf(s));
-  if (value !== 0) buf.fill(value);
+  if (v !== 0) buf.fill(v);
   return finish(buf, s, dtype, options);
 }
 
@@ -343,8 +371,20 @@ export function arange(
       options = d ?? {};
     } else options = c ?? {};
   }
-  if (step === 0 || !Number.isFinite(step)) {
-    throw new RangeError(`arange(): step must be a non-zero finite number; got ${step}`);
+  for (const [name, v] of [["start", start], ["end", end], ["step", step]] as const) {
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      throw new RangeError(
+        `arange(): unsupported range: ${name} must be a finite number; got ${v}`,
+      );
+    }
+  }
+  const dtypeGiven = options.dtype !== undefined ? checkDtype(options.dtype, "arange") : undefined;
+  if (dtypeGiven === "int64") {
+    // as PyTorch: the bounds and the step are converted to integers first
+    [start, end, step] = [start, end, step].map((v) => toInt64(v, "arange"));
+  }
+  if (step === 0) {
+    throw new RangeError(`arange(): step must be non-zero (as an integer for int64); got ${step}`);
   }
   if ((end - start) * step < 0) {
     throw new RangeError(
@@ -352,12 +392,9 @@ export function arange(
     );
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
+  checkSize(n, "arange");
   const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
-  const dtype = options.dtype !== undefined
-    ? checkDtype(options.dtype, "arange")
-    : ints
-    ? "int64"
-    : getDefaultDtype();
+  const dtype = dtypeGiven !== undefined ? dtypeGiven : ints ? "int64" : getDefaultDtype();
   const buf = allocate(dtype, n);
   for (let i = 0; i < n; i++) buf[i] = start + i * step;
   return finish(buf, [n], dtype, options);
@@ -390,7 +427,16 @@ export function linspace(
   if (!Number.isInteger(steps) || steps < 0) {
     throw new RangeError(`linspace(): steps must be a non-negative integer; got ${steps}`);
   }
+  checkSize(steps, "linspace");
   const dtype = dtypeOf(options, "linspace");
+  if (dtype === "bool") throw new DtypeError(`linspace() does not support dtype bool`);
+  if (dtype === "int64") {
+    // as PyTorch: the float64 values, truncated
+    const f = linspace(start, end, steps, { dtype: "float64" })._buf;
+    const buf = allocate("int64", steps);
+    for (let i = 0; i < steps; i++) buf[i] = toInt64(f[i], "linspace");
+    return finish(buf, [steps], dtype, options);
+  }
   const buf = allocate(dtype, steps);
   if (steps === 1) buf[0] = start;
   else if (steps > 1) {
@@ -425,6 +471,9 @@ function random(
 ): Tensor {
   const s = checkShape(shape, op);
   const dtype = dtypeOf(options, op);
+  if (dtype === "int64" || dtype === "bool") {
+    throw new DtypeError(`${op}() draws floating-point values; dtype ${dtype} is not supported`);
+  }
   const g = options.generator ?? getDefaultGenerator();
   const buf = allocate(dtype, sizeOf(s));
   for (let i = 0; i < buf.length; i++) buf[i] = draw(g);

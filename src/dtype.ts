@@ -157,6 +157,20 @@ export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
 
+const CATEGORY: Record<DType, number> = { bool: 0, int64: 1, float32: 2, float64: 2 };
+
+/**
+ * The dtype of an operation on two tensors, `zeroDim` saying which are 0-d: PyTorch's rule
+ * that a 0-d tensor does not widen a dimensioned one of its own category (a float32 vector
+ * plus a 0-d float64 is float32), but a 0-d tensor of a higher category decides (an int64
+ * vector plus a 0-d float64 is float64).
+ */
+export function promoteShaped(a: DType, aZeroDim: boolean, b: DType, bZeroDim: boolean): DType {
+  if (aZeroDim && !bZeroDim && CATEGORY[a] <= CATEGORY[b]) return b;
+  if (bZeroDim && !aZeroDim && CATEGORY[b] <= CATEGORY[a]) return a;
+  return promoteTypes(a, b);
+}
+
 /**
  * The dtype of an operation between a tensor and a plain number. Numbers are "weak": they
  * take the tensor's dtype, except that a fractional number with an integer or bool tensor

@@ -134,5 +134,23 @@ export function checkShape(shape: readonly number[], op: string): Shape {
       );
     }
   }
+  checkSize(sizeOf(shape), op, shape);
   return shape.slice();
+}
+
+/** The most elements one tensor can hold: the longest typed array JavaScript engines allow. */
+export const MAX_ELEMENTS = 2 ** 32 - 1;
+
+/**
+ * Checks that a tensor of `n` elements can be allocated.
+ *
+ * @throws {RangeError} naming `op` (and the shape, when given) otherwise
+ */
+export function checkSize(n: number, op: string, shape?: Shape): void {
+  if (n > MAX_ELEMENTS) {
+    const what = shape === undefined ? "" : ` of shape ${fmtShape(shape)}`;
+    throw new RangeError(
+      `${op}(): a tensor${what} would have ${n} elements; at most ${MAX_ELEMENTS} are supported`,
+    );
+  }
 }

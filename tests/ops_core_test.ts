@@ -211,7 +211,7 @@ function tolerance(dtype: string, name: string) {
  * - norm_3_at_zero: the p-norm for p ∉ {1, 2, ±∞} is composed as (Σ|x|^p)^(1/p), whose
  *   derivative at 0 is ∞ · 0 = NaN; PyTorch gives 0 (src/ops/reduce.ts, norm)
  */
-const KNOWN_BUGS = new Set(["pow_zero_base_tensor", "norm_3_at_zero"]);
+const KNOWN_BUGS = new Set<string>([]);
 
 Deno.test("core operations match PyTorch: values and gradients", async (t) => {
   const cases = core.ops as OpCase[];
@@ -535,13 +535,9 @@ Deno.test("bad arguments raise typed errors that name the op and the offending v
   assert.throws(() => tg.matmul(tg.ones([]), tg.ones([2])), fails(ShapeError, /matmul/, /\[\]/));
 });
 
-/**
- * Behaviours that differ from PyTorch, found by these tests and reported (the owners of
- * src/ops and src/primitives fix them; remove an entry from `ignore` once it passes).
- */
+/** Behaviours that used to differ from PyTorch (issue 13 fixed them; kept as regression tests). */
 Deno.test({
-  name: "known differences from PyTorch (reported; ignored until fixed)",
-  ignore: true,
+  name: 'where, norm p = 0 and "nuc", mean and pow of integers behave as in PyTorch',
   fn: () => {
     const m = tg.ones([2, 3]);
     // where(): PyTorch requires a bool condition
@@ -552,7 +548,7 @@ Deno.test({
     assert.throws(() => tg.norm(m, "nuc" as "fro"), fails(RangeError, /norm/, /nuc/));
     // mean(): PyTorch refuses integer input ("could not infer output dtype"); here 1.5
     assert.throws(() => tg.mean(tg.arange(4)), fails(DtypeError, /mean/, /int64/));
-    // pow(): integers to negative integer powers are an error in PyTorch (here: ∞ and 0.5 in int64)
+    // pow(): integers to negative integer powers are an error in PyTorch
     assert.throws(() => tg.pow(tg.arange(3), -1), fails(RangeError, /pow/));
   },
 });

@@ -44,9 +44,17 @@ export type UnaryOp =
   | "square"
   | "logicalNot";
 
-/** Turns every `-0` of an integer result (from `neg`, `mul`, truncation) into `0`, as int64 has no `-0`. */
-export function clearNegativeZeros(buf: Storage): void {
-  for (let i = 0; i < buf.length; i++) buf[i] += 0;
+/**
+ * Makes every value of an int64 result an int64 value, as PyTorch's integer arithmetic and
+ * casts would: fractions truncate toward zero (`2 ** -1` is 0), `-0` becomes `0`, and NaN,
+ * ±∞ and values beyond the int64 range become the int64 minimum −2⁶³ (what a float to
+ * int64 conversion gives on x86, and so PyTorch on CPU).
+ */
+export function toInt64Values(buf: Storage): void {
+  for (let i = 0; i < buf.length; i++) {
+    const v = buf[i];
+    buf[i] = Math.abs(v) < 9223372036854775808 ? Math.trunc(v) + 0 : -9223372036854775808;
+  }
 }
 
 /** Writes `op(x[i])` into `out[i]` for every element. */

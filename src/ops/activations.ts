@@ -12,7 +12,7 @@ import { add, checkTensor, checkTensorLike, div, mul, neg, scalar } from "./arit
 import { erf, expm1, sigmoid, tanh } from "./math.ts";
 import { gt, lt, where } from "./compare.ts";
 import { cast, named } from "./shape.ts";
-import { isFloating, promoteTypes } from "../dtype.ts";
+import { isFloating, promoteShaped } from "../dtype.ts";
 import { DtypeError } from "../errors.ts";
 
 function checkFloat(x: Tensor, op: string): void {
@@ -206,7 +206,7 @@ function binaryPrim(op: "maximum" | "minimum" | "atan2", a: TensorLike, b: Tenso
     ? (b as Tensor).dtype
     : typeof b === "number"
     ? a.dtype
-    : promoteTypes(a.dtype, b.dtype);
+    : promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
   const ta = typeof a === "number" ? scalar(a, dtype) : cast(a, dtype);
   const tb = typeof b === "number" ? scalar(b, dtype) : cast(b, dtype);
   return apply(op, [ta, tb], null);

@@ -6,7 +6,7 @@
  */
 
 import { DtypeError } from "../errors.ts";
-import { type DType, getDefaultDtype } from "../dtype.ts";
+import { type DType, getDefaultDtype, isFloating } from "../dtype.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { filled, named } from "./shape.ts";
@@ -180,6 +180,7 @@ export function neg(x: Tensor): Tensor {
  * @param exponent a tensor or number
  * @returns the power
  * @throws {ShapeError} when the shapes do not broadcast
+ * @throws {RangeError} for an integer tensor to a negative integer number (as PyTorch)
  * @example Square and exponentiate
  * ```ts
  * import { pow, tensor } from "@tapegrad/core";
@@ -194,6 +195,12 @@ export function pow(base: TensorLike, exponent: TensorLike): Tensor {
   checkTensorLike(exponent, "pow", "exponent");
   if (typeof exponent === "number") {
     if (typeof base === "number") return scalar(Math.pow(base, exponent));
+    if (!isFloating(base.dtype) && Number.isInteger(exponent) && exponent < 0) {
+      throw new RangeError(
+        `pow(): integers to negative integer powers are not allowed (base dtype ` +
+          `${base.dtype}, exponent ${exponent}); cast the base to a floating dtype first`,
+      );
+    }
     return apply("powScalar", [base], exponent);
   }
   const b = typeof base === "number" ? scalar(base, exponent.dtype) : base;

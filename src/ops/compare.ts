@@ -4,7 +4,7 @@
  * @module
  */
 
-import { promoteTypes } from "../dtype.ts";
+import { promoteShaped } from "../dtype.ts";
 import { DtypeError } from "../errors.ts";
 import type { Tensor, TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
@@ -144,6 +144,7 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
  * @param b values elsewhere
  * @returns the selection (gradFn `WhereBackward0`)
  * @throws {ShapeError} when the shapes do not broadcast
+ * @throws {DtypeError} when the condition is not bool
  * @example Clip negatives to zero
  * ```ts
  * import { gt, tensor, where } from "@tapegrad/core";
@@ -155,13 +156,19 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   checkTensor(condition, "where", "condition");
+  if (condition.dtype !== "bool") {
+    throw new DtypeError(
+      `where() expects a bool condition (as PyTorch); got ${condition.dtype}. Compare first, ` +
+        `e.g. gt(x, 0)`,
+    );
+  }
   checkTensorLike(a, "where", "a");
   checkTensorLike(b, "where", "b");
   const dtype = typeof a === "number"
     ? (typeof b === "number" ? undefined : b.dtype)
     : typeof b === "number"
     ? a.dtype
-    : promoteTypes(a.dtype, b.dtype);
+    : promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
   const ta = typeof a === "number" ? scalar(a, dtype) : cast(a, dtype ?? a.dtype);
   const tb = typeof b === "number" ? scalar(b, ta.dtype) : cast(b, ta.dtype);
   return apply("where", [condition, ta, tb], null);

@@ -9,11 +9,14 @@
  */
 
 import { DtypeError, ShapeError } from "../errors.ts";
-import { fmtShape, normalizeDim } from "../shape.ts";
-import type { Tensor } from "../tensor.ts";
+import { broadcastShapes, fmtShape, normalizeDim } from "../shape.ts";
+import type { NestedArray, Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { checkTensor } from "./arithmetic.ts";
-import { expand, named, reshape } from "./shape.ts";
+import { add, checkTensor, mul } from "./arithmetic.ts";
+import { expand, named, permute, reshape } from "./shape.ts";
+import { lt, where } from "./compare.ts";
+import { tensor } from "../creation.ts";
+import { concreteStorage } from "../vmap/level.ts";
 
 /** Python-style bounds: negative counts from the end, out-of-range clamps. */
 function pyBounds(
@@ -142,23 +145,34 @@ export function range(start?: number | null, end?: number | null, step = 1): Ran
 /**
  * One entry of an {@linkcode index} expression: an integer selects (and drops the
  * dimension), a {@linkcode Range} slices, `null` inserts a new dimension of size 1 (Python's
- * `None`), `"..."` stands for all remaining dimensions, and an int64 tensor selects those
- * indices along the dimension (as {@linkcode indexSelect}).
+ * `None`), `"..."` stands for all remaining dimensions, and an int64 tensor (or nested arrays
+ * of integers) is an advanced index: advanced indices broadcast together and are paired, as
+ * in PyTorch.
  */
-export type IndexSpec = number | Range | null | "..." | Tensor;
+export type IndexSpec = number | Range | null | "..." | Tensor | readonly NestedArray[];
 
 /**
  * Indexes `x` the way PyTorch's `x[...]` does, one spec per dimension: `index(x, 0,
  * range(1, 3), null)` is `x[0, 1:3, None]`. Missing trailing specs take whole dimensions.
  * Integers may be negative (from the end).
  *
+ * Tensor (or array) indices follow PyTorch's advanced indexing: they broadcast to one shape
+ * and are paired element by element (`index(x, [0, 1], [1, 0])` is `[x[0, 1], x[1, 0]]`), and
+ * the indexed dimensions are replaced by the broadcast shape: in place when the tensor
+ * indices are adjacent, at the front when a slice or `null` separates them. Integers are
+ * applied first, as in PyTorch (so `x[0, :, [0, 1]]` keeps the slice in front). Repeated
+ * indices add up their gradients.
+ *
  * @param x a tensor
- * @param specs integers, ranges, `null`, `"..."` or int64 index tensors
+ * @param specs integers, ranges, `null`, `"..."` or int64 index tensors (or arrays)
  * @returns the indexed tensor, differentiable in `x` (gradFn named after the last step
  *   PyTorch takes: `SelectBackward0`, `SliceBackward0`, `UnsqueezeBackward0` or
  *   `IndexBackward0`)
- * @throws {ShapeError} for too many specs or an integer out of range
- * @example `x[1, ::2]` and `x[..., None]`
+ * @throws {ShapeError} for too many specs, an integer out of range, or tensor indices
+ *   whose shapes do not broadcast
+ * @throws {DtypeError} for an index tensor that is not int64
+ * @throws {RangeError} for a tensor index out of range
+ * @example `x[1, ::2]`, `x[..., None]` and paired tensor indices `x[[0, 1], [1, 0]]`
  * ```ts
  * import { index, range, tensor } from "@tapegrad/core";
  * import assert from "node:assert/strict";
@@ -166,6 +180,7 @@ export type IndexSpec = number | Range | null | "..." | Tensor;
  * const x = tensor([[1, 2, 3], [4, 5, 6]]);
  * assert.deepEqual(index(x, 1, range(null, null, 2)).toArray(), [4, 6]);
  * assert.deepEqual(index(x, "...", null).shape, [2, 3, 1]);
+ * assert.deepEqual(index(x, [0, 1], [2, 0]).toArray(), [3, 4]);
  * ```
  */
 export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
@@ -181,11 +196,14 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   const expanded: Exclude<IndexSpec, "...">[] = [];
   for (const s of specs) {
     if (s === "...") { for (let i = 0; i < x.ndim - consuming; i++) expanded.push(range()); }
-    else expanded.push(s);
+    else expanded.push(Array.isArray(s) ? asIndexTensor(s as NestedArray[]) : s);
   }
   let out = x;
   let dim = 0;
   const shape: number[] = [];
+  // advanced (tensor) indices: their position in `shape` and the tensors
+  const advPos: number[] = [];
+  const advIdx: Tensor[] = [];
   for (const s of expanded) {
     if (s === null) {
       shape.push(1);
@@ -204,13 +222,74 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
       out = window(out, dim, start, count, s.step);
       shape.push(count);
     } else {
-      out = indexSelect(out, dim, s);
-      shape.push(out.shape[dim]);
+      checkIndex(s as Tensor, "index");
+      advPos.push(shape.length);
+      advIdx.push(wrapNegative(s as Tensor, size, dim));
+      shape.push(size);
     }
     dim++;
   }
   for (; dim < out.ndim; dim++) shape.push(out.shape[dim]);
-  return named(reshape(out, shape), indexNodeName(expanded));
+  out = reshape(out, shape);
+  if (advIdx.length > 0) out = advanced(out, advPos, advIdx);
+  return named(out, indexNodeName(expanded));
+}
+
+/** Nested arrays of integers as an int64 index tensor. */
+function asIndexTensor(data: NestedArray[]): Tensor {
+  try {
+    return tensor(data, { dtype: "int64" });
+  } catch (e) {
+    throw new TypeError(`index() expects arrays of integers as indices: ${(e as Error).message}`);
+  }
+}
+
+/** An index tensor checked against `size` (negative counts from the end), made non-negative. */
+function wrapNegative(idx: Tensor, size: number, dim: number): Tensor {
+  let negative = false;
+  const buf = concreteStorage(idx);
+  for (let i = 0; i < buf.length; i++) {
+    const v = buf[i];
+    if (v < -size || v >= size) {
+      throw new RangeError(
+        `index() got index ${v} out of range for dimension ${dim} of size ${size}`,
+      );
+    }
+    if (v < 0) negative = true;
+  }
+  return negative ? where(lt(idx, 0), add(idx, size), idx) : idx;
+}
+
+/**
+ * PyTorch's advanced indexing of `x` at dimensions `dims` (ascending) by `idx`: the index
+ * tensors broadcast to one shape `B` and pick `x[..., idx0[b], ..., idx1[b], ...]` for each
+ * `b`. The picked dimensions become `B`, in place when `dims` are adjacent, else in front.
+ * It runs as one `indexSelect` over the picked dimensions flattened into one.
+ */
+function advanced(x: Tensor, dims: readonly number[], idx: readonly Tensor[]): Tensor {
+  let b: readonly number[] = [];
+  for (const t of idx) b = broadcastShapes(b, t.shape, "index");
+  const rest = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
+  const sizes = dims.map((d) => x.shape[d]);
+  // the flat position of each pick in the picked dimensions, row-major
+  let flat: Tensor = idx[idx.length - 1];
+  let stride = sizes[sizes.length - 1];
+  for (let k = idx.length - 2; k >= 0; k--) {
+    flat = add(flat, mul(idx[k], stride));
+    stride *= sizes[k];
+  }
+  const picked = reshape(permute(x, [...dims, ...rest]), [stride, ...rest.map((d) => x.shape[d])]);
+  const nb = b.reduce((p, n) => p * n, 1);
+  const sel = indexSelect(picked, 0, reshape(expand(flat, b), [nb]));
+  const out = reshape(sel, [...b, ...rest.map((d) => x.shape[d])]);
+  const adjacent = dims.every((d, k) => d === dims[0] + k);
+  if (!adjacent || dims[0] === 0) return out;
+  // move B back to where the indexed dimensions were
+  const nr = rest.length;
+  const before = dims[0];
+  const bAxes = b.map((_, i) => i);
+  const restAxes = Array.from({ length: nr }, (_, i) => b.length + i);
+  return permute(out, [...restAxes.slice(0, before), ...bAxes, ...restAxes.slice(before)]);
 }
 
 /**
@@ -240,7 +319,8 @@ function checkIndex(index: Tensor, op: string): void {
 }
 
 function checkBounds(index: Tensor, size: number, dim: number, op: string): void {
-  const buf = index._buf;
+  // the physical values: under vmap `index` is a wrapper without storage of its own
+  const buf = concreteStorage(index);
   for (let i = 0; i < buf.length; i++) {
     const v = buf[i];
     if (!Number.isInteger(v)) throw new RangeError(`${op}() got a non-integer index ${v}`);

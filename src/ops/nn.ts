@@ -12,6 +12,7 @@ import { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { type Generator, getDefaultGenerator } from "../random.ts";
+import { concreteStorage } from "../vmap/level.ts";
 import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
 import { abs, log } from "./math.ts";
 import { eq, gt, lt, ne, where } from "./compare.ts";
@@ -359,7 +360,7 @@ function picked(
 ): { loss: Tensor; w: Tensor } {
   const c = checkTargets(logp, target, op);
   const classes = logp.shape[c];
-  const buf = target._buf;
+  const buf = concreteStorage(target); // every example's targets under vmap
   for (let i = 0; i < buf.length; i++) {
     const v = buf[i];
     if (v !== ignoreIndex && (v < 0 || v >= classes)) {

@@ -6,11 +6,13 @@
  */
 
 import { isFloating } from "../dtype.ts";
+import { DtypeError } from "../errors.ts";
 import { normalizeDim, normalizeDims } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, div, mul, pow } from "./arithmetic.ts";
 import { abs } from "./math.ts";
+import { eq, ne, where } from "./compare.ts";
 import { cast, named, reshape } from "./shape.ts";
 import { slice } from "./indexing.ts";
 import { getDefaultDtype } from "../dtype.ts";
@@ -55,13 +57,14 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 }
 
 /**
- * Mean of all elements, or over `dim`. Integer tensors give the default floating dtype.
+ * Mean of all elements, or over `dim`. The input must be floating, as in PyTorch.
  *
  * @param x a tensor
  * @param dim the dimension(s) to reduce (all when omitted)
  * @param keepdim keep reduced dimensions with size 1
  * @returns the mean (gradFn `MeanBackward0` for all elements, `MeanBackward1` over `dim`)
  * @throws {ShapeError} for a dimension out of range
+ * @throws {DtypeError} for an integer or bool input
  * @example Mean of columns
  * ```ts
  * import { mean, tensor } from "@tapegrad/core";
@@ -72,7 +75,13 @@ export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  */
 export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkTensor(x, "mean");
-  const xf = isFloating(x.dtype) ? x : cast(x, getDefaultDtype());
+  if (!isFloating(x.dtype)) {
+    throw new DtypeError(
+      `mean() could not infer the output dtype from input dtype ${x.dtype}: the input must ` +
+        `be floating (as PyTorch); cast it first, e.g. x.float()`,
+    );
+  }
+  const xf = x;
   const dims = normalizeDims(dim, x.ndim, "mean");
   let count = 1;
   for (const d of dims) count *= x.shape[d];
@@ -83,8 +92,9 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 /**
  * Vector norm of all elements, or over `dim`: `p = 2` (default, also `"fro"`), `1`,
- * `Infinity`, `-Infinity`, or any other positive `p` as `(Σ|x|^p)^(1/p)`. The gradient of
- * the 2-norm at zero is zero, as in PyTorch.
+ * `Infinity`, `-Infinity`, `0` (the number of non-zero elements, as PyTorch), or any other
+ * `p` as `(Σ|x|^p)^(1/p)`. The gradient at zero is zero, as in PyTorch, for every `p`; so are
+ * the higher derivatives there (PyTorch gives NaN for `p < 2` from the second order on).
  *
  * @param x a tensor
  * @param p the order of the norm
@@ -92,6 +102,7 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @param keepdim keep reduced dimensions with size 1
  * @returns the norm (gradFn `NormBackward1`)
  * @throws {ShapeError} for a dimension out of range
+ * @throws {RangeError} for a `p` that is neither a number nor `"fro"` (e.g. `"nuc"`)
  * @example The 2-norm and the 1-norm of (3, 4)
  * ```ts
  * import { norm, tensor } from "@tapegrad/core";
@@ -105,14 +116,36 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  */
 export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
   checkTensor(x, "norm");
+  if (p !== "fro" && (typeof p !== "number" || Number.isNaN(p))) {
+    throw new RangeError(
+      `norm() supports p = "fro" or a number (0, 1, 2, ±Infinity or any other); got ${String(p)}${
+        (p as unknown) === "nuc"
+          ? " (the nuclear norm needs singular values, which are not available)"
+          : ""
+      }`,
+    );
+  }
   const xf = isFloating(x.dtype) ? x : cast(x, getDefaultDtype());
   let r: Tensor;
-  if (p === 2 || p === "fro") r = reduce("norm2", xf, dim, keepdim, "norm");
+  if (p === 0) {
+    // the number of non-zero elements, as PyTorch: piecewise constant, with gradient 0 (the
+    // `0 · x` at the zeros keeps the result on the tape, and is 0 there even for ∞ elsewhere)
+    r = reduce("sum", where(ne(xf, 0), 1, mul(xf, 0)), dim, keepdim, "norm");
+  } else if (p === 2 || p === "fro") r = reduce("norm2", xf, dim, keepdim, "norm");
   else if (p === 1) r = reduce("sum", abs(xf), dim, keepdim, "norm");
   else if (p === Infinity) r = reduce("amax", abs(xf), dim, keepdim, "norm");
   else if (p === -Infinity) r = reduce("amin", abs(xf), dim, keepdim, "norm");
-  else r = pow(reduce("sum", pow(abs(xf), p), dim, keepdim, "norm"), 1 / p);
+  else r = powAwayFromZero(reduce("sum", powAwayFromZero(abs(xf), p), dim, keepdim, "norm"), 1 / p);
   return named(r, "NormBackward1");
+}
+
+/**
+ * `x^c` for `x ≥ 0` with every derivative 0 where `x = 0`: PyTorch's norm gradient, which
+ * masks zero elements (for `p < 1`) and zero norms, instead of `0 · ∞ = NaN`.
+ */
+function powAwayFromZero(x: Tensor, c: number): Tensor {
+  const zero = eq(x, 0);
+  return where(zero, 0, pow(where(zero, 1, x), c));
 }
 
 /**

@@ -359,7 +359,10 @@ export function variance(x: Tensor, dim?: Dims, options: VarianceOptions = {}): 
  * ```
  */
 export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tensor {
-  return named(sqrt(variance(x, dim, options)), "StdBackward0");
+  // √v with derivative 0 where v = 0 (constant data), as PyTorch, rather than ∞ · 0 = NaN
+  const v = variance(x, dim, options);
+  const zero = eq(v, 0);
+  return named(where(zero, 0, sqrt(where(zero, 1, v))), "StdBackward0");
 }
 
 /**

@@ -5,19 +5,25 @@
  * @module
  */
 
-import { type DType, floatResult, promoteTypes, promoteWithNumber } from "../dtype.ts";
+import {
+  type DType,
+  floatResult,
+  promoteShaped,
+  promoteTypes,
+  promoteWithNumber,
+} from "../dtype.ts";
 import { broadcastShapes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   binaryKernel,
   type BinaryOp,
-  clearNegativeZeros,
   scalarKernel,
   type ScalarOp,
+  toInt64Values,
   whereKernel,
 } from "../kernels/elementwise.ts";
 import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
-import { eq, gt, lt, maskOf, where } from "../ops/compare.ts";
+import { eq, gt, logicalAnd, lt, maskOf, where } from "../ops/compare.ts";
 import { log } from "../ops/math.ts";
 import { addMaybe, mulMaybe, output, subMaybe } from "./helpers.ts";
 import type { Rule, RuleTable } from "./types.ts";
@@ -59,9 +65,10 @@ function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType) {
   return (inputs: readonly Tensor[]): Tensor => {
     const [a, b] = inputs;
     const shape = broadcastShapes(a.shape, b.shape, op);
-    const out = output(shape, dtypeOf(a.dtype, b.dtype));
+    const d = promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
+    const out = output(shape, dtypeOf(d, d));
     binaryKernel(op, a._buf, a.shape, b._buf, b.shape, shape, out._buf);
-    if (out.dtype === "int64") clearNegativeZeros(out._buf);
+    if (out.dtype === "int64") toInt64Values(out._buf);
     return out;
   };
 }
@@ -71,7 +78,7 @@ function scalarForward(op: ScalarOp, dtypeOf: (d: DType, c: number) => DType = p
     const x = inputs[0];
     const out = output(x.shape, dtypeOf(x.dtype, c));
     scalarKernel(op, x._buf, c, out._buf);
-    if (out.dtype === "int64") clearNegativeZeros(out._buf);
+    if (out.dtype === "int64") toInt64Values(out._buf);
     return out;
   };
 }
@@ -152,20 +159,21 @@ export const binaryRules: RuleTable<BinaryParams> = {
       return num === null ? null : div(num, b);
     },
   },
-  // d(a^b) = b a^(b-1) da + a^b log(a) db, with the log term 0 where a = 0 (as PyTorch)
+  // d(a^b) = b a^(b-1) da + a^b log(a) db, with the log term 0 where a = 0 and the first
+  // term 0 where b = 0 (as PyTorch: d(0^0)/da = 0)
   pow: {
     name: "PowBackward1",
     saves: true,
     forward: binaryForward("pow", promoteTypes),
     vjp(g, [a, b], out, _p, needs) {
       return [
-        needs[0] ? mul(g, mul(b, pow(a, sub(b, 1)))) : null,
+        needs[0] ? mul(g, powBaseTerm(a, b)) : null,
         needs[1] ? mul(g, powLogTerm(a, out)) : null,
       ];
     },
     jvp: ([ta, tb], [a, b], out) =>
       addMaybe(
-        mulMaybe(ta, mul(b, pow(a, sub(b, 1)))),
+        mulMaybe(ta, powBaseTerm(a, b)),
         mulMaybe(tb, powLogTerm(a, out)),
       ),
   },
@@ -200,7 +208,7 @@ export const binaryRules: RuleTable<BinaryParams> = {
     forward(inputs) {
       const [c, a, b] = inputs;
       const shape = broadcastShapes(broadcastShapes(c.shape, a.shape, "where"), b.shape, "where");
-      const out = output(shape, promoteTypes(a.dtype, b.dtype));
+      const out = output(shape, promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0));
       whereKernel(c._buf, c.shape, a._buf, a.shape, b._buf, b.shape, shape, out._buf);
       return out;
     },
@@ -270,6 +278,16 @@ function powScalarDerivative(x: Tensor, c: number): Tensor | number {
   if (c === 1) return 1;
   if (c === 2) return mul(x, 2);
   return mul(pow(x, c - 1), c);
+}
+
+/**
+ * `b a^(b-1)`, zero at `a = b = 0` (so `d(0^0)/da = 0` as PyTorch, not `0 · ∞`). The base is
+ * replaced by 1 there, so that no ∞ appears in the masked branch and higher derivatives stay
+ * finite: at integer exponents they come out exact (`d²(x^1)/dx² = 0` at `x = 0`).
+ */
+function powBaseTerm(a: Tensor, b: Tensor): Tensor {
+  const zero = logicalAnd(eq(a, 0), eq(b, 0));
+  return where(zero, 0, mul(b, pow(where(zero, 1, a), sub(b, 1))));
 }
 
 /** `a^b log(a)`, zero where `a = 0` (the limit PyTorch uses for `b > 0`). */

@@ -10,7 +10,7 @@
 import { allocate, type DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
-import { expandKernel } from "../kernels/elementwise.ts";
+import { expandKernel, toInt64Values } from "../kernels/elementwise.ts";
 import { catKernel, permuteKernel, sliceKernel } from "../kernels/layout.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { cast, filled, sumToShape } from "../ops/shape.ts";
@@ -92,7 +92,8 @@ export const shapeRules: RuleTable<ShapeParams> = {
           buf[i] = x._buf[i] !== 0 ? 1 : 0;
         }
       } else if (dtype === "int64") {
-        for (let i = 0; i < buf.length; i++) buf[i] = Math.trunc(x._buf[i]) + 0; // int64 has no -0
+        buf.set(x._buf);
+        toInt64Values(buf); // truncate; NaN and ±∞ give −2⁶³ as in PyTorch
       } else buf.set(x._buf);
       return new Tensor(buf, x.shape, dtype, TRUSTED);
     },

@@ -8,7 +8,7 @@
 
 import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
-import { clearNegativeZeros, unaryKernel, type UnaryOp } from "../kernels/elementwise.ts";
+import { toInt64Values, unaryKernel, type UnaryOp } from "../kernels/elementwise.ts";
 import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
@@ -26,7 +26,7 @@ function forwardOf(op: UnaryOp, dtypeOf: (d: DType) => DType) {
     const x = inputs[0];
     const out = output(x.shape, dtypeOf(x.dtype));
     unaryKernel(op, x._buf, out._buf);
-    if (out.dtype === "int64") clearNegativeZeros(out._buf);
+    if (out.dtype === "int64") toInt64Values(out._buf);
     return out;
   };
 }

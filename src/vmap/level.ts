@@ -9,7 +9,7 @@
  * @module
  */
 
-import { allocate } from "../dtype.ts";
+import { allocate, type Storage } from "../dtype.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 
@@ -137,4 +137,15 @@ export function checkConcrete(t: Tensor, op: string): void {
         `from the vmapped function and read it outside`,
     );
   }
+}
+
+/**
+ * @ignore The values behind `t` for a check that must see every element (index bounds,
+ * class targets): its own storage, or under vmap the storage of its innermost physical
+ * tensor, which holds every example's values (a wrapper has no storage of its own).
+ */
+export function concreteStorage(t: Tensor): Storage {
+  let p = t;
+  while (p._bat !== null) p = p._bat.phys;
+  return p._buf;
 }

@@ -11,6 +11,7 @@ import type { Tensor } from "../tensor.ts";
 import type { Params, Primitive } from "../primitives/types.ts";
 import type { ReduceDims } from "../primitives/reduce.ts";
 import { apply } from "../autograd/dispatch.ts";
+import { promoteShaped } from "../dtype.ts";
 
 /** A batching rule: physical inputs (batch first where `batched[i]`) to a batched output. */
 export type BatchRule<T> = (
@@ -39,9 +40,27 @@ function logicalRank(p: Tensor, batched: boolean): number {
   return batched ? p.ndim - 1 : p.ndim;
 }
 
+/**
+ * The two inputs of a promoting binary primitive cast to the dtype of their logical
+ * (per-example) shapes: a batched 0-d float64 is physically 1-d, and must still not widen a
+ * float32 vector (PyTorch's 0-d rule, see `promoteShaped`).
+ */
+function promoteLogical(phys: readonly Tensor[], batched: readonly boolean[]): readonly Tensor[] {
+  if (phys.length !== 2 || phys[0].dtype === phys[1].dtype) return phys;
+  const [a, b] = phys;
+  const d = promoteShaped(
+    a.dtype,
+    logicalRank(a, batched[0]) === 0,
+    b.dtype,
+    logicalRank(b, batched[1]) === 0,
+  );
+  return phys.map((p) => (p.dtype === d ? p : apply("cast", [p], { dtype: d })));
+}
+
 /** Elementwise primitives with broadcasting: align logical ranks, then broadcast with the batch. */
 function elementwise<P extends Primitive>(prim: P): BatchRule<Params[P]> {
-  return (phys, batched, params) => {
+  return (phys0, batched, params) => {
+    const phys = prim === "where" ? phys0 : promoteLogical(phys0, batched);
     let r = 0;
     for (let i = 0; i < phys.length; i++) r = Math.max(r, logicalRank(phys[i], batched[i]));
     const xs = phys.map((p, i) => (batched[i] ? padBatched(p, r - (p.ndim - 1)) : p));
