@@ -219,6 +219,10 @@ export type {
   SaveSafetensorsOptions,
   TensorTree,
 } from "./src/io/safetensors.ts";
+export { plot } from "./src/viz/plot.ts";
+export type { PlotFunction, PlotOptions } from "./src/viz/plot.ts";
+export { dotToSvg } from "./src/viz/dot_svg.ts";
+export { SvgImage } from "./src/viz/svg_image.ts";
 // [area: extending autograd]
 export { checkpoint, customJvp, customVjp } from "./src/functional/custom.ts";
 export type { TensorFn } from "./src/functional/custom.ts";

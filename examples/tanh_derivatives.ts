@@ -1,7 +1,7 @@
 /**
  * The n-th derivatives of tanh, as in DeZero's step 35: orders 1 to 8 at x = 1 in float64
  * by nesting `grad` (through `derivative`), each checked against the closed form, plus a plot
- * of tanh and its first four derivatives.
+ * of tanh and its first four derivatives drawn by the library's `plot`.
  *
  * `deno run examples/tanh_derivatives.ts` prints the table;
  * `deno run --allow-write=examples/out examples/tanh_derivatives.ts` also writes
@@ -10,8 +10,7 @@
  * @module
  */
 
-import { derivative, linspace, type Tensor, tensor, vmap } from "../mod.ts";
-import { linePlot } from "./lib/svg.ts";
+import { derivative, plot, type Tensor, tensor } from "../mod.ts";
 
 /**
  * The coefficients of the polynomial `P_n` with `tanh⁽ⁿ⁾(x) = P_n(tanh x)`, lowest degree
@@ -57,20 +56,15 @@ export function derivativesAt(x = 1, maxOrder = 8): Row[] {
   return rows;
 }
 
-/** The SVG plot of tanh and its first `orders` derivatives over [−4, 4]. */
+/** The SVG plot of tanh and its first `orders` derivatives over [−4, 4] (the library's `plot`). */
 export function plotSvg(orders = 4): string {
-  const xs = linspace(-4, 4, 401, { dtype: "float64" });
-  const series = [];
-  for (let n = 0; n <= orders; n++) {
-    // derivative() is for scalar functions: vmap maps it over the 401 points at once.
-    const f = n === 0 ? (v: Tensor) => v.tanh() : vmap(derivative((v: Tensor) => v.tanh(), n));
-    series.push({
-      label: n === 0 ? "tanh(x)" : `order ${n}`,
-      xs: [...xs.toTypedArray()],
-      ys: [...f(xs).toTypedArray()],
-    });
-  }
-  return linePlot(series, { title: "tanh and its derivatives", yRange: [-5, 5] });
+  return plot((v: Tensor) => v.tanh(), {
+    derivatives: orders,
+    labels: ["tanh"],
+    range: [-4, 4],
+    yRange: [-5, 5],
+    title: "tanh and its derivatives",
+  }).svg;
 }
 
 /** Prints the table (and writes the plot when allowed). */

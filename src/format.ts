@@ -248,3 +248,18 @@ export function formatTensor(t: Tensor): string {
   else if (t.requiresGrad) suffixes.push("requires_grad=True");
   return addSuffixes(prefix + body, suffixes, indent);
 }
+
+/**
+ * @ignore How the repr would print each element of `t` (same width, precision and notation),
+ * and which indices along a dimension of size `n` it shows (all, or 3 at each edge when the
+ * repr summarizes). For the HTML display.
+ */
+export function elementFormat(t: Tensor): {
+  readonly format: (v: number) => string;
+  readonly shown: (n: number) => number[];
+} {
+  const view: View = { buf: t._buf, shape: t.shape, strides: stridesOf(t.shape) };
+  const summarize = t.numel > THRESHOLD;
+  const f = new Formatter(shownValues(view, summarize), isFloating(t.dtype), t.dtype === "bool");
+  return { format: (v) => f.format(v).trim(), shown: (n) => shownIndices(n, summarize) };
+}

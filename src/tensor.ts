@@ -16,6 +16,7 @@ import type { BatchEntry } from "./vmap/level.ts";
 import { backward, type BackwardOptions } from "./autograd/engine.ts";
 import { formatTensor } from "./format.ts";
 import { type TensorJSON, toJSONForm } from "./io/json.ts";
+import { tensorDisplay } from "./viz/html.ts";
 import { checkConcrete, rewrap } from "./vmap/level.ts";
 import * as A from "./ops/arithmetic.ts";
 import * as M from "./ops/math.ts";
@@ -449,6 +450,26 @@ export class Tensor {
   /** @ignore Node's console.log prints the repr. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return formatTensor(this);
+  }
+
+  /**
+   * What `deno jupyter` displays for a tensor: the repr as `text/plain` and, for 1-D and 2-D
+   * tensors, a compact HTML table (`text/html`) of the same numbers, summarized with `…` as
+   * the repr summarizes tensors of more than 1000 elements.
+   *
+   * @returns the MIME bundle
+   * @example The bundle of a small matrix
+   * ```ts
+   * import { tensor } from "@tapegrad/core";
+   * import assert from "node:assert/strict";
+   *
+   * const bundle = tensor([[1, 2], [3, 4]])[Symbol.for("Jupyter.display")]();
+   * assert.equal(bundle["text/plain"], "tensor([[1., 2.],\n        [3., 4.]])");
+   * assert.ok(bundle["text/html"].includes("<td style=\"padding:1px 6px;text-align:right;font-family:monospace\">4.</td>"));
+   * ```
+   */
+  [Symbol.for("Jupyter.display")](): Record<string, string> {
+    return tensorDisplay(this);
   }
 
   // ---- conversions ---------------------------------------------------------------------

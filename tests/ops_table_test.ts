@@ -78,6 +78,9 @@ const NOT_OPS = new Set([
   "fromJSON",
   "loadSafetensors",
   "saveSafetensors",
+  "plot",
+  "dotToSvg",
+  "SvgImage",
 ]);
 
 Deno.test("ops table", async (t) => {
