@@ -463,7 +463,8 @@ export class Tensor {
    * import { tensor } from "@tapegrad/core";
    * import assert from "node:assert/strict";
    *
-   * const bundle = tensor([[1, 2], [3, 4]])[Symbol.for("Jupyter.display")]();
+   * const t = tensor([[1, 2], [3, 4]]) as unknown as Record<symbol, () => Record<string, string>>;
+   * const bundle = t[Symbol.for("Jupyter.display")]();
    * assert.equal(bundle["text/plain"], "tensor([[1., 2.],\n        [3., 4.]])");
    * assert.ok(bundle["text/html"].includes("<td style=\"padding:1px 6px;text-align:right;font-family:monospace\">4.</td>"));
    * ```
