@@ -195,7 +195,7 @@ const MAX_VIRTUAL = 2000;
  * const x = tensor(1, { requiresGrad: true });
  * const image = dotToSvg(toDot(x.mul(x).tanh()));
  * assert.ok(image.svg.includes(">TanhBackward0</text>"));
- * assert.equal(image.svg.match(/<path /g)?.length, 4); // leaf→mul twice, mul→tanh, tanh→output
+ * assert.equal(image.svg.match(/<path data-edge=/g)?.length, 4); // x→mul twice, mul→tanh, tanh→out
  * ```
  */
 export function dotToSvg(dot: string): SvgImage {
