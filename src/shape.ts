@@ -47,7 +47,8 @@ export function fmtShape(shape: Shape): string {
  * @throws {ShapeError} naming `op` and both shapes when they do not broadcast
  */
 export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
-  if (shapesEqual(a, b)) return a;
+  if (b.length === 0 || shapesEqual(a, b)) return a;
+  if (a.length === 0) return b;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
   for (let i = 0; i < n; i++) {

@@ -24,12 +24,17 @@ export function ruleOf<P extends Primitive>(prim: P): Rule<Params[P]> {
 
 /**
  * @ignore Runs primitive `prim` on `inputs` with `params`, recording it on the tape and
- * propagating tangents as needed. The output is always a fresh tensor.
+ * propagating tangents as needed. The output is always a fresh tensor. `name` names the
+ * node for a composite op that is this primitive (`neg` is `mul` by −1: `NegBackward0`),
+ * and `saves` says whether that op keeps values that a backward frees, as PyTorch's op of
+ * that name does; by default the rule says both.
  */
 export function apply<P extends Primitive>(
   prim: P,
   inputs: readonly Tensor[],
   params: Params[P],
+  name?: string,
+  saves?: boolean,
 ): Tensor {
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i]._bat !== null) return batchApply(prim, inputs, params);
@@ -39,8 +44,13 @@ export function apply<P extends Primitive>(
   if (gradEnabledNow() && isFloating(out.dtype)) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._requiresGrad) {
-        const name = typeof rule.name === "string" ? rule.name : rule.name(params, inputs);
-        const node = new Node(name, prim, inputs, params);
+        const node = new Node(
+          name ?? (typeof rule.name === "string" ? rule.name : rule.name(params, inputs)),
+          prim,
+          inputs,
+          params,
+          saves ?? rule.saves,
+        );
         node._out = out;
         out._gradFn = node;
         out._requiresGrad = true;

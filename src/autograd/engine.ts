@@ -209,9 +209,15 @@ function run(
     const i = stackI[top];
     const inputs = node._inputs;
     if (i < inputs.length) {
-      stackI[top] = i + 1;
-      const child = inputs[i]._gradFn;
-      if (child !== null && child._visit !== pass) {
+      // the next input with an unvisited node (constants and leaves have none)
+      let j = i;
+      let child: Node | null = null;
+      while (j < inputs.length && child === null) {
+        const c = inputs[j++]._gradFn;
+        if (c !== null && c._visit !== pass) child = c;
+      }
+      stackI[top] = j;
+      if (child !== null) {
         visit(child);
         stackN.push(child);
         stackI.push(0);
@@ -263,7 +269,7 @@ function run(
       }
       if (!node._needed) continue;
       const rule = ruleOf(node._prim);
-      if (node._freed && rule.saves) {
+      if (node._freed && node._saves) {
         throw new AutogradError(
           `Trying to backward through the graph a second time: the values saved by ` +
             `${node.name} were freed by an earlier backward. Pass { retainGraph: true } to ` +

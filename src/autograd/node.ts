@@ -47,6 +47,8 @@ export class Node {
   readonly _inputs: readonly Tensor[];
   /** @ignore */
   readonly _params: unknown;
+  /** @ignore Whether the backward reads saved values, which a backward without retainGraph frees. */
+  readonly _saves: boolean;
   /** @ignore The tensor this node produced. */
   _out: Tensor | null = null;
   /** @ignore Set when a backward without retainGraph has run through this node. */
@@ -63,11 +65,18 @@ export class Node {
   _target = 0;
 
   /** @ignore Built by the dispatcher only. */
-  constructor(name: string, prim: Primitive, inputs: readonly Tensor[], params: unknown) {
+  constructor(
+    name: string,
+    prim: Primitive,
+    inputs: readonly Tensor[],
+    params: unknown,
+    saves: boolean,
+  ) {
     this.name = name;
     this._prim = prim;
     this._inputs = inputs;
     this._params = params;
+    this._saves = saves;
   }
 
   /**

@@ -22,7 +22,7 @@ import { isBatchedAt, unwrapAt, type VmapLevel, wrap, wrapAt } from "../vmap/lev
 import { materialize } from "../vmap/rules.ts";
 import { vmap } from "../vmap/vmap.ts";
 import { scalar } from "../ops/arithmetic.ts";
-import { filled } from "../ops/shape.ts";
+import { filled, identity } from "../ops/shape.ts";
 
 /** A function of tensors to differentiate. Numbers are accepted as results and arguments. */
 export type TensorFunction = (...args: Tensor[]) => TensorLike;
@@ -73,7 +73,7 @@ function differentiable(x: Tensor, op: string, index: number): Tensor {
       `${op}(): argument ${index} has dtype ${x.dtype}; only floating tensors can be differentiated`,
     );
   }
-  if (x.requiresGrad) return enableGrad(() => apply("alias", [x], null));
+  if (x.requiresGrad) return enableGrad(() => identity(x));
   const leaf = new Tensor(x._buf, x.shape, x.dtype);
   leaf._fw = x._fw;
   leaf._requiresGrad = true;
@@ -370,7 +370,7 @@ function makeDual(x: Tensor, t: Tensor, level: FwLevel): Tensor {
     const v = x._bat.level;
     return wrap(makeDual(x._bat.phys, unwrapAt(t, v) ?? materialize(t, v.size), level), v);
   }
-  const d = apply("alias", [x], null);
+  const d = identity(x);
   d._fw = { level, tangent: t, next: d._fw };
   return d;
 }

@@ -11,14 +11,12 @@ import { erf, roundHalfEven } from "./special.ts";
 
 /** Unary operations with a kernel. */
 export type UnaryOp =
-  | "neg"
   | "exp"
   | "expm1"
   | "log"
   | "log1p"
   | "log2"
   | "sqrt"
-  | "rsqrt"
   | "abs"
   | "sign"
   | "sin"
@@ -40,8 +38,6 @@ export type UnaryOp =
   | "floor"
   | "ceil"
   | "round"
-  | "reciprocal"
-  | "square"
   | "logicalNot";
 
 /**
@@ -61,9 +57,6 @@ export function toInt64Values(buf: Storage): void {
 export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;
   switch (op) {
-    case "neg":
-      for (let i = 0; i < n; i++) out[i] = -x[i];
-      return;
     case "exp":
       for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
       return;
@@ -81,9 +74,6 @@ export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
       return;
     case "sqrt":
       for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]);
-      return;
-    case "rsqrt":
-      for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]);
       return;
     case "abs":
       for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]);
@@ -165,12 +155,6 @@ export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
       return;
     case "round":
       for (let i = 0; i < n; i++) out[i] = roundHalfEven(x[i]);
-      return;
-    case "reciprocal":
-      for (let i = 0; i < n; i++) out[i] = 1 / x[i];
-      return;
-    case "square":
-      for (let i = 0; i < n; i++) out[i] = x[i] * x[i];
       return;
     case "logicalNot":
       for (let i = 0; i < n; i++) out[i] = x[i] === 0 ? 1 : 0;
@@ -304,35 +288,45 @@ export function binaryKernel(
   forEachRow(plan, (off, o) => binaryRow(op, a, off[0], sa, b, off[1], sb, out, o, rowLen));
 }
 
-/** Binary operations with a scalar right operand. */
-export type ScalarOp = "add" | "mul" | "div" | "pow" | "rsub" | "rdiv";
-
-/** Writes `op(x[i], c)` into `out[i]`. */
-export function scalarKernel(op: ScalarOp, x: Storage, c: number, out: Storage): void {
+/**
+ * `op(x[i], c)` for the arithmetic operations with a constant right operand (`x + 2`,
+ * `x * 0.5`, `x ** 3`): one loop with `c` in a register. Returns false (and writes nothing)
+ * for other operations.
+ */
+export function scalarRightKernel(op: BinaryOp, x: Storage, c: number, out: Storage): boolean {
   const n = x.length;
   switch (op) {
     case "add":
       for (let i = 0; i < n; i++) out[i] = x[i] + c;
-      return;
+      return true;
+    case "sub":
+      for (let i = 0; i < n; i++) out[i] = x[i] - c;
+      return true;
     case "mul":
       for (let i = 0; i < n; i++) out[i] = x[i] * c;
-      return;
+      return true;
     case "div":
       for (let i = 0; i < n; i++) out[i] = x[i] / c;
-      return;
+      return true;
     case "pow":
-      if (c === 2) { for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; }
-      else if (c === 1) { for (let i = 0; i < n; i++) out[i] = x[i]; }
-      else if (c === 0.5) { for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); }
-      else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], c);
-      return;
-    case "rsub":
-      for (let i = 0; i < n; i++) out[i] = c - x[i];
-      return;
-    case "rdiv":
-      for (let i = 0; i < n; i++) out[i] = c / x[i];
-      return;
+      powConstant(x, c, out);
+      return true;
+    default:
+      return false;
   }
+}
+
+/**
+ * `x[i] ** c` for a constant exponent: the common exponents (`x²`, `x`, `√x`, `1/√x`) as
+ * the exact operation rather than `Math.pow`, which rounds differently.
+ */
+function powConstant(x: Storage, c: number, out: Storage): void {
+  const n = x.length;
+  if (c === 2) { for (let i = 0; i < n; i++) out[i] = x[i] * x[i]; }
+  else if (c === 1) { for (let i = 0; i < n; i++) out[i] = x[i]; }
+  else if (c === 0.5) { for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]); }
+  else if (c === -0.5) { for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]); }
+  else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], c);
 }
 
 /** Copies `src` (of `shape`) broadcast to `outShape` into `out`. */

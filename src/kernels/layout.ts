@@ -5,9 +5,10 @@
  * @module
  */
 
-import type { Storage } from "../dtype.ts";
+import type { DType, Storage } from "../dtype.ts";
 import { stridesOf } from "../shape.ts";
 import { coalesce, forEachRow } from "./strided.ts";
+import { toInt64Values } from "./elementwise.ts";
 
 /** Copies a strided view of `src` (starting at `base`, with `strides` per output dim) into `out`. */
 export function gatherStrided(
@@ -95,5 +96,52 @@ export function catKernel(
       if (len > 0) out.set(parts[k].subarray(o * len, (o + 1) * len), dst);
       dst += len;
     }
+  }
+}
+
+/**
+ * Writes `src` (of `shape`) into the window `starts[d] + steps[d] · i` of `out` (of
+ * `outShape`, which starts as zeros): the transpose of {@linkcode sliceKernel}.
+ */
+export function scatterWindowKernel(
+  src: Storage,
+  shape: readonly number[],
+  outShape: readonly number[],
+  starts: readonly number[],
+  steps: readonly number[],
+  out: Storage,
+): void {
+  const nd = outShape.length;
+  const strides = new Array<number>(nd);
+  let acc = 1;
+  let pos = 0;
+  for (let d = nd - 1; d >= 0; d--) {
+    strides[d] = acc * steps[d];
+    pos += starts[d] * acc;
+    acc *= outShape[d];
+  }
+  const idx = new Array<number>(nd).fill(0);
+  for (let k = 0; k < src.length; k++) {
+    out[pos] = src[k];
+    for (let d = nd - 1; d >= 0; d--) {
+      idx[d]++;
+      pos += strides[d];
+      if (idx[d] < shape[d]) break;
+      pos -= strides[d] * shape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
+/**
+ * Converts `src` into `out` of `dtype`: bool as `x ≠ 0`; int64 truncated, with NaN and ±∞
+ * giving −2⁶³ as in PyTorch (see {@linkcode toInt64Values}).
+ */
+export function castKernel(src: Storage, dtype: DType, out: Storage): void {
+  if (dtype === "bool") {
+    for (let i = 0; i < out.length; i++) out[i] = src[i] !== 0 ? 1 : 0;
+  } else {
+    out.set(src);
+    if (dtype === "int64") toInt64Values(out);
   }
 }

@@ -153,18 +153,49 @@ export function triangularSolve(
 }
 
 /**
- * The sign of the determinant of the n×n matrix at `offset` (−1, 0 or 1; NaN when an entry
- * is not finite), from an LU factorization, so it is right where the determinant itself
- * would overflow or underflow.
+ * Per n×n matrix of a batch of `count` (row-major, one after another), from one LU
+ * factorization each: the determinant (`"det"`), `log |det|` (`"logabsdet"`, −∞ when
+ * singular) or the determinant's sign (`"sign"`); NaN when an entry is not finite. An empty
+ * matrix (n = 0) has determinant 1.
  */
-export function detSign(a: Storage, offset: number, n: number): number {
+export function determinantKernel(
+  kind: "det" | "logabsdet" | "sign",
+  a: Storage,
+  count: number,
+  n: number,
+  out: Storage,
+): void {
+  if (n === 0) {
+    out.fill(kind === "logabsdet" ? 0 : 1);
+    return;
+  }
   const lu = new Float64Array(n * n);
   const perm = new Int32Array(n);
-  let sign = luFactor(a, offset, n, lu, perm);
-  for (let i = 0; i < n && sign !== 0; i++) {
-    const d = lu[i * n + i];
-    if (Number.isNaN(d)) return NaN;
-    if (d < 0) sign = -sign;
+  for (let k = 0; k < count; k++) {
+    const sign = luFactor(a, k * n * n, n, lu, perm);
+    if (Number.isNaN(sign)) {
+      out[k] = NaN;
+      continue;
+    }
+    if (kind === "logabsdet") {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += Math.log(Math.abs(lu[i * n + i]));
+      out[k] = sign === 0 ? -Infinity : s;
+    } else if (kind === "det") {
+      let d = sign;
+      for (let i = 0; i < n && d !== 0; i++) d *= lu[i * n + i];
+      out[k] = d;
+    } else {
+      let s = sign;
+      for (let i = 0; i < n && s !== 0; i++) {
+        const d = lu[i * n + i];
+        if (Number.isNaN(d)) {
+          s = NaN;
+          break;
+        }
+        if (d < 0) s = -s;
+      }
+      out[k] = s;
+    }
   }
-  return sign;
 }

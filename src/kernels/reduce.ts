@@ -182,7 +182,10 @@ export function argReduceKernel(
   }
 }
 
-/** Cumulative sum (or product) along the middle axis of `[outer, n, inner]`. */
+/**
+ * Cumulative sum or product along the middle axis of `[outer, n, inner]` (accumulated in
+ * float64), from the end when `reverse`.
+ */
 export function cumulativeKernel(
   op: "sum" | "prod",
   x: Storage,
@@ -190,12 +193,13 @@ export function cumulativeKernel(
   n: number,
   inner: number,
   out: Storage,
+  reverse = false,
 ): void {
   const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
     acc.fill(op === "sum" ? 0 : 1);
-    for (let k = 0; k < n; k++) {
-      const base = (o * n + k) * inner;
+    for (let j = 0; j < n; j++) {
+      const base = (o * n + (reverse ? n - 1 - j : j)) * inner;
       if (op === "sum") {
         for (let i = 0; i < inner; i++) out[base + i] = acc[i] += x[base + i];
       } else {
@@ -203,4 +207,63 @@ export function cumulativeKernel(
       }
     }
   }
+}
+
+/** The softmax family along the middle axis of `[outer, n, inner]`. */
+export type Normalizer = "logsumexp" | "softmax" | "logSoftmax";
+
+/**
+ * The stable softmax family along the middle axis of `[outer, n, inner]`: per lane, the max
+ * `m` and `s = Σ exp(x − m)`; then `m + log s` (into `out` of `[outer, inner]`),
+ * `exp(x − m) / s` or `x − m − log s`. A lane whose max is ±∞ uses a shift of 0, as PyTorch.
+ */
+export function normalizerKernel(
+  kind: Normalizer,
+  src: Storage,
+  outer: number,
+  n: number,
+  inner: number,
+  dst: Storage,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let m = -Infinity;
+      for (let k = 0; k < n; k++) {
+        const v = src[base + k * inner];
+        if (v > m || v !== v) m = v;
+      }
+      if (m === Infinity || m === -Infinity) m = 0;
+      let sum = 0;
+      if (kind === "softmax") {
+        // one exp per element: store the exponentials, then divide by their sum
+        for (let k = 0; k < n; k++) {
+          const e = Math.exp(src[base + k * inner] - m);
+          dst[base + k * inner] = e;
+          sum += e;
+        }
+        for (let k = 0; k < n; k++) dst[base + k * inner] /= sum;
+        continue;
+      }
+      for (let k = 0; k < n; k++) sum += Math.exp(src[base + k * inner] - m);
+      if (kind === "logsumexp") dst[o * inner + i] = m + Math.log(sum);
+      else {
+        const shift = m + Math.log(sum);
+        for (let k = 0; k < n; k++) dst[base + k * inner] = src[base + k * inner] - shift;
+      }
+    }
+  }
+}
+
+/** The Euclidean norm over `dims`, with the squares summed in float64. */
+export function norm2Kernel(
+  x: Storage,
+  shape: readonly number[],
+  dims: readonly number[],
+  out: Storage,
+): void {
+  const sq = new Float64Array(x.length);
+  for (let i = 0; i < sq.length; i++) sq[i] = x[i] * x[i];
+  reduceKernel("sum", sq, shape, dims, out);
+  for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
 }

@@ -6,10 +6,11 @@
  */
 
 import { DtypeError } from "../errors.ts";
-import { type DType, getDefaultDtype, isFloating } from "../dtype.ts";
+import { type DType, getDefaultDtype, isFloating, promoteWithNumber } from "../dtype.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { filled, named } from "./shape.ts";
+import type { Params } from "../primitives/types.ts";
+import { filled } from "./shape.ts";
 
 /** @ignore Checks that `x` is a tensor or a number, naming the op and argument otherwise. */
 export function checkTensorLike(x: unknown, op: string, arg: string): void {
@@ -37,6 +38,44 @@ export function scalar(value: number, dtype: DType = getDefaultDtype()): Tensor 
   return filled([], dtype, value);
 }
 
+/** Cache slots per dtype: 2⁸, indexed by the top 8 bits of a multiplicative hash. */
+const SLOTS = 256;
+const bits = new Float64Array(1);
+const words = new Uint32Array(bits.buffer);
+const slotLo = new Uint32Array(4 * SLOTS);
+const slotHi = new Uint32Array(4 * SLOTS);
+const slotTensor: (Tensor | undefined)[] = new Array(4 * SLOTS).fill(undefined);
+
+/**
+ * @ignore A 0-d tensor holding `value` in `dtype`, shared between calls: the operand of
+ * `x + 2`, `x * 0.5`, `-x`, ... Operations with a number are the binary primitives with
+ * such a constant, so caching it keeps them as cheap as dedicated scalar primitives would
+ * be: no allocation, and a direct-mapped cache keyed by the number's bits (a `Map` lookup
+ * costs a tenth of a small op). Never hand one to a user: it must not be given
+ * `requiresGrad`.
+ */
+export function constant(value: number, dtype: DType): Tensor {
+  bits[0] = value;
+  const lo = words[0], hi = words[1];
+  const d = dtype === "float32" ? 0 : dtype === "float64" ? 1 : dtype === "int64" ? 2 : 3;
+  const k = d * SLOTS + (Math.imul(lo ^ Math.imul(hi, 0x85ebca6b), 0x9e3779b1) >>> 24);
+  const hit = slotTensor[k];
+  if (hit !== undefined && slotLo[k] === lo && slotHi[k] === hi) return hit;
+  const c = filled([], dtype, value);
+  slotTensor[k] = c;
+  slotLo[k] = lo;
+  slotHi[k] = hi;
+  return c;
+}
+
+/** `x` and the number `c` as a constant of the dtype their combination has. */
+function withNumber(x: Tensor, c: number): Tensor {
+  return constant(c, promoteWithNumber(x.dtype, c));
+}
+
+const ADD: Params["add"] = Object.freeze({ alpha: 1 });
+const SUB: Params["add"] = Object.freeze({ alpha: -1 });
+
 /**
  * Elementwise `a + b`, with NumPy/PyTorch broadcasting.
  *
@@ -57,12 +96,12 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "add", "a");
   checkTensorLike(b, "add", "b");
   if (typeof b === "number") {
-    return typeof a === "number" ? scalar(a + b) : apply("addScalar", [a], b);
+    return typeof a === "number" ? scalar(a + b) : apply("add", [a, withNumber(a, b)], ADD);
   }
-  if (typeof a === "number") return apply("addScalar", [b], a);
+  if (typeof a === "number") return apply("add", [b, withNumber(b, a)], ADD);
   // bool + bool stays bool (logical or), as PyTorch
   if (a.dtype === "bool" && b.dtype === "bool") return apply("logicalOr", [a, b], null);
-  return apply("add", [a, b], null);
+  return apply("add", [a, b], ADD);
 }
 
 /**
@@ -86,16 +125,16 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(b, "sub", "b");
   if (typeof b === "number") {
     if (typeof a === "number") return scalar(a - b);
-    return named(apply("addScalar", [a], -b), "SubBackward0");
+    return apply("add", [a, withNumber(a, b)], SUB, "SubBackward0");
   }
-  if (typeof a === "number") return apply("rsubScalar", [b], a);
+  if (typeof a === "number") return apply("add", [withNumber(b, a), b], SUB, "RsubBackward1");
   if (a.dtype === "bool" && b.dtype === "bool") {
     throw new DtypeError(
       `sub() of two bool tensors is not supported (as in PyTorch); use logicalXor-style ` +
         `logicalAnd(a, logicalNot(b)) or convert with .to("float32")`,
     );
   }
-  return apply("sub", [a, b], null);
+  return apply("add", [a, b], SUB, "SubBackward0");
 }
 
 /**
@@ -117,9 +156,9 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "mul", "a");
   checkTensorLike(b, "mul", "b");
   if (typeof b === "number") {
-    return typeof a === "number" ? scalar(a * b) : apply("mulScalar", [a], b);
+    return typeof a === "number" ? scalar(a * b) : apply("mul", [a, withNumber(a, b)], null);
   }
-  if (typeof a === "number") return apply("mulScalar", [b], a);
+  if (typeof a === "number") return apply("mul", [b, withNumber(b, a)], null);
   // bool · bool stays bool (logical and), as PyTorch
   if (a.dtype === "bool" && b.dtype === "bool") return apply("logicalAnd", [a, b], null);
   return apply("mul", [a, b], null);
@@ -145,9 +184,10 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "div", "a");
   checkTensorLike(b, "div", "b");
   if (typeof b === "number") {
-    return typeof a === "number" ? scalar(a / b) : apply("divScalar", [a], b);
+    return typeof a === "number" ? scalar(a / b) : apply("div", [a, withNumber(a, b)], null);
   }
-  if (typeof a === "number") return named(apply("rdivScalar", [b], a), "MulBackward0");
+  // PyTorch computes `c / x` as `reciprocal(x) · c`, hence the name
+  if (typeof a === "number") return apply("div", [withNumber(b, a), b], null, "MulBackward0");
   return apply("div", [a, b], null);
 }
 
@@ -169,7 +209,7 @@ export function neg(x: Tensor): Tensor {
   if (x.dtype === "bool") {
     throw new DtypeError(`neg() is not defined for bool tensors; use logicalNot() instead`);
   }
-  return apply("neg", [x], null);
+  return apply("mul", [x, constant(-1, x.dtype)], null, "NegBackward0", false);
 }
 
 /**
@@ -201,8 +241,8 @@ export function pow(base: TensorLike, exponent: TensorLike): Tensor {
           `${base.dtype}, exponent ${exponent}); cast the base to a floating dtype first`,
       );
     }
-    return apply("powScalar", [base], exponent);
+    return apply("pow", [base, withNumber(base, exponent)], null, "PowBackward0");
   }
-  const b = typeof base === "number" ? scalar(base, exponent.dtype) : base;
+  const b = typeof base === "number" ? constant(base, exponent.dtype) : base;
   return apply("pow", [b, exponent], null);
 }

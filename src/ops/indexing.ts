@@ -13,7 +13,7 @@ import { broadcastShapes, fmtShape, normalizeDim } from "../shape.ts";
 import type { NestedArray, Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, checkTensor, mul } from "./arithmetic.ts";
-import { expand, named, permute, reshape } from "./shape.ts";
+import { expand, identity, named, permute, reshape } from "./shape.ts";
 import { lt, where } from "./compare.ts";
 import { tensor } from "../creation.ts";
 import { concreteStorage } from "../vmap/level.ts";
@@ -453,7 +453,7 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     );
   }
   const d = normalizeDim(dim, x.ndim, "indexSelect");
-  if (x.ndim === 0) return named(apply("alias", [x], null), "IndexSelectBackward0");
+  if (x.ndim === 0) return identity(x, "IndexSelectBackward0");
   checkBounds(index, x.shape[d], d, "indexSelect");
   const n = index.numel;
   const shape = x.shape.map((s, i) => (i === d ? n : s));

@@ -15,7 +15,7 @@ import { checkTensor } from "./arithmetic.ts";
 import { ge, le, where } from "./compare.ts";
 import { arange, full } from "../creation.ts";
 import { sum } from "./reduce.ts";
-import { cast, named, permute, reshape } from "./shape.ts";
+import { cast, identity, named, permute, reshape } from "./shape.ts";
 import { promoteTypes } from "../dtype.ts";
 import { gather, indexSelect, scatterAdd, slice } from "./indexing.ts";
 import { sub } from "./arithmetic.ts";
@@ -159,7 +159,7 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   }
-  if (tensors.length === 1) return named(apply("alias", [ref], null), "CatBackward0");
+  if (tensors.length === 1) return identity(ref, "CatBackward0");
   const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
   return apply("cat", tensors.map((t) => cast(t, dtype)), { dim: d });
 }
@@ -296,7 +296,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   checkTensor(x, "flip");
   const list = normalizeDims(dims, x.ndim, "flip");
-  if (x.ndim === 0) return named(apply("alias", [x], null), "FlipBackward0");
+  if (x.ndim === 0) return identity(x, "FlipBackward0");
   const starts = x.shape.map((n, d) => (list.includes(d) ? n - 1 : 0));
   const steps = x.shape.map((_, d) => (list.includes(d) ? -1 : 1));
   return named(apply("slice", [x], { starts, steps, shape: x.shape }), "FlipBackward0");
@@ -348,7 +348,7 @@ export function roll(
     if (k === 0) continue;
     out = cat([slice(out, d, n - k), slice(out, d, 0, n - k)], d);
   }
-  return named(out === x ? apply("alias", [x], null) : out, "RollBackward0");
+  return named(out === x ? identity(x) : out, "RollBackward0");
 }
 
 /**
@@ -435,7 +435,7 @@ export function pad(
     : mode === "reflect"
     ? `ReflectionPad${k}DBackward0`
     : `ReplicationPad${k}DBackward0`;
-  return named(out === x ? apply("alias", [x], null) : out, name);
+  return named(out === x ? identity(x) : out, name);
 }
 
 /** The mask `col - row >= diagonal` (or `<=`) over the last two dimensions. */

@@ -10,13 +10,19 @@ import { DtypeError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import type { UnaryOp } from "../kernels/elementwise.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { checkTensor } from "./arithmetic.ts";
+import { floatResult } from "../dtype.ts";
+import { checkTensor, constant } from "./arithmetic.ts";
 
-function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+/** Checks that `x` is a tensor of a numeric (non-bool) dtype. */
+function checkFloatable(x: Tensor, op: string): void {
   checkTensor(x, op);
   if (x.dtype === "bool") {
     throw new DtypeError(`${op}() is not defined for bool tensors; convert with .to("float32")`);
   }
+}
+
+function unaryOp(op: UnaryOp, x: Tensor): Tensor {
+  checkFloatable(x, op);
   return apply(op, [x], null);
 }
 
@@ -136,7 +142,8 @@ export function sqrt(x: Tensor): Tensor {
  * ```
  */
 export function rsqrt(x: Tensor): Tensor {
-  return unaryOp("rsqrt", x);
+  checkFloatable(x, "rsqrt");
+  return apply("pow", [x, constant(-0.5, floatResult(x.dtype))], null, "RsqrtBackward0");
 }
 
 /**
@@ -153,7 +160,8 @@ export function rsqrt(x: Tensor): Tensor {
  * ```
  */
 export function square(x: Tensor): Tensor {
-  return unaryOp("square", x);
+  checkFloatable(x, "square");
+  return apply("pow", [x, constant(2, x.dtype)], null, "PowBackward0");
 }
 
 /**
@@ -510,5 +518,6 @@ export function round(x: Tensor): Tensor {
  * ```
  */
 export function reciprocal(x: Tensor): Tensor {
-  return unaryOp("reciprocal", x);
+  checkFloatable(x, "reciprocal");
+  return apply("div", [constant(1, floatResult(x.dtype)), x], null, "ReciprocalBackward0");
 }

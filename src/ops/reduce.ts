@@ -10,10 +10,10 @@ import { DtypeError } from "../errors.ts";
 import { normalizeDim, normalizeDims } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { checkTensor, div, mul, pow } from "./arithmetic.ts";
+import { checkTensor, constant, mul, pow } from "./arithmetic.ts";
 import { abs } from "./math.ts";
 import { eq, ne, where } from "./compare.ts";
-import { cast, named, reshape } from "./shape.ts";
+import { cast, identity, named, reshape } from "./shape.ts";
 import { slice } from "./indexing.ts";
 import { getDefaultDtype } from "../dtype.ts";
 
@@ -87,7 +87,8 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   for (const d of dims) count *= x.shape[d];
   const s = apply("sum", [xf], { dims, keepdim });
   const all = dim === undefined || dim === null;
-  return named(div(s, count), all ? "MeanBackward0" : "MeanBackward1");
+  const c = constant(count, s.dtype);
+  return apply("div", [s, c], null, all ? "MeanBackward0" : "MeanBackward1", false);
 }
 
 /**
@@ -178,5 +179,5 @@ export function cumprod(x: Tensor, dim: number): Tensor {
   for (let s = 1; s < n; s *= 2) {
     y = apply("cat", [slice(y, d, 0, s), mul(slice(y, d, s), slice(y, d, 0, n - s))], { dim: d });
   }
-  return named(y === x ? apply("alias", [x], null) : y, "CumprodBackward0");
+  return named(y === x ? identity(x) : y, "CumprodBackward0");
 }

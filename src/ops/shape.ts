@@ -154,7 +154,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   if (x.ndim === 0) {
     normalizeDim(dim0, 0, "transpose");
     normalizeDim(dim1, 0, "transpose");
-    return named(apply("alias", [x], null), "TransposeBackward0");
+    return identity(x, "TransposeBackward0");
   }
   const a = normalizeDim(dim0, x.ndim, "transpose");
   const b = normalizeDim(dim1, x.ndim, "transpose");
@@ -186,7 +186,7 @@ export function t(x: Tensor): Tensor {
         `Use transpose(x, dim0, dim1) or permute() instead`,
     );
   }
-  if (x.ndim < 2) return named(apply("alias", [x], null), "TBackward0");
+  if (x.ndim < 2) return identity(x, "TBackward0");
   return named(apply("permute", [x], { perm: [1, 0] }), "TBackward0");
 }
 
@@ -252,9 +252,12 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   return r;
 }
 
-/** @ignore The identity as a recorded operation (a fresh tensor object on the tape). */
-export function alias(x: Tensor): Tensor {
-  return apply("alias", [x], null);
+/**
+ * @ignore The identity as a recorded operation (a fresh tensor object on the tape): a
+ * reshape to the same shape, named `name` (PyTorch's name for the op that it stands for).
+ */
+export function identity(x: Tensor, name = "AliasBackward0"): Tensor {
+  return apply("reshape", [x], { shape: x.shape }, name);
 }
 
 /** @ignore Whether `x` is floating; non-floating tensors never carry gradients. */

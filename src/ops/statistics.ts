@@ -16,7 +16,7 @@ import { add, checkTensor, div, mul, sub } from "./arithmetic.ts";
 import { abs, exp, log, sqrt } from "./math.ts";
 import { eq, where } from "./compare.ts";
 import { type Dims, reduce } from "./reduce.ts";
-import { cast, named, reshape } from "./shape.ts";
+import { cast, identity, named, reshape } from "./shape.ts";
 import { gather, slice } from "./indexing.ts";
 import { cat } from "./manipulation.ts";
 
@@ -74,7 +74,7 @@ export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   for (const d of dims) y = prodAlong(y, d);
   if (!keepdim) y = dropDims(y, dims);
   return named(
-    y === x ? apply("alias", [x], null) : y,
+    y === x ? identity(x) : y,
     dim === undefined || dim === null ? "ProdBackward0" : "ProdBackward1",
   );
 }
@@ -101,7 +101,7 @@ function extremeAlong(
   const idx = apply(op === "max" ? "argmax" : "argmin", [x], { dim: d, keepdim: true });
   if (x.ndim === 0) {
     return {
-      values: named(apply("alias", [x], null), op === "max" ? "MaxBackward0" : "MinBackward0"),
+      values: identity(x, op === "max" ? "MaxBackward0" : "MinBackward0"),
       indices: reshape(idx, []),
     };
   }

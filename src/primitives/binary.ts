@@ -1,37 +1,40 @@
 /**
- * Binary elementwise primitives (broadcasting), their scalar forms, comparisons and `where`.
- * Gradients may come out in the broadcast shape: the engine sums them to each input's shape.
+ * Binary elementwise primitives (broadcasting), comparisons and `where`. Gradients may come
+ * out in the broadcast shape: the engine sums them to each input's shape.
+ *
+ * Why each is a primitive: `add` (with `alpha = −1` it is `sub`, as PyTorch's
+ * `sub(a, b) = add(a, b, alpha=-1)`), `mul`, `div`, `pow`, `atan2`, `maximum` and `minimum`
+ * are one kernel pass each; as composites they would take two or more passes (`a − b` as
+ * `a + (−b)`, `atan2` through a quotient loses the quadrant and accuracy near 0, `minimum` as
+ * `−max(−a, −b)`). The comparisons and logical operations are one pass each and have no
+ * derivative. Operations with a number (`x + 2`, `2 / x`, `x ** 3`, `−x`, `1/x`, `x²`,
+ * `1/√x`) are these primitives with a cached 0-d constant operand, which the kernels run as
+ * a single contiguous loop (see `ops/arithmetic.ts`).
  *
  * @module
  */
 
-import {
-  type DType,
-  floatResult,
-  promoteShaped,
-  promoteTypes,
-  promoteWithNumber,
-} from "../dtype.ts";
+import { type DType, floatResult, promoteShaped, promoteTypes } from "../dtype.ts";
 import { broadcastShapes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   binaryKernel,
   type BinaryOp,
-  scalarKernel,
-  type ScalarOp,
+  scalarRightKernel,
   toInt64Values,
   whereKernel,
 } from "../kernels/elementwise.ts";
 import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { eq, gt, logicalAnd, lt, maskOf, where } from "../ops/compare.ts";
 import { log } from "../ops/math.ts";
-import { addMaybe, mulMaybe, output, subMaybe } from "./helpers.ts";
+import { output } from "./helpers.ts";
+import { elementwise, type Forward, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 
 /** Parameters of the binary primitives. */
 export interface BinaryParams {
-  add: null;
-  sub: null;
+  /** `a + alpha · b`: `alpha = −1` is subtraction. */
+  add: { readonly alpha: 1 | -1 };
   mul: null;
   div: null;
   pow: null;
@@ -47,23 +50,20 @@ export interface BinaryParams {
   logicalAnd: null;
   logicalOr: null;
   where: null;
-  /** `x + c` */
-  addScalar: number;
-  /** `x * c` */
-  mulScalar: number;
-  /** `x / c` */
-  divScalar: number;
-  /** `x ** c` */
-  powScalar: number;
-  /** `c - x` */
-  rsubScalar: number;
-  /** `c / x` */
-  rdivScalar: number;
 }
 
-function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType) {
-  return (inputs: readonly Tensor[]): Tensor => {
-    const [a, b] = inputs;
+function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType): Forward<unknown> {
+  return (inputs) => {
+    // indexing, not destructuring: this is the hottest path of small graphs
+    const a = inputs[0], b = inputs[1];
+    if (b.ndim === 0 && a.dtype === b.dtype) {
+      // `x * 2`: a 0-d operand of the tensor's own dtype leaves its shape and dtype as they are
+      const out = output(a.shape, dtypeOf(a.dtype, a.dtype));
+      if (scalarRightKernel(op, a._buf, b._buf[0], out._buf)) {
+        if (out.dtype === "int64") toInt64Values(out._buf);
+        return out;
+      }
+    }
     const shape = broadcastShapes(a.shape, b.shape, op);
     const d = promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
     const out = output(shape, dtypeOf(d, d));
@@ -73,126 +73,71 @@ function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType) {
   };
 }
 
-function scalarForward(op: ScalarOp, dtypeOf: (d: DType, c: number) => DType = promoteWithNumber) {
-  return (inputs: readonly Tensor[], c: number): Tensor => {
-    const x = inputs[0];
-    const out = output(x.shape, dtypeOf(x.dtype, c));
-    scalarKernel(op, x._buf, c, out._buf);
-    if (out.dtype === "int64") toInt64Values(out._buf);
-    return out;
-  };
-}
+const addForward = binaryForward("add", promoteTypes);
+const subForward = binaryForward("sub", promoteTypes);
 
 const floatOf = (a: DType, b: DType) => floatResult(promoteTypes(a, b));
 const boolOf = () => "bool" as const;
 
 /** A comparison or logical primitive: no gradient. */
 function predicate(op: BinaryOp): Rule<null> {
-  return {
-    name: op,
-    saves: false,
-    forward: binaryForward(op, boolOf),
-    vjp: () => [null, null],
-    jvp: () => null,
-  };
+  return zeroTangent(op, binaryForward(op, boolOf));
 }
 
-/** The gradient of max/min(a, b): to the winner, split in half on ties (as PyTorch). */
+/** max/min(a, b): the gradient goes to the winner, split in half on ties (as PyTorch). */
 function extremum(op: "maximum" | "minimum"): Rule<null> {
-  const name = op === "maximum" ? "MaximumBackward0" : "MinimumBackward0";
   const wins = op === "maximum" ? gt : lt;
-  // weight of `a` in the result: 1 where a wins, 1/2 on ties, 0 where b wins
-  const weightA = (a: Tensor, b: Tensor) =>
-    add(maskOf(wins(a, b), a), mul(maskOf(eq(a, b), a), 0.5));
-  return {
-    name,
-    saves: true,
-    forward: binaryForward(op, promoteTypes),
-    vjp(g, [a, b], _out, _p, needs) {
-      const wa = weightA(a, b);
-      return [needs[0] ? mul(g, wa) : null, needs[1] ? mul(g, sub(1, wa)) : null];
+  return elementwise(
+    op === "maximum" ? "MaximumBackward0" : "MinimumBackward0",
+    binaryForward(op, promoteTypes),
+    ([a, b]) => {
+      // weight of `a`: 1 where a wins, 1/2 on ties, 0 where b wins
+      const wa = add(maskOf(wins(a, b), a), mul(maskOf(eq(a, b), a), 0.5));
+      return [wa, sub(1, wa)];
     },
-    jvp([ta, tb], [a, b]) {
-      const wa = weightA(a, b);
-      return addMaybe(mulMaybe(ta, wa), mulMaybe(tb, sub(1, wa)));
-    },
-  };
+  );
 }
 
 /** Rules of the binary primitives. */
 export const binaryRules: RuleTable<BinaryParams> = {
-  // d(a + b) = da + db
+  // d(a + αb) = da + α db
   add: {
+    // `sub` names its node SubBackward0
     name: "AddBackward0",
     saves: false,
-    forward: binaryForward("add", promoteTypes),
-    vjp: (g) => [g, g],
-    jvp: ([ta, tb]) => addMaybe(ta, tb),
-  },
-  // d(a - b) = da - db
-  sub: {
-    name: "SubBackward0",
-    saves: false,
-    forward: binaryForward("sub", promoteTypes),
-    vjp: (g, _i, _o, _p, needs) => [g, needs[1] ? neg(g) : null],
-    jvp: ([ta, tb]) => subMaybe(ta, tb),
-  },
-  // d(a b) = da b + a db
-  mul: {
-    name: "MulBackward0",
-    saves: true,
-    forward: binaryForward("mul", promoteTypes),
-    vjp: (g, [a, b], _o, _p, needs) => [needs[0] ? mul(g, b) : null, needs[1] ? mul(g, a) : null],
-    jvp: ([ta, tb], [a, b]) => addMaybe(mulMaybe(ta, b), mulMaybe(tb, a)),
-  },
-  // d(a / b) = da / b - (a / b) db / b
-  div: {
-    name: "DivBackward0",
-    saves: true,
-    forward: binaryForward("div", floatOf),
-    vjp(g, [_a, b], out, _p, needs) {
-      const gb = div(g, b);
-      return [needs[0] ? gb : null, needs[1] ? neg(mul(gb, out)) : null];
-    },
-    jvp: ([ta, tb], [_a, b], out) => {
-      const num = subMaybe(ta, mulMaybe(tb, out));
-      return num === null ? null : div(num, b);
+    forward: (inputs, p) => (p.alpha === 1 ? addForward : subForward)(inputs, p),
+    vjp: (g, _i, _o, { alpha }, needs) => [g, needs[1] ? (alpha === 1 ? g : neg(g)) : null],
+    jvp([ta, tb], _i, _o, p) {
+      if (tb === null) return ta;
+      if (ta === null) return p.alpha === 1 ? tb : neg(tb);
+      return add(ta, p.alpha === 1 ? tb : neg(tb));
     },
   },
-  // d(a^b) = b a^(b-1) da + a^b log(a) db, with the log term 0 where a = 0 and the first
+  // d(a b) = b da + a db
+  mul: elementwise("MulBackward0", binaryForward("mul", promoteTypes), ([a, b]) => [b, a]),
+  // d(a / b) = da / b − (a / b) db / b
+  div: elementwise(
+    "DivBackward0",
+    binaryForward("div", floatOf),
+    ([_a, b], out, _p, want) => [over(b), want[1] ? neg(div(out, b)) : null],
+  ),
+  // d(a^b) = b a^(b−1) da + a^b log(a) db, with the log term 0 where a = 0 and the first
   // term 0 where b = 0 (as PyTorch: d(0^0)/da = 0)
-  pow: {
-    name: "PowBackward1",
-    saves: true,
-    forward: binaryForward("pow", promoteTypes),
-    vjp(g, [a, b], out, _p, needs) {
-      return [
-        needs[0] ? mul(g, powBaseTerm(a, b)) : null,
-        needs[1] ? mul(g, powLogTerm(a, out)) : null,
-      ];
-    },
-    jvp: ([ta, tb], [a, b], out) =>
-      addMaybe(
-        mulMaybe(ta, powBaseTerm(a, b)),
-        mulMaybe(tb, powLogTerm(a, out)),
-      ),
-  },
+  pow: elementwise(
+    "PowBackward1",
+    binaryForward("pow", promoteTypes),
+    ([a, b], out, _p, want) => [
+      want[0] ? powBaseDerivative(a, b) : null,
+      want[1] ? powLogTerm(a, out) : null,
+    ],
+  ),
   maximum: extremum("maximum"),
   minimum: extremum("minimum"),
-  // d atan2(a, b) = (b da - a db) / (a² + b²)
-  atan2: {
-    name: "Atan2Backward0",
-    saves: true,
-    forward: binaryForward("atan2", floatOf),
-    vjp(g, [a, b], _o, _p, needs) {
-      const r = div(g, add(mul(a, a), mul(b, b)));
-      return [needs[0] ? mul(r, b) : null, needs[1] ? neg(mul(r, a)) : null];
-    },
-    jvp: ([ta, tb], [a, b]) => {
-      const num = subMaybe(mulMaybe(ta, b), mulMaybe(tb, a));
-      return num === null ? null : div(num, add(mul(a, a), mul(b, b)));
-    },
-  },
+  // d atan2(a, b) = (b da − a db) / (a² + b²)
+  atan2: elementwise("Atan2Backward0", binaryForward("atan2", floatOf), ([a, b]) => {
+    const r = add(mul(a, a), mul(b, b));
+    return [div(b, r), neg(div(a, r))];
+  }),
   eq: predicate("eq"),
   ne: predicate("ne"),
   lt: predicate("lt"),
@@ -201,7 +146,7 @@ export const binaryRules: RuleTable<BinaryParams> = {
   ge: predicate("ge"),
   logicalAnd: predicate("logicalAnd"),
   logicalOr: predicate("logicalOr"),
-  // d where(c, a, b) = where(c, da, db)
+  // d where(c, a, b) = where(c, da, db): a selection, not a product (∞ · 0 would be NaN)
   where: {
     name: "WhereBackward0",
     saves: true,
@@ -222,70 +167,23 @@ export const binaryRules: RuleTable<BinaryParams> = {
       return where(c, ta ?? 0, tb ?? 0);
     },
   },
-  // d(x + c) = dx
-  addScalar: {
-    name: "AddBackward0",
-    saves: false,
-    forward: scalarForward("add"),
-    vjp: (g) => [g],
-    jvp: ([t]) => t,
-  },
-  // d(x c) = c dx
-  mulScalar: {
-    name: "MulBackward0",
-    saves: false,
-    forward: scalarForward("mul"),
-    vjp: (g, _i, _o, c) => [mul(g, c)],
-    jvp: ([t], _i, _o, c) => mulMaybe(t, c),
-  },
-  // d(x / c) = dx / c
-  divScalar: {
-    name: "DivBackward0",
-    saves: false,
-    forward: scalarForward("div", (d) => floatResult(d)),
-    vjp: (g, _i, _o, c) => [div(g, c)],
-    jvp: ([t], _i, _o, c) => (t === null ? null : div(t, c)),
-  },
-  // d(x^c) = c x^(c-1) dx
-  powScalar: {
-    name: "PowBackward0",
-    saves: true,
-    forward: scalarForward("pow"),
-    vjp: (g, [x], _o, c) => [mul(g, powScalarDerivative(x, c))],
-    jvp: ([t], [x], _o, c) => mulMaybe(t, powScalarDerivative(x, c)),
-  },
-  // d(c - x) = -dx
-  rsubScalar: {
-    name: "RsubBackward1",
-    saves: false,
-    forward: scalarForward("rsub"),
-    vjp: (g) => [neg(g)],
-    jvp: ([t]) => (t === null ? null : neg(t)),
-  },
-  // d(c / x) = -(c / x) dx / x
-  rdivScalar: {
-    name: "DivBackward1",
-    saves: true,
-    forward: scalarForward("rdiv", (d) => floatResult(d)),
-    vjp: (g, [x], out) => [neg(mul(g, div(out, x)))],
-    jvp: ([t], [x], out) => (t === null ? null : neg(mul(t, div(out, x)))),
-  },
 };
 
-/** `c x^(c-1)`, with the common exponents spelled out so higher derivatives stay small. */
-function powScalarDerivative(x: Tensor, c: number): Tensor | number {
-  if (c === 0) return 0;
-  if (c === 1) return 1;
-  if (c === 2) return mul(x, 2);
-  return mul(pow(x, c - 1), c);
-}
-
 /**
- * `b a^(b-1)`, zero at `a = b = 0` (so `d(0^0)/da = 0` as PyTorch, not `0 · ∞`). The base is
- * replaced by 1 there, so that no ∞ appears in the masked branch and higher derivatives stay
- * finite: at integer exponents they come out exact (`d²(x^1)/dx² = 0` at `x = 0`).
+ * `b a^(b−1)`, zero where `b = 0` (so `d(0^0)/da = 0` as PyTorch, not `0 · ∞`). A constant
+ * exponent `c` (a 0-d tensor that carries no derivative) spells out the common cases so that
+ * higher derivatives stay small. For a tensor exponent the base is replaced by 1 where
+ * `a = b = 0`, so that no ∞ appears in the masked branch and higher derivatives stay finite:
+ * at integer exponents they come out exact (`d²(x^1)/dx² = 0` at `x = 0`).
  */
-function powBaseTerm(a: Tensor, b: Tensor): Tensor {
+function powBaseDerivative(a: Tensor, b: Tensor): Tensor | number {
+  if (b.ndim === 0 && !b._requiresGrad && b._fw === null && b._bat === null) {
+    const c = b._buf[0];
+    if (c === 0) return 0;
+    if (c === 1) return 1;
+    if (c === 2) return mul(a, 2);
+    return mul(pow(a, c - 1), c);
+  }
   const zero = logicalAnd(eq(a, 0), eq(b, 0));
   return where(zero, 0, mul(b, pow(where(zero, 1, a), sub(b, 1))));
 }

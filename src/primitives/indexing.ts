@@ -3,6 +3,9 @@
  * transposes, so each one's derivative rules are written with the other and both
  * differentiate to any order. The index (an int64 tensor) is an input without a gradient.
  *
+ * Why each is a primitive: indexing by a tensor of positions cannot be written with the
+ * other primitives short of one-hot products, which cost a dimension's size more work.
+ *
  * @module
  */
 

@@ -5,17 +5,31 @@
  * flags, and elementwise operations with constant masks, so they differentiate to any order.
  * Kernels compute in float64.
  *
+ * Why each is a primitive: each is a factorization (LU, Cholesky) or a substitution that no
+ * composite of elementwise and matrix products can express. `det`, `logabsdet` and `detSign`
+ * are three because `sign · exp(logabsdet)` would overflow or underflow where the
+ * determinant does not, and `det`'s derivative at singular matrices needs the determinant
+ * itself (through the minors); `triangularSolve` halves the work of `solve` where the
+ * Cholesky derivative needs it.
+ *
  * @module
  */
 
 import { LinAlgError } from "../errors.ts";
 import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
-import { choleskyFactor, detSign, luFactor, luSolve, triangularSolve } from "../kernels/linalg.ts";
+import {
+  choleskyFactor,
+  determinantKernel,
+  luFactor,
+  luSolve,
+  triangularSolve,
+} from "../kernels/linalg.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
+import { type Forward, zeroTangent } from "./factories.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
 
 /** Parameters of the linear-algebra primitives. */
@@ -176,6 +190,16 @@ function cofactors(a: Tensor, det: Tensor, op: string): Tensor {
   return c!;
 }
 
+/** The forward of `det`, `logabsdet` or `detSign`: one LU factorization per matrix. */
+function determinant(kind: "det" | "logabsdet" | "sign"): Forward<{ readonly op: string }> {
+  return ([a]) => {
+    const n = a.shape[a.ndim - 1];
+    const out = output(a.shape.slice(0, -2), a.dtype);
+    determinantKernel(kind, a._buf, batches(a), n, out._buf);
+    return out;
+  };
+}
+
 /** Rules of the linear-algebra primitives. */
 export const linalgRules: RuleTable<LinalgParams> = {
   // X = A⁻¹B: dX = A⁻¹(dB − dA·X); vjp: gB = A⁻ᵀG, gA = −gB·Xᵀ (and the transposed forms)
@@ -277,37 +301,12 @@ export const linalgRules: RuleTable<LinalgParams> = {
     },
   },
   // the sign is locally constant: zero derivative
-  detSign: {
-    name: "LinalgSlogdetBackward0",
-    saves: false,
-    forward([a]) {
-      const n = a.shape[a.ndim - 1];
-      const out = output(a.shape.slice(0, -2), a.dtype);
-      for (let k = 0; k < batches(a); k++) out._buf[k] = detSign(a._buf, k * n * n, n);
-      if (n === 0) out._buf.fill(1);
-      return out;
-    },
-    vjp: () => [null],
-    jvp: () => null,
-  },
+  detSign: zeroTangent("LinalgSlogdetBackward0", determinant("sign")),
   // d det A = det A · tr(A⁻¹ dA) = Σ C∘dA with C the cofactors; vjp: g · C
   det: {
     name: "LinalgDetBackward0",
     saves: true,
-    forward([a]) {
-      const n = a.shape[a.ndim - 1];
-      const out = output(a.shape.slice(0, -2), a.dtype);
-      const lu = new Float64Array(n * n);
-      const perm = new Int32Array(n);
-      for (let k = 0; k < batches(a); k++) {
-        const sign = luFactor(a._buf, k * n * n, n, lu, perm);
-        let d = sign;
-        for (let i = 0; i < n && d !== 0; i++) d *= lu[i * n + i];
-        out._buf[k] = Number.isNaN(sign) ? NaN : d;
-      }
-      if (n === 0) out._buf.fill(1);
-      return out;
-    },
+    forward: determinant("det"),
     vjp: (g, [a], det, { op }) => [mul(asMatrix(g), cofactors(a, det, op))],
     jvp: ([t], [a], det, { op }) => t === null ? null : frobenius(cofactors(a, det, op), t),
   },
@@ -315,19 +314,7 @@ export const linalgRules: RuleTable<LinalgParams> = {
   logabsdet: {
     name: "LinalgSlogdetBackward0",
     saves: true,
-    forward([a]) {
-      const n = a.shape[a.ndim - 1];
-      const out = output(a.shape.slice(0, -2), a.dtype);
-      const lu = new Float64Array(n * n);
-      const perm = new Int32Array(n);
-      for (let k = 0; k < batches(a); k++) {
-        const sign = luFactor(a._buf, k * n * n, n, lu, perm);
-        let s = 0;
-        for (let i = 0; i < n; i++) s += Math.log(Math.abs(lu[i * n + i]));
-        out._buf[k] = sign === 0 ? -Infinity : Number.isNaN(sign) ? NaN : s;
-      }
-      return out;
-    },
+    forward: determinant("logabsdet"),
     vjp: (g, [a], _o, { op }) => [mul(asMatrix(g), solve(a, eyeLike(a), true, op))],
     jvp: ([t], [a], _o, { op }) => t === null ? null : frobenius(solve(a, eyeLike(a), true, op), t),
   },

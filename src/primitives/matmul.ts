@@ -9,6 +9,9 @@
  * - `C = A·Bᵀ`:  `dA = G·B`,  `dB = Gᵀ·A`
  * - `C = Aᵀ·Bᵀ`: `dA = Bᵀ·Gᵀ`, `dB = Gᵀ·Aᵀ`
  *
+ * Why it is a primitive: a blocked (WebAssembly SIMD) kernel is many times faster than a
+ * broadcast product followed by a sum, and needs no `[m, k, n]` intermediate.
+ *
  * @module
  */
 

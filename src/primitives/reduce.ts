@@ -1,6 +1,14 @@
 /**
- * Reduction primitives over a set of dimensions. The backward of a reduction broadcasts the
- * output gradient back over the reduced dimensions (reshaped with `keepdim` first).
+ * Reduction primitives. The backward of a reduction broadcasts the output gradient back over
+ * the reduced dimensions (reshaped with `keepdim` first); most share the rule shape
+ * `d out = Σ w ⊙ dx` of the {@linkcode weighted} factory.
+ *
+ * Why each is a primitive: `sum`, `amax`, `amin`, `argmax`, `argmin` and `cumsum` are one
+ * kernel pass (a composite `amin` as `−amax(−x)` takes three). `norm2` sums the squares in
+ * float64 and has PyTorch's zero gradient at 0 (a composite `sqrt(sum(x²))` rounds in the
+ * input's dtype and gives NaN there). `logsumexp`, `softmax` and `logSoftmax` are one stable
+ * pass with one `exp` per element; composites would take four passes with large
+ * intermediates.
  *
  * @module
  */
@@ -10,6 +18,9 @@ import type { Tensor } from "../tensor.ts";
 import {
   argReduceKernel,
   cumulativeKernel,
+  norm2Kernel,
+  type Normalizer,
+  normalizerKernel,
   reduceKernel,
   type ReduceOp,
 } from "../kernels/reduce.ts";
@@ -17,11 +28,22 @@ import { apply } from "../autograd/dispatch.ts";
 import { div, mul, sub } from "../ops/arithmetic.ts";
 import { eq, maskOf, where } from "../ops/compare.ts";
 import { output } from "./helpers.ts";
+import {
+  type Forward,
+  linear,
+  type ReduceDims,
+  reducedShape,
+  unreduce,
+  weighted,
+  zeroTangent,
+} from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 
-/** Which dimensions to reduce (sorted, distinct) and whether to keep them with size 1. */
-export interface ReduceDims {
-  readonly dims: readonly number[];
+export { type ReduceDims, reducedShape, unreduce };
+
+/** One dimension, and whether to keep it with size 1. */
+interface OneDim {
+  readonly dim: number;
   readonly keepdim: boolean;
 }
 
@@ -35,65 +57,15 @@ export interface ReduceParams {
   /** Cumulative sum along `dim`, from the end when `reverse` (the transpose of the other). */
   cumsum: { readonly dim: number; readonly reverse: boolean };
   /** The int64 index of the first largest element along `dim`. */
-  argmax: { readonly dim: number; readonly keepdim: boolean };
+  argmax: OneDim;
   /** The int64 index of the first smallest element along `dim`. */
-  argmin: { readonly dim: number; readonly keepdim: boolean };
+  argmin: OneDim;
   /** `log Σ exp(x)` along `dim`, in one stable pass (max subtracted). */
-  logsumexp: { readonly dim: number; readonly keepdim: boolean };
+  logsumexp: OneDim;
   /** `exp(x) / Σ exp(x)` along `dim`, in one stable pass. */
   softmax: { readonly dim: number };
   /** `x − log Σ exp(x)` along `dim`, in one stable pass. */
   logSoftmax: { readonly dim: number };
-}
-
-type Normalizer = "logsumexp" | "softmax" | "logSoftmax";
-
-/**
- * The stable softmax family along the middle axis of `[outer, n, inner]`: per lane, the max
- * `m` and `s = Σ exp(x − m)`; then `m + log s`, `exp(x − m) / s` or `x − m − log s`. A lane
- * whose max is ±∞ uses a shift of 0, as PyTorch.
- */
-function normalizerForward(kind: Normalizer, x: Tensor, dim: number, keepdim: boolean): Tensor {
-  const [outer, n, inner] = around(x.shape, dim);
-  const shape = kind === "logsumexp"
-    ? x.shape.map((d, i) => (i === dim ? 1 : d)).filter((_, i) => keepdim || i !== dim)
-    : x.shape;
-  const out = output(shape, x.dtype);
-  const src = x._buf;
-  const dst = out._buf;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * n * inner + i;
-      let m = -Infinity;
-      for (let k = 0; k < n; k++) {
-        const v = src[base + k * inner];
-        if (v > m || v !== v) m = v;
-      }
-      if (m === Infinity || m === -Infinity) m = 0;
-      let sum = 0;
-      if (kind === "softmax") {
-        // one exp per element: store the exponentials, then divide by their sum
-        for (let k = 0; k < n; k++) {
-          const e = Math.exp(src[base + k * inner] - m);
-          dst[base + k * inner] = e;
-          sum += e;
-        }
-        for (let k = 0; k < n; k++) dst[base + k * inner] /= sum;
-        continue;
-      }
-      for (let k = 0; k < n; k++) sum += Math.exp(src[base + k * inner] - m);
-      if (kind === "logsumexp") dst[o * inner + i] = m + Math.log(sum);
-      else {
-        const shift = m + Math.log(sum);
-        for (let k = 0; k < n; k++) dst[base + k * inner] = src[base + k * inner] - shift;
-      }
-    }
-  }
-  return out;
-}
-
-function sumKeep(t: Tensor, dim: number): Tensor {
-  return apply("sum", [t], { dims: [dim], keepdim: true });
 }
 
 /** Sizes before, along and after `dim`. */
@@ -105,154 +77,120 @@ function around(shape: readonly number[], dim: number): [number, number, number]
   return [outer, shape[dim], inner];
 }
 
-function argRule(
-  op: "argmax" | "argmin",
-): Rule<{ readonly dim: number; readonly keepdim: boolean }> {
-  return {
-    name: op === "argmax" ? "ArgmaxBackward0" : "ArgminBackward0",
-    saves: false,
-    forward: ([x], { dim, keepdim }) => {
-      const shape = reducedShape(x.shape, { dims: [dim], keepdim });
-      const out = output(shape, "int64");
-      const [outer, n, inner] = around(x.shape, dim);
-      argReduceKernel(op, x._buf, outer, n, inner, out._buf);
-      return out;
-    },
-    vjp: () => [null],
-    jvp: () => null,
+function normalizerForward(kind: Normalizer): Forward<{ readonly dim: number }> {
+  return ([x], p) => {
+    const keepdim = "keepdim" in p ? (p as OneDim).keepdim : true;
+    const shape = kind === "logsumexp"
+      ? reducedShape(x.shape, { dims: [p.dim], keepdim })
+      : x.shape;
+    const out = output(shape, x.dtype);
+    normalizerKernel(kind, x._buf, ...around(x.shape, p.dim), out._buf);
+    return out;
   };
 }
 
-/** The output shape of reducing `shape` over `dims`. */
-export function reducedShape(shape: readonly number[], { dims, keepdim }: ReduceDims): number[] {
-  if (keepdim) return shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  return shape.filter((_, i) => !dims.includes(i));
-}
-
-/** `t` (of the reduced shape) reshaped to keep the reduced dims, then broadcast to `shape`. */
-export function unreduce(t: Tensor, shape: readonly number[], p: ReduceDims): Tensor {
-  const kept = p.keepdim ? t : apply("reshape", [t], {
-    shape: reducedShape(shape, { dims: p.dims, keepdim: true }),
-  });
-  return apply("expand", [kept], { shape });
-}
-
-function reduceForward(op: ReduceOp, dtypeOf: (d: DType) => DType) {
-  return ([x]: readonly Tensor[], p: ReduceDims): Tensor => {
+function reduceForward(op: ReduceOp, dtypeOf: (d: DType) => DType): Forward<ReduceDims> {
+  return ([x], p) => {
     const out = output(reducedShape(x.shape, p), dtypeOf(x.dtype));
     reduceKernel(op, x._buf, x.shape, p.dims, out._buf);
     return out;
   };
 }
 
+function argRule(op: "argmax" | "argmin"): Rule<OneDim> {
+  return zeroTangent(op === "argmax" ? "ArgmaxBackward0" : "ArgminBackward0", ([x], p) => {
+    const out = output(reducedShape(x.shape, { dims: [p.dim], keepdim: p.keepdim }), "int64");
+    argReduceKernel(op, x._buf, ...around(x.shape, p.dim), out._buf);
+    return out;
+  });
+}
+
+const dimsOf = (p: ReduceDims) => p;
+
 /** amax/amin: the gradient goes to the extreme elements, split evenly among ties (as PyTorch). */
 function extreme(op: "max" | "min", name: string): Rule<ReduceDims> {
   // weights: 1/count on the elements equal to the extreme, 0 elsewhere
-  const weights = (x: Tensor, out: Tensor, p: ReduceDims) => {
+  return weighted(name, reduceForward(op, (d) => d), dimsOf, (x, out, p) => {
     const mask = maskOf(eq(x, unreduce(out, x.shape, p)), x);
-    const count = apply("sum", [mask], { dims: p.dims, keepdim: true });
-    return div(mask, count);
-  };
-  return {
-    name,
-    saves: true,
-    forward: reduceForward(op, (d) => d),
-    vjp: (g, [x], out, p) => [mul(unreduce(g, x.shape, p), weights(x, out, p))],
-    jvp: ([t], [x], out, p) => t === null ? null : apply("sum", [mul(t, weights(x, out, p))], p),
-  };
+    return div(mask, apply("sum", [mask], { dims: p.dims, keepdim: true }));
+  });
+}
+
+function sumKeep(t: Tensor, dim: number): Tensor {
+  return apply("sum", [t], { dims: [dim], keepdim: true });
 }
 
 /** Rules of the reduction primitives. */
 export const reduceRules: RuleTable<ReduceParams> = {
   // d Σx = Σ dx
-  sum: {
-    name: "SumBackward1",
-    saves: false,
-    forward: reduceForward("sum", (d) => (isFloating(d) ? d : "int64")),
-    vjp: (g, [x], _o, p) => [unreduce(g, x.shape, p)],
-    jvp: ([t], _i, _o, p) => (t === null ? null : apply("sum", [t], p)),
-  },
+  sum: weighted(
+    "SumBackward1",
+    reduceForward("sum", (d) => (isFloating(d) ? d : "int64")),
+    dimsOf,
+    null,
+  ),
   amax: extreme("max", "AmaxBackward0"),
-  // the transpose of a cumulative sum is the cumulative sum from the other end
-  cumsum: {
-    name: "CumsumBackward0",
-    saves: false,
-    forward: ([x], { dim, reverse }) => {
-      const out = output(x.shape, isFloating(x.dtype) ? x.dtype : "int64");
-      const [outer, n, inner] = around(x.shape, dim);
-      if (!reverse) cumulativeKernel("sum", x._buf, outer, n, inner, out._buf);
-      else {
-        const acc = new Float64Array(inner);
-        const src = x._buf;
-        const dst = out._buf;
-        for (let o = 0; o < outer; o++) {
-          acc.fill(0);
-          for (let j = n - 1; j >= 0; j--) {
-            const base = (o * n + j) * inner;
-            for (let k = 0; k < inner; k++) {
-              acc[k] += src[base + k];
-              dst[base + k] = acc[k];
-            }
-          }
-        }
-      }
+  amin: extreme("min", "AminBackward0"),
+  // d‖x‖ = Σ (x / ‖x‖) dx, taken as 0 where ‖x‖ = 0 (as PyTorch)
+  norm2: weighted(
+    "NormBackward1",
+    ([x], p) => {
+      const out = output(reducedShape(x.shape, p), x.dtype);
+      norm2Kernel(x._buf, x.shape, p.dims, out._buf);
       return out;
     },
-    vjp: (g, _i, _o, { dim, reverse }) => [apply("cumsum", [g], { dim, reverse: !reverse })],
-    jvp: ([t], _i, _o, p) => (t === null ? null : apply("cumsum", [t], p)),
-  },
+    dimsOf,
+    (x, out, p) => mul(unreduce(safeRatio(1, out), x.shape, p), x),
+  ),
+  // the transpose of a cumulative sum is the cumulative sum from the other end
+  cumsum: linear("cumsum", "CumsumBackward0", ([x], { dim, reverse }) => {
+    const out = output(x.shape, isFloating(x.dtype) ? x.dtype : "int64");
+    cumulativeKernel("sum", x._buf, ...around(x.shape, dim), out._buf, reverse);
+    return out;
+  }, (g, _i, { dim, reverse }) => apply("cumsum", [g], { dim, reverse: !reverse })),
   argmax: argRule("argmax"),
   argmin: argRule("argmin"),
   // d lse = Σ softmax(x) dx
-  logsumexp: {
-    name: "LogsumexpBackward0",
-    saves: true,
-    forward: ([x], { dim, keepdim }) => normalizerForward("logsumexp", x, dim, keepdim),
-    vjp: (g, [x], _o, { dim, keepdim }) => [
-      mul(unreduce(g, x.shape, { dims: [dim], keepdim }), apply("softmax", [x], { dim })),
-    ],
-    jvp: ([t], [x], _o, { dim, keepdim }) =>
-      t === null
-        ? null
-        : apply("sum", [mul(t, apply("softmax", [x], { dim }))], { dims: [dim], keepdim }),
-  },
-  // dy = y ⊙ (dx − Σ y dx)
-  softmax: {
-    name: "SoftmaxBackward0",
-    saves: true,
-    forward: ([x], { dim }) => normalizerForward("softmax", x, dim, true),
-    vjp: (g, _i, y, { dim }) => [mul(y, sub(g, sumKeep(mul(g, y), dim)))],
-    jvp: ([t], _i, y, { dim }) => (t === null ? null : mul(y, sub(t, sumKeep(mul(t, y), dim)))),
-  },
-  // dz = dx − Σ softmax(x) dx, softmax(x) = exp(z)
+  logsumexp: weighted<OneDim>(
+    "LogsumexpBackward0",
+    normalizerForward("logsumexp"),
+    ({ dim, keepdim }) => ({ dims: [dim], keepdim }),
+    (x, _out, { dim }) => apply("softmax", [x], { dim }),
+  ),
+  // dy = y ⊙ (dx − Σ y dx): the Jacobian is symmetric, so the vjp is the same map
+  softmax: selfAdjoint(
+    "SoftmaxBackward0",
+    normalizerForward("softmax"),
+    (v, y, { dim }) => mul(y, sub(v, sumKeep(mul(v, y), dim))),
+  ),
+  // dz = dx − Σ softmax(x) dx with softmax(x) = exp(z); vjp: g − softmax(x) Σ g
   logSoftmax: {
     name: "LogSoftmaxBackward0",
     saves: true,
-    forward: ([x], { dim }) => normalizerForward("logSoftmax", x, dim, true),
+    forward: normalizerForward("logSoftmax"),
     vjp: (g, _i, z, { dim }) => [sub(g, mul(apply("exp", [z], null), sumKeep(g, dim)))],
     jvp: ([t], _i, z, { dim }) =>
       t === null ? null : sub(t, sumKeep(mul(apply("exp", [z], null), t), dim)),
   },
-  amin: extreme("min", "AminBackward0"),
-  // d‖x‖ = Σ x dx / ‖x‖, taken as 0 where ‖x‖ = 0 (as PyTorch)
-  norm2: {
-    name: "NormBackward1",
-    saves: true,
-    forward([x], p) {
-      const out = output(reducedShape(x.shape, p), x.dtype);
-      const sq = new Float64Array(x.numel);
-      for (let i = 0; i < sq.length; i++) sq[i] = x._buf[i] * x._buf[i];
-      reduceKernel("sum", sq, x.shape, p.dims, out._buf);
-      for (let i = 0; i < out._buf.length; i++) out._buf[i] = Math.sqrt(out._buf[i]);
-      return out;
-    },
-    vjp: (g, [x], out, p) => [mul(unreduce(safeRatio(g, out), x.shape, p), x)],
-    jvp: ([t], [x], out, p) => t === null ? null : safeRatio(apply("sum", [mul(t, x)], p), out),
-  },
 };
 
+/** A single-input rule whose Jacobian is symmetric: `vjp(g) = J g`, `jvp(t) = J t`. */
+function selfAdjoint<T>(
+  name: string,
+  forward: Forward<T>,
+  jacobianTimes: (v: Tensor, out: Tensor, params: T) => Tensor,
+): Rule<T> {
+  return {
+    name,
+    saves: true,
+    forward,
+    vjp: (g, _i, out, p) => [jacobianTimes(g, out, p)],
+    jvp: ([t], _i, out, p) => (t === null ? null : jacobianTimes(t, out, p)),
+  };
+}
+
 /** `a / b` with 0 where `b = 0`. */
-function safeRatio(a: Tensor, b: Tensor): Tensor {
+function safeRatio(a: Tensor | number, b: Tensor): Tensor {
   const zero = eq(b, 0);
   return where(zero, 0, div(a, where(zero, 1, b)));
 }

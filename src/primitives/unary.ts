@@ -1,7 +1,14 @@
 /**
- * Unary elementwise primitives. Most share one rule shape, built by {@linkcode unary}:
- * `vjp = g · f'(x)` and `jvp = t · f'(x)`, with the derivative `f'` written in Tensor
- * operations (from the input `x` or the output `y`) so it can be differentiated again.
+ * Unary elementwise primitives. Each entry gives only its derivative `f'(x, y)` (`y` the
+ * output), written in Tensor operations so it can be differentiated again; the
+ * {@linkcode elementwise} factory makes `vjp = g · f'` and `jvp = t · f'` from it.
+ *
+ * Why each is a primitive: every one is a single kernel pass whose composite form would
+ * either take more passes (`tan` as `sin / cos`, `cosh` from two `exp`, `relu` as a masked
+ * product, `sign`) or lose accuracy (`expm1`, `log1p`, `log2` at powers of two, `acos` near
+ * 1, `asinh`/`acosh`/`atanh`, the overflow-free `sigmoid` and `softplus`, `erf`). `neg`,
+ * `reciprocal`, `square` and `rsqrt` are not primitives: they are `mul`, `div` and `pow`
+ * with a constant operand, one pass as well.
  *
  * @module
  */
@@ -9,11 +16,11 @@
 import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
 import { toInt64Values, unaryKernel, type UnaryOp } from "../kernels/elementwise.ts";
-import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
+import { add, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
-import { filled } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
+import { elementwise, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 
 /** Parameters of the unary primitives (none). */
@@ -38,49 +45,23 @@ const same = (d: DType) => d;
  * dtype (for integer-preserving ops); otherwise the result is floating.
  */
 function unary(op: UnaryOp, name: string, deriv: Deriv, keep = false): Rule<null> {
-  return {
-    name,
-    saves: true,
-    forward: forwardOf(op, keep ? same : floatResult),
-    vjp: (g, [x], y) => [mul(g, deriv(x, y))],
-    jvp: ([t], [x], y) => (t === null ? null : mul(t, deriv(x, y))),
-  };
+  return elementwise(name, forwardOf(op, keep ? same : floatResult), ([x], y) => [deriv(x, y)]);
 }
 
 /** A unary primitive whose derivative is a quotient `1 / h(x, y)`: exact division, no reciprocal. */
 function unaryQuotient(op: UnaryOp, name: string, h: Deriv): Rule<null> {
-  return {
-    name,
-    saves: true,
-    forward: forwardOf(op, floatResult),
-    vjp: (g, [x], y) => [div(g, h(x, y))],
-    jvp: ([t], [x], y) => (t === null ? null : div(t, h(x, y))),
-  };
+  return elementwise(name, forwardOf(op, floatResult), ([x], y) => [over(h(x, y))]);
 }
 
 /** A piecewise-constant primitive (floor, sign, ...): zero derivative everywhere. */
 function stepwise(op: UnaryOp, name: string): Rule<null> {
-  return {
-    name,
-    saves: false,
-    forward: forwardOf(op, same),
-    vjp: (g) => [filled(g.shape, g.dtype, 0)],
-    jvp: () => null,
-  };
+  return zeroTangent(name, forwardOf(op, same), true);
 }
 
 const oneMinusSquare = (v: Tensor) => sub(1, pow(v, 2));
 
 /** Rules of the unary primitives. */
 export const unaryRules: RuleTable<UnaryParams> = {
-  // d(-x) = -dx
-  neg: {
-    name: "NegBackward0",
-    saves: false,
-    forward: forwardOf("neg", same),
-    vjp: (g) => [neg(g)],
-    jvp: ([t]) => (t === null ? null : neg(t)),
-  },
   // d e^x = e^x dx
   exp: unary("exp", "ExpBackward0", (_x, y) => y),
   // d(e^x - 1) = e^x dx
@@ -93,10 +74,6 @@ export const unaryRules: RuleTable<UnaryParams> = {
   log2: unaryQuotient("log2", "Log2Backward0", (x) => mul(x, Math.LN2)),
   // d √x = dx / (2√x)
   sqrt: unaryQuotient("sqrt", "SqrtBackward0", (_x, y) => mul(y, 2)),
-  // d x^(-1/2) = -(1/2) x^(-3/2) dx = -(y / 2x) dx
-  rsqrt: unary("rsqrt", "RsqrtBackward0", (x, y) => mul(div(y, x), -0.5)),
-  // d x² = 2x dx
-  square: unary("square", "PowBackward0", (x) => mul(x, 2), true),
   // d|x| = sign(x) dx (0 at 0, as PyTorch)
   abs: unary("abs", "AbsBackward0", (x) => sign(x), true),
   sign: stepwise("sign", "SignBackward0"),
@@ -135,13 +112,5 @@ export const unaryRules: RuleTable<UnaryParams> = {
   floor: stepwise("floor", "FloorBackward0"),
   ceil: stepwise("ceil", "CeilBackward0"),
   round: stepwise("round", "RoundBackward0"),
-  // d(1/x) = -(1/x)² dx
-  reciprocal: unary("reciprocal", "ReciprocalBackward0", (_x, y) => neg(pow(y, 2))),
-  logicalNot: {
-    name: "logicalNot",
-    saves: false,
-    forward: forwardOf("logicalNot", () => "bool"),
-    vjp: () => [null],
-    jvp: () => null,
-  },
+  logicalNot: zeroTangent("logicalNot", forwardOf("logicalNot", () => "bool")),
 };

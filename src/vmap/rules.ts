@@ -1,8 +1,8 @@
 /**
  * Batching rules: how each primitive runs on physical tensors whose first dimension is the
  * batch (for the inputs marked batched) so that the result is the batch of per-example
- * results, batch dimension first. Rules come in families (elementwise, reductions, layout);
- * a primitive without a rule falls back to a loop over the batch, which is correct but slow.
+ * results, batch dimension first. Rules come in families (elementwise, reductions, along one
+ * dimension, layout, batches of matrices) and the table is exhaustive.
  *
  * @module
  */
@@ -10,6 +10,11 @@
 import type { Tensor } from "../tensor.ts";
 import type { Params, Primitive } from "../primitives/types.ts";
 import type { ReduceDims } from "../primitives/reduce.ts";
+import type { ShapeParams } from "../primitives/shape.ts";
+import { type UnaryParams, unaryRules } from "../primitives/unary.ts";
+import { type BinaryParams, binaryRules } from "../primitives/binary.ts";
+import { type IndexParams, indexRules } from "../primitives/indexing.ts";
+import { type LinalgParams, linalgRules } from "../primitives/linalg.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { promoteShaped } from "../dtype.ts";
 
@@ -69,9 +74,9 @@ function elementwise<P extends Primitive>(prim: P): BatchRule<Params[P]> {
 }
 
 /** Reductions over `dims`: the dims shift by one. */
-function reduction<P extends "sum" | "amax" | "amin" | "norm2">(prim: P): BatchRule<ReduceDims> {
+function reduction(prim: "sum" | "amax" | "amin" | "norm2"): BatchRule<ReduceDims> {
   return ([p], _b, { dims, keepdim }) =>
-    apply(prim, [p], { dims: dims.map((d) => d + 1), keepdim } as Params[P]);
+    apply(prim, [p], { dims: dims.map((d) => d + 1), keepdim });
 }
 
 /** The matrix product: fold the batch into rows or columns when one side is a plain matrix. */
@@ -99,81 +104,42 @@ const matmulRule: BatchRule<Params["matmul"]> = ([a, b], [ba, bb], flags, size) 
   return apply("matmul", [pa, pb], flags);
 };
 
-/** Rules for the primitives that have one; the rest loop over the batch. */
-export const BATCH_RULES: { readonly [P in Primitive]?: BatchRule<Params[P]> } = {
-  // unary
-  neg: elementwise("neg"),
-  exp: elementwise("exp"),
-  expm1: elementwise("expm1"),
-  log: elementwise("log"),
-  log1p: elementwise("log1p"),
-  log2: elementwise("log2"),
-  sqrt: elementwise("sqrt"),
-  rsqrt: elementwise("rsqrt"),
-  abs: elementwise("abs"),
-  sign: elementwise("sign"),
-  sin: elementwise("sin"),
-  cos: elementwise("cos"),
-  tan: elementwise("tan"),
-  asin: elementwise("asin"),
-  acos: elementwise("acos"),
-  atan: elementwise("atan"),
-  sinh: elementwise("sinh"),
-  cosh: elementwise("cosh"),
-  tanh: elementwise("tanh"),
-  asinh: elementwise("asinh"),
-  acosh: elementwise("acosh"),
-  atanh: elementwise("atanh"),
-  sigmoid: elementwise("sigmoid"),
-  relu: elementwise("relu"),
-  softplus: elementwise("softplus"),
-  erf: elementwise("erf"),
-  floor: elementwise("floor"),
-  ceil: elementwise("ceil"),
-  round: elementwise("round"),
-  reciprocal: elementwise("reciprocal"),
-  square: elementwise("square"),
-  logicalNot: elementwise("logicalNot"),
-  // binary and scalar
-  add: elementwise("add"),
-  sub: elementwise("sub"),
-  mul: elementwise("mul"),
-  div: elementwise("div"),
-  pow: elementwise("pow"),
-  maximum: elementwise("maximum"),
-  minimum: elementwise("minimum"),
-  atan2: elementwise("atan2"),
-  eq: elementwise("eq"),
-  ne: elementwise("ne"),
-  lt: elementwise("lt"),
-  le: elementwise("le"),
-  gt: elementwise("gt"),
-  ge: elementwise("ge"),
-  logicalAnd: elementwise("logicalAnd"),
-  logicalOr: elementwise("logicalOr"),
-  where: elementwise("where"),
-  addScalar: elementwise("addScalar"),
-  mulScalar: elementwise("mulScalar"),
-  divScalar: elementwise("divScalar"),
-  powScalar: elementwise("powScalar"),
-  rsubScalar: elementwise("rsubScalar"),
-  rdivScalar: elementwise("rdivScalar"),
-  cast: elementwise("cast"),
-  alias: elementwise("alias"),
-  // reductions
-  sum: reduction("sum"),
-  amax: reduction("amax"),
-  amin: reduction("amin"),
-  norm2: reduction("norm2"),
-  // layout
+/** A batching rule for every primitive of a family, made by `make`. */
+function each<F>(
+  table: { readonly [P in keyof F]: unknown },
+  make: <P extends keyof F & Primitive>(prim: P) => BatchRule<Params[P]>,
+): { readonly [P in keyof F]: BatchRule<F[P]> } {
+  const out: Partial<Record<keyof F, unknown>> = {};
+  for (const prim of Object.keys(table) as (keyof F & Primitive)[]) out[prim] = make(prim);
+  return out as { readonly [P in keyof F]: BatchRule<F[P]> };
+}
+
+/** Operations along one dimension `dim`: it shifts by one past the batch dimension. */
+function alongDim<P extends Primitive>(prim: P): BatchRule<Params[P]> {
+  return (phys, batched, params, size) => {
+    const { dim } = params as { readonly dim: number };
+    return apply(prim, all(phys, batched, size), { ...params, dim: dim + 1 } as Params[P]);
+  };
+}
+
+/**
+ * Primitives whose kernels take any leading batch dimensions already (the linear-algebra
+ * ones, on batches of matrices): every input gets the batch dimension, parameters stay.
+ */
+function leadingBatch<P extends Primitive>(prim: P): BatchRule<Params[P]> {
+  return (phys, batched, params, size) => apply(prim, all(phys, batched, size), params);
+}
+
+/** The layout primitives: the batch dimension is one more leading dimension to carry along. */
+const shapeBatchRules: { readonly [P in keyof ShapeParams]: BatchRule<ShapeParams[P]> } = {
   reshape: ([p], _b, { shape }) => reshape(p, [p.shape[0], ...shape]),
   permute: ([p], _b, { perm }) => apply("permute", [p], { perm: [0, ...perm.map((d) => d + 1)] }),
   expand: ([p], _b, { shape }) =>
     apply("expand", [padBatched(p, shape.length - (p.ndim - 1))], {
       shape: [p.shape[0], ...shape],
     }),
-  cat: (phys, batched, { dim }, size) =>
-    apply("cat", phys.map((p, i) => (batched[i] ? p : materialize(p, size))), { dim: dim + 1 }),
+  cast: elementwise("cast"),
+  cat: alongDim("cat"),
   slice: ([p], _b, { starts, steps, shape }) =>
     apply("slice", [p], {
       starts: [0, ...starts],
@@ -186,27 +152,55 @@ export const BATCH_RULES: { readonly [P in Primitive]?: BatchRule<Params[P]> } =
       starts: [0, ...starts],
       steps: [1, ...steps],
     }),
+};
+
+/** Example `i` of a physical tensor: index `i` of the batch dimension, which is dropped. */
+function example(p: Tensor, i: number): Tensor {
+  const rest = p.shape.slice(1);
+  const s = apply("slice", [p], {
+    starts: p.shape.map((_, d) => (d === 0 ? i : 0)),
+    steps: p.shape.map(() => 1),
+    shape: [1, ...rest],
+  });
+  return apply("reshape", [s], { shape: rest });
+}
+
+/**
+ * The rule of last resort: run the primitive once per example and stack the results. Only
+ * `custom` (whose closures are opaque) uses it.
+ */
+function loop<P extends Primitive>(prim: P): BatchRule<Params[P]> {
+  return (phys, batched, params, size) => {
+    const outs: Tensor[] = [];
+    for (let i = 0; i < size; i++) {
+      const xs = phys.map((p, k) => (batched[k] ? example(p, i) : p));
+      const o = apply(prim, xs, params);
+      outs.push(apply("reshape", [o], { shape: [1, ...o.shape] }));
+    }
+    return outs.length === 1 ? outs[0] : apply("cat", outs, { dim: 0 });
+  };
+}
+
+/** Every primitive's batching rule, by family; typed so that a primitive without one is a compile error. */
+export const BATCH_RULES: { readonly [P in Primitive]: BatchRule<Params[P]> } = {
+  ...each<UnaryParams>(unaryRules, elementwise),
+  ...each<BinaryParams>(binaryRules, elementwise),
+  sum: reduction("sum"),
+  amax: reduction("amax"),
+  amin: reduction("amin"),
+  norm2: reduction("norm2"),
+  cumsum: alongDim("cumsum"),
+  argmax: alongDim("argmax"),
+  argmin: alongDim("argmin"),
+  logsumexp: alongDim("logsumexp"),
+  softmax: alongDim("softmax"),
+  logSoftmax: alongDim("logSoftmax"),
+  ...shapeBatchRules,
   matmul: matmulRule,
-  // cumulative and arg reductions along one dim
-  cumsum: ([p], _b, { dim, reverse }) => apply("cumsum", [p], { dim: dim + 1, reverse }),
-  argmax: ([p], _b, { dim, keepdim }) => apply("argmax", [p], { dim: dim + 1, keepdim }),
-  argmin: ([p], _b, { dim, keepdim }) => apply("argmin", [p], { dim: dim + 1, keepdim }),
-  logsumexp: ([p], _b, { dim, keepdim }) => apply("logsumexp", [p], { dim: dim + 1, keepdim }),
-  softmax: ([p], _b, { dim }) => apply("softmax", [p], { dim: dim + 1 }),
-  logSoftmax: ([p], _b, { dim }) => apply("logSoftmax", [p], { dim: dim + 1 }),
   // indexing: every input gets the batch dimension, the indexed dim shifts by one
-  gather: (phys, batched, { dim }, size) =>
-    apply("gather", all(phys, batched, size), { dim: dim + 1 }),
-  scatterAdd: (phys, batched, { dim }, size) =>
-    apply("scatterAdd", all(phys, batched, size), { dim: dim + 1 }),
-  // linear algebra kernels take batches of matrices already
-  solve: (phys, batched, params, size) => apply("solve", all(phys, batched, size), params),
-  triangularSolve: (phys, batched, params, size) =>
-    apply("triangularSolve", all(phys, batched, size), params),
-  detSign: ([p], _b, params) => apply("detSign", [p], params),
-  det: ([p], _b, params) => apply("det", [p], params),
-  logabsdet: ([p], _b, params) => apply("logabsdet", [p], params),
-  cholesky: ([p], _b, params) => apply("cholesky", [p], params),
+  ...each<IndexParams>(indexRules, alongDim),
+  ...each<LinalgParams>(linalgRules, leadingBatch),
+  custom: loop("custom"),
 };
 
 /** Every input with the batch dimension (unbatched ones repeated). */
