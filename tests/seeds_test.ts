@@ -24,6 +24,7 @@ import { run as run004 } from "../examples/seeds/004_tensor_autograd.ts";
 import { run as tour } from "../examples/tour.ts";
 import { assertClose } from "../src/testing/mod.ts";
 import { AutogradError, tensor } from "../mod.ts";
+import { mismatch } from "./support/transcript.ts";
 import expected000 from "./seeds/000.expected.txt" with { type: "text" };
 import expected001 from "./seeds/001.expected.txt" with { type: "text" };
 import expected002 from "./seeds/002.expected.txt" with { type: "text" };
@@ -38,20 +39,6 @@ const SEEDS: [string, () => void, string][] = [
   ["003", run003, expected003],
   ["004", run004, expected004],
 ];
-
-/** The first difference between printed lines and a transcript, or null when they agree. */
-function mismatch(actual: string[], transcript: string): string | null {
-  const expected = transcript.replace(/\n$/, "").split("\n");
-  for (let i = 0; i < Math.max(actual.length, expected.length); i++) {
-    const want = expected[i];
-    const got = actual[i];
-    if (got === undefined) return `output ends before line ${i + 1}: ${want}`;
-    if (want === undefined) return `extra output at line ${i + 1}: ${got}`;
-    const ok = want.startsWith("re:") ? new RegExp(want.slice(3)).test(got) : got === want;
-    if (!ok) return `line ${i + 1}: got ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`;
-  }
-  return null;
-}
 
 Deno.test("seeds print what the seed documents show", async (t) => {
   for (const [id, run, transcript] of SEEDS) {

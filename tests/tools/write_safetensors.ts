@@ -4,6 +4,8 @@
  * `/usr/bin/python3 tests/fixtures/gen_safetensors.py --check` to read back.
  *
  *     deno run --allow-write=tests/fixtures/safetensors tests/tools/write_safetensors.ts
+ *
+ * An argument writes to another path (`deno task test:runtimes` checks a fresh file).
  */
 
 import { saveSafetensors } from "../../mod.ts";
@@ -16,7 +18,7 @@ export function tapegradStateDict(): Uint8Array {
 }
 
 if (import.meta.main) {
-  const path = "tests/fixtures/safetensors/tapegrad_state_dict.safetensors";
+  const path = Deno.args[0] ?? "tests/fixtures/safetensors/tapegrad_state_dict.safetensors";
   await Deno.writeFile(path, tapegradStateDict());
   console.log(`wrote ${path}`);
 }
