@@ -1,7 +1,9 @@
 /**
  * The `linalg` namespace, like `torch.linalg`: `inv`, `det`, `slogdet`, `solve` and
- * `cholesky` on square matrices or batches of them (`[..., n, n]`), computed in float64 and
- * differentiable to any order in reverse and forward mode.
+ * `cholesky` on square matrices or batches of them (`[..., n, n]`); the decompositions
+ * `eigh`/`eigvalsh`, `svd`/`svdvals` and `qr`; and `matrixNorm`, `pinv` and `lstsq`. All
+ * compute in float64 and differentiate to any order in reverse and forward mode (see each
+ * function for its degenerate cases).
  *
  * @example Solving a system and differentiating log |det A|
  * ```ts
@@ -21,3 +23,13 @@
 
 export { cholesky, det, inv, slogdet, solve } from "./ops/linalg_dense.ts";
 export type { Slogdet } from "./ops/linalg_dense.ts";
+export { eigh, eigvalsh, qr, svd, svdvals } from "./ops/decompositions.ts";
+export type { Eigh, Qr, QrMode, Svd, SvdOptions } from "./ops/decompositions.ts";
+export { lstsq, matrixNorm, pinv } from "./ops/linalg_spectral.ts";
+export type {
+  Lstsq,
+  LstsqDriver,
+  LstsqOptions,
+  MatrixNormOrd,
+  PinvOptions,
+} from "./ops/linalg_spectral.ts";

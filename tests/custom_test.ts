@@ -26,6 +26,7 @@ import {
   where,
 } from "../mod.ts";
 import { assertClose, gradcheck } from "../src/testing/mod.ts";
+import { cubicRoot } from "../examples/implicit_function.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 
@@ -122,25 +123,8 @@ Deno.test("customVjp: gradients inside vmap and vmap of grad", () => {
   assertClose(vmap((v: Tensor) => softplus(v))(xs), softplusValue(xs));
 });
 
-// The implicit function x(a, b) with x³ + a·x = b (a > 0): Newton for the value, the
-// implicit function theorem for the derivative: ∂x/∂b = 1/(3x² + a), ∂x/∂a = −x/(3x² + a).
-function newtonRoot(a: Tensor, b: Tensor): Tensor {
-  let x = b.mul(0);
-  for (let i = 0; i < 60; i++) {
-    x = x.sub(x.pow(3).add(a.mul(x)).sub(b).div(x.pow(2).mul(3).add(a)));
-  }
-  return x;
-}
-const cubicRoot: (a: Tensor, b: Tensor) => Tensor = customVjp(
-  (a: Tensor, b: Tensor) => newtonRoot(a.detach(), b.detach()),
-  (a: Tensor, b: Tensor) => [newtonRoot(a.detach(), b.detach()), [a, b] as const],
-  ([a, b]: readonly [Tensor, Tensor], g: Tensor) => {
-    const x = cubicRoot(a, b); // recorded under createGraph: higher orders use the rule again
-    const gb = g.div(x.pow(2).mul(3).add(a));
-    return [gb.mul(x).neg().sum(), gb];
-  },
-) as (a: Tensor, b: Tensor) => Tensor;
-
+// The implicit function x(a, b) with x³ + a·x = b, from examples/implicit_function.ts:
+// Newton for the value, the implicit function theorem (through customVjp) for the derivative.
 Deno.test("implicit function by Newton + customVjp matches finite differences to second order", () => {
   const a = f64(1.5);
   const b = f64([0.3, -2, 4]);

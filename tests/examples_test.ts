@@ -10,6 +10,8 @@ import {
 import { newton } from "../examples/newton.ts";
 import { main as dotMain, tanhDerivativeGraph } from "../examples/dot_graph.ts";
 import { main as hessianMain } from "../examples/hessian_mlp.ts";
+import { main as spectrumMain, P as spectrumParams } from "../examples/hessian_spectrum.ts";
+import { main as implicitMain } from "../examples/implicit_function.ts";
 import { derivative, type Tensor, tensor } from "../mod.ts";
 
 Deno.test("tanh derivatives to order 8 match the closed form", () => {
@@ -76,4 +78,35 @@ Deno.test("the MLP's Hessian is symmetric and agrees with hvp and finite differe
   assert.ok(r.symmetryError < 1e-13);
   assert.ok(r.hvpError < 1e-13);
   assert.ok(r.finiteDifferenceError < 1e-7);
+});
+
+Deno.test("Hessian spectrum by Lanczos on hvp: the top eigenvalues match eigvalsh of the full Hessian", () => {
+  const r = spectrumMain(() => {}, 14);
+  assert.ok(r.lossAfter < r.lossBefore / 10, `training: ${r.lossBefore} -> ${r.lossAfter}`);
+  assert.equal(r.exact.length, spectrumParams);
+  assert.ok(r.ritz.length <= 14);
+  for (let i = 0; i < 3; i++) {
+    const err = Math.abs(r.ritz[i] - r.exact[i]) / Math.abs(r.exact[i]);
+    assert.ok(err < 1e-9, `λ${i + 1}: ${r.ritz[i]} vs ${r.exact[i]}`);
+  }
+  // Ritz values interlace: none exceeds the largest eigenvalue
+  assert.ok(r.ritz[0] <= r.exact[0] * (1 + 1e-12));
+  // a trained net sits near a minimum: the spectrum is mostly non-negative
+  assert.ok(r.exact[0] > 1 && r.exact[spectrumParams - 1] > -0.1 * r.exact[0]);
+});
+
+Deno.test("implicit-function derivative through customVjp matches finite differences and the formula", () => {
+  const r = implicitMain(() => {});
+  assert.ok(r.residual < 1e-14);
+  // ∂Σx/∂a = −Σ x/(3x² + a), ∂x/∂b = 1/(3x² + a), in plain numbers
+  const a = 1.5;
+  const da = -r.x.reduce((s, x) => s + x / (3 * x * x + a), 0);
+  assert.ok(Math.abs(r.da[0] - da) < 1e-14, `${r.da[0]} vs ${da}`);
+  assert.ok(Math.abs(r.da[0] - r.da[1]) < 1e-8);
+  r.x.forEach((x, i) => {
+    assert.ok(Math.abs(r.db[0][i] - 1 / (3 * x * x + a)) < 1e-14);
+    assert.ok(Math.abs(r.db[0][i] - r.db[1][i]) < 1e-8);
+  });
+  // ∂²x/∂a² = (2x/D²)(1 − 3x²/D)·... checked against differences of the first derivative
+  assert.ok(Math.abs(r.daa[0] - r.daa[1]) < 1e-7, `${r.daa[0]} vs ${r.daa[1]}`);
 });

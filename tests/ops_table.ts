@@ -220,6 +220,57 @@ export const OPS: readonly OpEntry[] = [
     // Differentiate through the symmetric part, so that finite differences stay symmetric.
     unary((x) => tg.linalg.cholesky(tg.add(x, tg.t(x)).div(2)), SPD),
   ),
+  // Eigenvectors and singular vectors are defined up to sign: the samples are sign-invariant.
+  op(
+    L,
+    "linalg.eigh",
+    "torch.linalg.eigh",
+    "yes",
+    unary((x) => {
+      const { eigenvalues, eigenvectors } = tg.linalg.eigh(tg.add(x, tg.t(x)).div(2));
+      return tg.mul(tg.square(eigenvectors), eigenvalues);
+    }, SQ),
+  ),
+  op(
+    L,
+    "linalg.eigvalsh",
+    "torch.linalg.eigvalsh",
+    "yes",
+    unary((x) => tg.linalg.eigvalsh(tg.add(x, tg.t(x)).div(2)), SQ),
+  ),
+  op(
+    L,
+    "linalg.svd",
+    "torch.linalg.svd",
+    "yes",
+    unary((x) => {
+      const { U, S, Vh } = tg.linalg.svd(x, { fullMatrices: false });
+      return tg.matmul(tg.mul(U, tg.exp(S)), Vh);
+    }, M),
+  ),
+  op(L, "linalg.svdvals", "torch.linalg.svdvals", "yes", unary(tg.linalg.svdvals, M)),
+  op(
+    L,
+    "linalg.qr",
+    "torch.linalg.qr",
+    "yes",
+    unary((x) => {
+      const { Q, R } = tg.linalg.qr(tg.t(x));
+      return tg.add(tg.sum(Q), tg.sum(R, 0));
+    }, M),
+  ),
+  op(
+    L,
+    "linalg.matrixNorm",
+    "torch.linalg.matrix_norm",
+    "yes",
+    unary((x) => tg.linalg.matrixNorm(x, "nuc").add(tg.linalg.matrixNorm(x, 2)), M),
+  ),
+  op(L, "linalg.pinv", "torch.linalg.pinv", "yes", unary(tg.linalg.pinv, M)),
+  op(L, "linalg.lstsq", "torch.linalg.lstsq", "yes", () => ({
+    f: (a, b) => tg.linalg.lstsq(a, b).solution,
+    inputs: [tg.t(M()), f64([0.7, 1.3, 0.35])],
+  })),
 
   op(N, "softmax", "torch.softmax", "yes", unary((x) => tg.softmax(x, 1), M)),
   op(N, "logSoftmax", "F.log_softmax", "yes", unary((x) => tg.logSoftmax(x, 1), M)),

@@ -186,15 +186,16 @@ function pull(
 
 /**
  * Defines a function with a custom Jacobian-vector product (JAX's `custom_jvp`):
- * `jvp(primals, tangents)` returns `[value, tangent]` (tangents of non-floating arguments
- * are zeros). Forward mode calls the rule; reverse mode transposes it, by running the rule
+ * `jvp(primals, tangents, value)` returns `[value, tangent]` (tangents of non-floating
+ * arguments are zeros; `value` is what `f` computed, carrying the derivatives of the value
+ * itself, for rules that need it, such as those of matrix decompositions). Forward mode calls the rule; reverse mode transposes it, by running the rule
  * on tangents that require grad and taking the gradient of the (linear) tangent output, so
  * `grad`, `vjp`, `hessian` and nested transforms all use the rule. The rule must be linear in
  * the tangents and written in Tensor operations (then it differentiates to any order).
  * Inside `vmap` the function runs once per example.
  *
  * @param f the function, for the value
- * @param jvp `(primals, tangents) => [value, tangent]`
+ * @param jvp `(primals, tangents, value) => [value, tangent]`
  * @returns the function with the custom rule (gradFn named after `f`, e.g. `SafeNormBackward`)
  * @throws {TypeError} from the returned function when `f` or `jvp` returns something else
  * @throws {ShapeError} from the returned function when the tangent's shape is not the value's
@@ -218,11 +219,11 @@ function pull(
  */
 export function customJvp(
   f: TensorFn,
-  jvp: (primals: Tensor[], tangents: Tensor[]) => readonly [Tensor, Tensor],
+  jvp: (primals: Tensor[], tangents: Tensor[], value: Tensor) => readonly [Tensor, Tensor],
 ): (...xs: TensorLike[]) => Tensor {
   const op = opName("customJvp", f);
   const rule = (primals: Tensor[], tangents: Tensor[], out: Tensor): Tensor => {
-    const pair = jvp(primals, tangents);
+    const pair = jvp(primals, tangents, out);
     if (!Array.isArray(pair) || pair.length !== 2) {
       throw new TypeError(`${op}: the jvp rule must return [value, tangent]`);
     }
@@ -251,7 +252,8 @@ export function customJvp(
       return enableGrad(() => {
         const primals = createGraph ? inputs.slice() : inputs.map((x) => leafOf(x, false));
         const tangents = inputs.map((x, i) => leafOf(filled(x.shape, x.dtype, 0), needs[i]));
-        return pull(rule(primals, tangents, out), g, tangents, needs, createGraph);
+        const value = createGraph ? out : leafOf(out, false);
+        return pull(rule(primals, tangents, value), g, tangents, needs, createGraph);
       });
     },
   };
