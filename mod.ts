@@ -23,7 +23,7 @@ export { Tensor } from "./src/tensor.ts";
 export type { NestedArray, TensorLike } from "./src/tensor.ts";
 export type { DType, FloatDType, Storage } from "./src/dtype.ts";
 export { getDefaultDtype, setDefaultDtype, withDefaultDtype } from "./src/dtype.ts";
-export { AutogradError, DtypeError, LinAlgError, ShapeError } from "./src/errors.ts";
+export { AutogradError, DtypeError, LinAlgError, ShapeError, TreeError } from "./src/errors.ts";
 export type { Shape } from "./src/shape.ts";
 export { Generator, manualSeed } from "./src/random.ts";
 export {
@@ -101,7 +101,7 @@ export { broadcastTo, cast, expand, permute, reshape, t, transpose } from "./src
 export { matmul } from "./src/ops/linalg.ts";
 export { binaryCrossEntropyWithLogits } from "./src/ops/nn.ts";
 
-// functional transforms
+// functional transforms (over pytrees; the tensor cores live in src/functional/transforms.ts)
 export {
   derivative,
   grad,
@@ -113,7 +113,19 @@ export {
   jvp,
   valueAndGrad,
   vjp,
-} from "./src/functional/transforms.ts";
+  vmap,
+} from "./src/functional/pytree.ts";
+export type {
+  ArgLike,
+  ArgsLike,
+  Grad,
+  GradArgs,
+  Hessian,
+  Jacobian,
+  TreeJacobianOptions,
+  TreeVmapOptions,
+  VjpOptions,
+} from "./src/functional/pytree.ts";
 export type {
   GradOptions,
   JacobianOptions,
@@ -208,7 +220,6 @@ export {
 } from "./src/kernels/backend.ts";
 export type { BackendInfo } from "./src/kernels/backend.ts";
 export type { DotOptions } from "./src/viz/dot.ts";
-export { vmap } from "./src/vmap/vmap.ts";
 export type { VmapOptions } from "./src/vmap/vmap.ts";
 // [area: ecosystem] data in and out, save and load, display
 export { fromJSON } from "./src/io/json.ts";
@@ -227,3 +238,7 @@ export { SvgImage } from "./src/viz/svg_image.ts";
 export { checkpoint, customJvp, customVjp } from "./src/functional/custom.ts";
 export type { TensorFn } from "./src/functional/custom.ts";
 export type { GradHook, RemovableHandle } from "./src/tensor.ts";
+// [area: training] pytrees, optimizers, nn blocks
+export * as tree from "./src/tree.ts";
+export type { MapLeaves, Tree, TreeDef } from "./src/tree.ts";
+export * as optim from "./src/optim/mod.ts";

@@ -223,7 +223,7 @@ export function w2(): Record {
   };
   const vg = valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
   const step = () => {
-    const [value, grads] = vg(...params);
+    const [value, grads] = vg(...(params as Parameters<typeof loss>));
     return { value: value.item(), grads: grads.map((g) => g.toTypedArray()) };
   };
   const got = step();

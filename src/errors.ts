@@ -90,3 +90,24 @@ export class LinAlgError extends RangeError {
     this.name = "LinAlgError";
   }
 }
+
+/**
+ * Raised when two pytrees that must share one structure do not (a gradient tree against its
+ * parameters, a tangent against its primal, `inDims` against an argument). The message names
+ * the function and the path in each tree where they part.
+ *
+ * @example Catching a mismatch
+ * ```ts
+ * import { tensor, tree, TreeError } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * assert.throws(() => tree.map((a, b) => a, { w: tensor(1) }, { v: tensor(1) }), TreeError);
+ * ```
+ */
+export class TreeError extends TypeError {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "TreeError";
+  }
+}

@@ -20,6 +20,7 @@ const NOT_OPS = new Set([
   "DtypeError",
   "ShapeError",
   "LinAlgError",
+  "TreeError",
   "Range",
   // creation and dtypes
   "tensor",

@@ -1,0 +1,209 @@
+/**
+ * What the optimizers share: option checking with typed errors, the learning rate (a number,
+ * a tensor for hyper-gradients, or a schedule), and the leaf-wise walk over parameter trees
+ * that records the update on the tape only when something in it is on the tape.
+ *
+ * @module
+ */
+
+import { isFloating } from "../dtype.ts";
+import { Tensor, type TensorLike } from "../tensor.ts";
+import { noGrad } from "../autograd/grad_mode.ts";
+import {
+  checkSameStructure,
+  flatten,
+  leafTensor,
+  leavesWithPath,
+  showPath,
+  unflatten,
+} from "../tree.ts";
+
+/** A learning-rate schedule: the rate for the update after `step` earlier updates. */
+export type Schedule = (step: number) => number | Tensor;
+
+/** A learning rate: a number, a tensor (differentiate with respect to it), or a schedule. */
+export type LearningRate = number | Tensor | Schedule;
+
+/** What an optimizer's `update` returns. */
+export interface Update<P, S> {
+  /** The updated parameters, in the structure of the given ones. */
+  readonly params: P;
+  /** The new optimizer state. */
+  readonly state: S;
+}
+
+/**
+ * A pure optimizer: `init` builds its state from the parameters, `update` maps gradients,
+ * state and parameters to new parameters and state. Nothing is mutated.
+ */
+export interface Optimizer<S> {
+  /** The name, as in `optim.adam`. */
+  readonly name: string;
+  /**
+   * The initial state for `params`.
+   *
+   * @param params a pytree of floating tensors
+   * @returns the state
+   */
+  init(params: unknown): S;
+  /**
+   * One step, as `torch.optim`'s `step()` after `backward()`.
+   *
+   * @param grads the gradients, in the structure of `params`
+   * @param state the state from `init` or the previous `update`
+   * @param params the parameters
+   * @returns the new parameters and state
+   */
+  update<P>(grads: unknown, state: S, params: P): Update<P, S>;
+}
+
+type Kind = "number" | "boolean" | "lr" | "pair" | "string" | "numbers";
+
+/** Checks an options object against its known keys and kinds; unknown keys are a TypeError. */
+export function checkOptions(
+  op: string,
+  options: unknown,
+  known: Readonly<Record<string, Kind>>,
+): void {
+  if (options === undefined) return;
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(
+      `${op}: options must be an object; got ${options === null ? "null" : typeof options}`,
+    );
+  }
+  for (const [k, v] of Object.entries(options)) {
+    const kind = known[k];
+    if (kind === undefined) {
+      throw new TypeError(
+        `${op}: unknown option "${k}" (known options: ${Object.keys(known).join(", ")})`,
+      );
+    }
+    if (v === undefined) continue;
+    const ok = kind === "number"
+      ? typeof v === "number"
+      : kind === "boolean"
+      ? typeof v === "boolean"
+      : kind === "string"
+      ? typeof v === "string" || v === null
+      : kind === "lr"
+      ? typeof v === "number" || typeof v === "function" || v instanceof Tensor
+      : kind === "pair"
+      ? Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")
+      : Array.isArray(v) && v.every((x) => typeof x === "number");
+    if (!ok) {
+      const want = {
+        number: "a number",
+        boolean: "a boolean",
+        string: "a string",
+        lr: "a number, a Tensor or a schedule function",
+        pair: "a pair of numbers",
+        numbers: "an array of numbers",
+      }[kind];
+      throw new TypeError(
+        `${op}: option "${k}" must be ${want}; got ${JSON.stringify(v) ?? typeof v}`,
+      );
+    }
+  }
+}
+
+/** Throws a RangeError naming `op` unless `ok`. */
+export function checkRange(ok: boolean, op: string, what: string, value: unknown): void {
+  if (!ok) throw new RangeError(`${op}: invalid ${what}: ${value}`);
+}
+
+/** Checks a learning rate (non-negative when a number). */
+export function checkLr(lr: LearningRate, op: string): void {
+  if (typeof lr === "number") checkRange(lr >= 0, op, "learning rate", lr);
+}
+
+/** The learning rate for the update after `step` earlier updates. */
+export function lrAt(lr: LearningRate, step: number, op: string): number | Tensor {
+  if (typeof lr !== "function") return lr;
+  const v: unknown = lr(step);
+  if (typeof v !== "number" && !(v instanceof Tensor)) {
+    throw new TypeError(`${op}: the learning-rate schedule returned ${typeof v} at step ${step}`);
+  }
+  return v;
+}
+
+/** The parameter leaves (floating tensors) and their structure; a TypeError names a bad leaf. */
+export function paramLeaves(params: unknown, op: string): Tensor[] {
+  return leavesWithPath(params).map(([path, leaf]) => {
+    if (!(leaf instanceof Tensor) || !isFloating(leaf.dtype)) {
+      throw new TypeError(
+        `${op}: the parameter at ${showPath(path)} must be a floating Tensor; got ${
+          leaf instanceof Tensor ? `dtype ${leaf.dtype}` : typeof leaf
+        }`,
+      );
+    }
+    return leaf;
+  });
+}
+
+/** The gradient leaves, after checking that `grads` has the structure of `params`. */
+export function gradLeaves(
+  grads: unknown,
+  params: unknown,
+  ps: readonly Tensor[],
+  op: string,
+): Tensor[] {
+  checkSameStructure(params, grads, op, "params", "grads");
+  return leavesWithPath(grads).map(([path, g], i) => {
+    const t = typeof g === "number" ? ps[i].mul(0).add(g) : leafTensor(g, op, path);
+    if (t.shape.length !== ps[i].shape.length || t.shape.some((n, k) => n !== ps[i].shape[k])) {
+      throw new RangeError(
+        `${op}: the gradient at ${showPath(path)} has shape [${t.shape}] but the parameter has ` +
+          `shape [${ps[i].shape}]`,
+      );
+    }
+    return t;
+  });
+}
+
+/** A tree of the structure of `params` with the given leaves. */
+export function like<P>(params: P, leaves: readonly unknown[]): P {
+  return unflatten(flatten(params)[1], leaves) as P;
+}
+
+/** The leaves of a state buffer tree (or null for a buffer not yet made). */
+export function bufferLeaves(buffer: unknown): Tensor[] | null {
+  return buffer === null ? null : (flatten(buffer)[0] as Tensor[]);
+}
+
+function onTape(x: unknown): boolean {
+  return x instanceof Tensor && x.requiresGrad;
+}
+
+/**
+ * Runs a leaf-wise update. It is recorded on the tape (for meta-gradients) when a gradient,
+ * the learning rate or a state buffer requires grad, or a parameter is itself the result of
+ * recorded operations; otherwise it runs without the tape, and parameters that were leaves
+ * requiring grad come back as new such leaves (the imperative training style).
+ */
+export function runUpdate<T>(
+  ps: readonly Tensor[],
+  gs: readonly Tensor[],
+  lr: unknown,
+  buffers: readonly (readonly Tensor[] | null)[],
+  body: () => { params: Tensor[]; rest: T },
+): { params: Tensor[]; rest: T } {
+  const record = gs.some(onTape) || onTape(lr) ||
+    buffers.some((b) => b !== null && b.some(onTape)) ||
+    ps.some((p) => p.gradFn !== null);
+  if (record) return body();
+  const out = noGrad(body);
+  return {
+    params: out.params.map((p, i) => (ps[i].requiresGrad ? p.detach().requiresGrad_(true) : p)),
+    rest: out.rest,
+  };
+}
+
+/** `x · s` for a number or tensor `s` (numbers of value 1 skip the product). */
+export function scale(x: Tensor, s: TensorLike): Tensor {
+  return typeof s === "number" && s === 1 ? x : x.mul(s);
+}
+
+/** `-s` for a number or a tensor. */
+export function negate(s: number | Tensor): number | Tensor {
+  return typeof s === "number" ? -s : s.neg();
+}
