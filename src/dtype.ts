@@ -46,25 +46,40 @@ export function checkDtype(d: unknown, op: string): DType {
 // on Deno 2.9); a view on an existing buffer costs about 20 ns. A slab is freed by the
 // garbage collector once every view into it is gone. Views are never reused, so fresh storage
 // is always zeroed. Larger storage gets its own buffer, whose cost is amortized by the work.
+//
+// Storage that is likely to be kept (a detached tensor: a loss history, a metric) is copied
+// into a second series of slabs, so that one kept scalar does not pin the slab of everything
+// allocated around it (see bench/kept.ts and the notes in keptStorage).
 const SLAB_BYTES = 1 << 16;
 const SMALL_BYTES = 1024;
-let slab = new ArrayBuffer(SLAB_BYTES);
-let slabOffset = 0;
 
-function carve(bytes: number): number {
-  if (slabOffset + bytes > SLAB_BYTES) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabOffset = 0;
+/** A series of slabs that small storage is carved from. */
+class Slabs {
+  slab = new ArrayBuffer(SLAB_BYTES);
+  offset = 0;
+
+  /** Carves `n` zeroed elements of dtype `d` (`bytes` in all) from the current slab. */
+  carve(d: DType, n: number, bytes: number): Storage {
+    if (this.offset + bytes > SLAB_BYTES) {
+      this.slab = new ArrayBuffer(SLAB_BYTES);
+      this.offset = 0;
+    }
+    const at = this.offset;
+    this.offset += (bytes + 7) & ~7;
+    return d === "float32"
+      ? new Float32Array(this.slab, at, n)
+      : d === "bool"
+      ? new Uint8Array(this.slab, at, n)
+      : new Float64Array(this.slab, at, n);
   }
-  const at = slabOffset;
-  slabOffset += (bytes + 7) & ~7;
-  return at;
 }
+
+const working = new Slabs();
+const kept = new Slabs();
 
 /** Allocates zeroed storage for `n` elements of dtype `d`. */
 export function allocate(d: DType, n: number): Storage {
-  const width = d === "float32" ? 4 : d === "bool" ? 1 : 8;
-  const bytes = n * width;
+  const bytes = n * (d === "float32" ? 4 : d === "bool" ? 1 : 8);
   if (bytes > SMALL_BYTES) {
     return d === "float32"
       ? new Float32Array(n)
@@ -72,12 +87,24 @@ export function allocate(d: DType, n: number): Storage {
       ? new Uint8Array(n)
       : new Float64Array(n);
   }
-  const at = carve(bytes); // first: it may start a new slab
-  return d === "float32"
-    ? new Float32Array(slab, at, n)
-    : d === "bool"
-    ? new Uint8Array(slab, at, n)
-    : new Float64Array(slab, at, n);
+  return working.carve(d, n, bytes);
+}
+
+/**
+ * Storage for a tensor that is likely to be kept (a detached one): small storage that shares
+ * its buffer is copied into the kept slabs, so that it does not keep a working slab (and
+ * every tensor allocated around it) alive; anything else is returned as it is.
+ *
+ * Keeping 50,000 detached losses of a small MLP grew the resident set by 264 MiB with one
+ * series of slabs (each loss pinned the 5 KiB its step allocated). A buffer of its own per
+ * kept tensor costs ~1 µs and ~200 bytes of malloc'd bookkeeping each, and scatters long-lived
+ * blocks through the C heap; views into the kept slabs cost neither.
+ */
+export function keptStorage<S extends Storage>(buf: S, d: DType): S {
+  if (buf.byteLength > SMALL_BYTES || buf.byteLength === buf.buffer.byteLength) return buf;
+  const out = kept.carve(d, buf.length, buf.byteLength) as S;
+  out.set(buf as never);
+  return out;
 }
 
 /**

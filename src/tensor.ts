@@ -7,7 +7,7 @@
  */
 
 import type { DType, Storage } from "./dtype.ts";
-import { isFloating } from "./dtype.ts";
+import { isFloating, keptStorage } from "./dtype.ts";
 import { AutogradError, DtypeError, ShapeError } from "./errors.ts";
 import { fmtShape, type Shape, shapesEqual, sizeOf } from "./shape.ts";
 import type { Node } from "./autograd/node.ts";
@@ -320,10 +320,14 @@ export class Tensor {
     backward(this, gradient ?? undefined, options);
   }
 
-  /** A tensor with the same values that is not part of any graph (shares the storage). */
+  /**
+   * A tensor with the same values that is not part of any graph. It shares the storage,
+   * except that small storage is copied to where kept tensors live: a detached tensor is
+   * usually kept (a loss history), and must not keep its neighbours' storage alive.
+   */
   detach(): Tensor {
     if (this._bat !== null) return rewrap(this._bat, this._bat.phys.detach());
-    return new Tensor(this._buf, this.shape, this.dtype, TRUSTED);
+    return new Tensor(keptStorage(this._buf, this.dtype), this.shape, this.dtype, TRUSTED);
   }
 
   /** The values as a detached tensor, as PyTorch's `.data`. */

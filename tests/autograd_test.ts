@@ -400,8 +400,13 @@ Deno.test("detach and data share values, not the graph; retainGrad keeps non-lea
     assert.equal(d.isLeaf, true);
   }
   assert.deepEqual(y.detach().toArray(), [3, 6]);
-  assert.equal(y.detach()._buf, y._buf, "detach shares storage");
-  assert.equal(y.data._buf, y._buf, "data shares storage");
+  assert.deepEqual(y.data.toArray(), [3, 6]);
+  // small storage moves to the kept slabs, so a kept detached value does not pin the slab
+  // of the tensors allocated around it; large storage is shared
+  assert.notEqual(y.detach()._buf.buffer, y._buf.buffer, "small storage leaves its slab");
+  const big = tensor(new Array(1000).fill(2), { requiresGrad: true }).mul(3);
+  assert.equal(big.detach()._buf, big._buf, "detach shares large storage");
+  assert.equal(big.data._buf, big._buf, "data shares large storage");
   // using a detached value cuts the graph
   const z = y.detach().mul(x);
   z.sum().backward();
