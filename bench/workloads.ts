@@ -316,6 +316,61 @@ export function w4(): Record {
   };
 }
 
+/**
+ * W4n: the same derivatives by `grad` nested `order` times beside the `autogradGrad` loop,
+ * orders 2 to 8, timed alternately in one process so both see the same machine; medians and
+ * 90th percentiles of each, and their ratios (the target is nested ≤ 1.5× the loop).
+ */
+export function w4n(): Record {
+  const loop = (order: number) => {
+    const x = tensor(1, { dtype: "float64", requiresGrad: true });
+    let y = x.tanh();
+    for (let k = 0; k < order; k++) [y] = autogradGrad([y], [x], { createGraph: true }) as Tensor[];
+    return y.item();
+  };
+  const nestedFns: ((x: Tensor) => Tensor)[] = [];
+  for (let order = 0, g = (x: Tensor) => x.tanh(); order <= 8; order++, g = grad(g)) {
+    nestedFns.push(g);
+  }
+  const nested = (order: number) => nestedFns[order](tensor(1, { dtype: "float64" })).item();
+  const orders: { [order: string]: unknown } = {};
+  let worst = 0;
+  let agree = true;
+  for (let order = 2; order <= 8; order++) {
+    const reps = order <= 5 ? 600 : 150;
+    const a: number[] = [], b: number[] = [];
+    for (let i = 0; i < reps / 5; i++) loop(order), nested(order);
+    for (let i = 0; i < reps; i++) {
+      let t = performance.now();
+      loop(order);
+      a.push(performance.now() - t);
+      t = performance.now();
+      nested(order);
+      b.push(performance.now() - t);
+    }
+    const l = loop(order), n = nested(order);
+    agree &&= Math.abs(l - n) <= 1e-12 * Math.abs(l);
+    const r50 = median(b) / median(a), r90 = quantile(b, 0.9) / quantile(a, 0.9);
+    worst = Math.max(worst, r50, r90);
+    orders[order] = {
+      loop_p50_ms: median(a),
+      loop_p90_ms: quantile(a, 0.9),
+      nested_p50_ms: median(b),
+      nested_p90_ms: quantile(b, 0.9),
+      ratio_p50: r50,
+      ratio_p90: r90,
+    };
+  }
+  const value8 = nested(8);
+  return {
+    workload: "W4n",
+    dtype: "float64",
+    orders,
+    worst_ratio: worst,
+    check_ok: agree && Math.abs(value8 - TANH_D8_AT_1) < 1e-12 * Math.abs(TANH_D8_AT_1),
+  };
+}
+
 /** W5: gradient, Hessian-vector product and full Hessian of sum(tanh(Wx)²), float64. */
 export function w5(): Record {
   const r = rng(2);
@@ -376,6 +431,7 @@ export const WORKLOADS: { [name: string]: () => Record } = {
   W2: w2,
   W3: w3,
   W4: w4,
+  W4n: w4n,
   W5: w5,
 };
 

@@ -57,6 +57,8 @@ export class Node {
   readonly _seq: number = ++nodesMade;
   /** @ignore Engine scratch: the pass that last visited this node. */
   _visit = 0;
+  /** @ignore Scratch of the graph walks of the transforms: the walk that last saw this node. */
+  _walk = 0;
   /** @ignore Engine scratch: whether the pass needs this node's input gradients. */
   _needed = false;
   /** @ignore Engine scratch: the gradient accumulated for this node's output. */

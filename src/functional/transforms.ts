@@ -112,9 +112,15 @@ function batchedAtAll(x: Tensor, levels: readonly VmapLevel[]): boolean {
   return levels.every((l) => isBatchedAt(x, l));
 }
 
-/** Whether the graph of `roots` reaches a tensor that requires grad other than `own`. */
+let walks = 0;
+
+/**
+ * Whether the graph of `roots` reaches a tensor that requires grad other than `own`. Visited
+ * nodes are marked with the walk's number (no set: nested `grad` walks its graph at every
+ * level, and a set made the walk cost as much as the backward pass it decides about).
+ */
 function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): boolean {
-  const seen = new Set<object>();
+  const walk = ++walks;
   const stack: Tensor[] = roots.filter((r) => r.requiresGrad);
   while (stack.length > 0) {
     const t = stack.pop() as Tensor;
@@ -123,9 +129,10 @@ function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): bool
       if (t.requiresGrad && !own.includes(t)) return true;
       continue;
     }
-    if (seen.has(node)) continue;
-    seen.add(node);
-    for (const x of node._inputs) if (x.requiresGrad) stack.push(x);
+    if (node._walk === walk) continue;
+    node._walk = walk;
+    const inputs = node._inputs;
+    for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad) stack.push(inputs[i]);
   }
   return false;
 }
@@ -255,7 +262,7 @@ export function grad(
 ): (...args: TensorLike[]) => Tensor | Tensor[] {
   const argnums = options.argnums ?? 0;
   return (...args) => {
-    const [, g] = valueAndGradImpl(f, args, argnums, false, "grad");
+    const [, g] = valueAndGradImpl(f, args, argnums, false, "grad", false);
     return g;
   };
 }
@@ -266,12 +273,14 @@ function valueAndGradImpl(
   argnums: number | readonly number[],
   hasAux: boolean,
   op: string,
+  detachValue = true,
 ): [Tensor, Tensor | Tensor[], unknown] {
   const list = checkArgnums(argnums, args.length, op);
   const lin = linearize(f, args, list, op, hasAux);
   checkScalarOutput(lin.out, op);
   const grads = lin.pullback(ones(lin.out));
-  const value = lin.nested ? lin.out : lin.out.detach();
+  // grad() drops the value: no detached copy for it
+  const value = lin.nested || !detachValue ? lin.out : lin.out.detach();
   return [value, typeof argnums === "number" ? grads[0] : grads, lin.aux];
 }
 
