@@ -220,7 +220,7 @@ export {
 } from "./src/kernels/backend.ts";
 export type { BackendInfo } from "./src/kernels/backend.ts";
 export type { DotOptions } from "./src/viz/dot.ts";
-export type { VmapOptions } from "./src/vmap/vmap.ts";
+export type { Randomness, VmapOptions } from "./src/vmap/vmap.ts";
 // [area: ecosystem] data in and out, save and load, display
 export { fromJSON } from "./src/io/json.ts";
 export type { TensorJSON } from "./src/io/json.ts";

@@ -10,6 +10,7 @@ import { DtypeError, ShapeError } from "./errors.ts";
 import { checkShape, checkSize, type Shape, sizeOf } from "./shape.ts";
 import { type NestedArray, Tensor, TRUSTED } from "./tensor.ts";
 import { type Generator, getDefaultGenerator } from "./random.ts";
+import { sampleUnderVmap } from "./vmap/level.ts";
 
 /** Options of the creation functions. */
 export interface TensorOptions {
@@ -52,6 +53,9 @@ function dtypeOf(options: TensorOptions, op: string): DType {
   return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, op);
 }
 
+/** The deepest nesting tensor() reads (PyTorch refuses deep lists too: "too many dimensions"). */
+const MAX_NESTING = 1000;
+
 /** Shape of nested arrays, checked to be rectangular, and whether the leaves are booleans. */
 function inspectNested(data: NestedArray): { shape: number[]; bools: boolean } {
   const shape: number[] = [];
@@ -59,6 +63,11 @@ function inspectNested(data: NestedArray): { shape: number[]; bools: boolean } {
   while (Array.isArray(cur)) {
     shape.push(cur.length);
     cur = cur.length > 0 ? cur[0] : 0;
+    if (shape.length > MAX_NESTING) {
+      throw new ShapeError(
+        `tensor(): nested arrays deeper than ${MAX_NESTING} levels are not supported`,
+      );
+    }
   }
   let bools = true; // bool only when every leaf is a boolean (`[true, 2]` holds numbers)
   const check = (x: NestedArray, depth: number, path: string) => {
@@ -256,12 +265,22 @@ function fromBatched(data: Tensor, options: FromDataOptions): Tensor {
  * ```
  */
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  const s = checkShape(shape, "full");
-  const dtype = dtypeOf(options, "full");
+  return filled(shape, value, options, "full");
+}
+
+/** `full` with errors naming `op` (zeros, ones and the `*Like` forms call it). */
+function filled(
+  shape: readonly number[],
+  value: number,
+  options: TensorOptions,
+  op: string,
+): Tensor {
+  const s = checkShape(shape, op);
+  const dtype = dtypeOf(options, op);
   if (typeof value !== "number" && typeof value !== "boolean") {
-    throw new TypeError(`full() expects a number as the fill value; got ${typeof value}`);
+    throw new TypeError(`${op}() expects a number as the fill value; got ${typeof value}`);
   }
-  const v = dtype === "int64" ? toInt64(value, "full") : Number(value);
+  const v = dtype === "int64" ? toInt64(value, op) : Number(value);
   const buf = allocate(dtype, sizeOf(s));
   if (v !== 0) buf.fill(v);
   return finish(buf, s, dtype, options);
@@ -283,7 +302,7 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
  * ```
  */
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled(shape, 0, options, "zeros");
 }
 
 /**
@@ -303,7 +322,7 @@ export function zeros(shape: readonly number[], options: TensorOptions = {}): Te
  * ```
  */
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled(shape, 1, options, "ones");
 }
 
 /**
@@ -475,9 +494,11 @@ function random(
     throw new DtypeError(`${op}() draws floating-point values; dtype ${dtype} is not supported`);
   }
   const g = options.generator ?? getDefaultGenerator();
-  const buf = allocate(dtype, sizeOf(s));
-  for (let i = 0; i < buf.length; i++) buf[i] = draw(g);
-  return finish(buf, s, dtype, options);
+  return sampleUnderVmap(s, op, (shape) => {
+    const buf = allocate(dtype, sizeOf(shape));
+    for (let i = 0; i < buf.length; i++) buf[i] = draw(g);
+    return finish(buf, shape.slice(), dtype, options);
+  });
 }
 
 /**

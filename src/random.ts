@@ -41,8 +41,17 @@ export class Generator {
    *
    * @param seed any integer
    * @returns this generator
+   * @throws {TypeError} when `seed` is not a number
+   * @throws {RangeError} when `seed` is not an integer
    */
   seed(seed: number): this {
+    if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
+      throw new (typeof seed === "number" ? RangeError : TypeError)(
+        `Generator.seed() expects an integer seed; got ${
+          typeof seed === "number" ? seed : typeof seed
+        }`,
+      );
+    }
     // splitmix32 spreads the seed over the four words of state
     let x = (Math.trunc(seed) ^ 0x9e3779b9) >>> 0;
     const next = () => {
@@ -115,6 +124,8 @@ export function getDefaultGenerator(): Generator {
  * Seeds the default generator, so that `rand`, `randn` and `dropout` repeat their values.
  *
  * @param seed any integer
+ * @throws {TypeError} when `seed` is not a number
+ * @throws {RangeError} when `seed` is not an integer (NaN, ±∞, 1.5)
  * @example Reproducible draws
  * ```ts
  * import { manualSeed, randn } from "@tapegrad/core";
@@ -127,5 +138,10 @@ export function getDefaultGenerator(): Generator {
  * ```
  */
 export function manualSeed(seed: number): void {
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
+    throw new (typeof seed === "number" ? RangeError : TypeError)(
+      `manualSeed() expects an integer seed; got ${typeof seed === "number" ? seed : typeof seed}`,
+    );
+  }
   defaultGenerator.seed(seed);
 }

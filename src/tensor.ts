@@ -221,14 +221,29 @@ export class Tensor {
 
   /**
    * The gradient accumulated by backward passes: `null` until one reaches this leaf.
-   * Assignable (to `null` or a tensor of the same shape).
+   * Assignable (to `null` or a tensor of the same shape and dtype).
    *
    * @throws {ShapeError} when assigned a tensor of another shape
+   * @throws {DtypeError} when assigned a tensor of another dtype
+   * @throws {TypeError} when assigned something that is not a Tensor or null
    */
   get grad(): Tensor | null {
     return this._grad;
   }
   set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) {
+      throw new TypeError(
+        `grad can only be set to a Tensor or null; got ${
+          Array.isArray(value) ? "an array" : String(value)
+        }`,
+      );
+    }
+    if (value !== null && value.dtype !== this.dtype) {
+      throw new DtypeError(
+        `Cannot assign a grad of dtype ${value.dtype} to a tensor of dtype ${this.dtype} ` +
+          `(as PyTorch: "assigned grad has data of a different type")`,
+      );
+    }
     if (value !== null && !shapesEqual(value.shape, this.shape)) {
       throw new ShapeError(
         `Cannot assign a gradient of shape ${fmtShape(value.shape)} to a tensor of shape ` +
@@ -247,11 +262,19 @@ export class Tensor {
   }
 
   /**
-   * Makes a non-leaf keep its gradient in `grad` during backward passes.
+   * Makes a non-leaf keep its gradient in `grad` during backward passes (a leaf keeps it
+   * anyway).
    *
    * @returns this tensor
+   * @throws {AutogradError} when the tensor does not require grad (as PyTorch)
    */
   retainGrad(): this {
+    if (!this.requiresGrad) {
+      throw new AutogradError(
+        `retainGrad() on a tensor that does not require grad (as PyTorch: "can't retain_grad ` +
+          `on Tensor that has requires_grad=False")`,
+      );
+    }
     if (this._gradFn !== null) this._retainsGrad = true;
     return this;
   }
@@ -315,8 +338,21 @@ export class Tensor {
    * @throws {AutogradError} when this tensor does not require grad, is non-scalar without
    *   `gradient`, or its graph was freed by an earlier backward
    * @throws {ShapeError} when `gradient` has the wrong shape
+   * @throws {TypeError} when `gradient` is neither a Tensor nor a number (e.g. a plain array)
    */
   backward(gradient?: TensorLike | null, options: BackwardOptions = {}): void {
+    if (gradient !== null && gradient !== undefined && !(gradient instanceof Tensor)) {
+      if (typeof gradient !== "number") {
+        throw new TypeError(
+          `backward(): gradient must be a Tensor or a number; got ${
+            Array.isArray(gradient) ? "an array (wrap it in tensor(...))" : typeof gradient
+          }`,
+        );
+      }
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(`backward(): options must be an object; got ${String(options)}`);
+    }
     backward(this, gradient ?? undefined, options);
   }
 

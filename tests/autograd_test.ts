@@ -481,13 +481,9 @@ Deno.test("a deep chain backpropagates without overflowing the stack", () => {
   assert.equal(x.grad!.item(), 1);
 });
 
-/**
- * Behaviours that differ from PyTorch, found by these tests and reported (the owners of
- * src/tensor.ts and src/autograd fix them; drop `ignore` once this passes).
- */
+/** Behaviours that used to differ from PyTorch (issue 13 fixed them; kept as regression tests). */
 Deno.test({
-  name: "known differences from PyTorch in autograd (reported; ignored until fixed)",
-  ignore: true,
+  name: "grad assignment, retainGrad and backward(inputs) with a non-leaf behave as in PyTorch",
   fn: () => {
     const x = tensor([1, 2], { requiresGrad: true });
     // PyTorch: "assigned grad has data of a different type"

@@ -383,3 +383,161 @@ Deno.test("index() with two random tensor indices equals picking element by elem
 Deno.test("AutogradError is still what a non-scalar backward without gradient raises", () => {
   throwsWith(() => tensor([1, 2], { requiresGrad: true }).mul(2).backward(), AutogradError);
 });
+
+// ---- item 4: backward() and grad from plain JavaScript -----------------------------------------
+
+Deno.test("backward() refuses a plain array, a string or an object as the gradient", () => {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  const y = x.mul(2);
+  throwsWith(
+    () => y.backward([0.1, 1, 1e-4] as unknown as Tensor),
+    TypeError,
+    /backward/,
+    /array/,
+  );
+  throwsWith(() => y.backward("2" as unknown as Tensor), TypeError, /backward/, /string/);
+  throwsWith(() => y.backward({} as unknown as Tensor), TypeError, /backward/, /object/);
+  throwsWith(
+    () => tg.backward(y, [0.1, 1, 1e-4] as unknown as Tensor[]),
+    TypeError,
+    /backward/,
+    /array/,
+  );
+  assert.equal(x.grad, null, "nothing accumulated by the refused calls");
+  y.backward(tensor([0.1, 1, 1e-4]));
+  assertClose(x.grad!, [0.2, 2, 2e-4], { rtol: 1e-6 });
+});
+
+Deno.test(".grad accepts only a Tensor of the same shape and dtype, or null", () => {
+  const x = tensor([1, 2], { requiresGrad: true });
+  throwsWith(() => (x.grad = undefined as unknown as null), TypeError, /grad/);
+  throwsWith(() => (x.grad = [1, 2] as unknown as Tensor), TypeError, /grad/, /array/);
+  throwsWith(() => (x.grad = tensor([1, 2], f64)), DtypeError, /float64/, /float32/);
+  x.grad = tensor([3, 4]);
+  assert.deepEqual(x.grad.toArray(), [3, 4]);
+  x.grad = null;
+  assert.equal(x.grad, null);
+});
+
+Deno.test("backward({ inputs }) with a non-leaf fills its grad; retainGrad needs requiresGrad", () => {
+  const a = tensor([1, 2], { requiresGrad: true });
+  const h = a.mul(2);
+  h.mul(h).sum().backward(undefined, { inputs: [h] });
+  assert.deepEqual(h.grad?.toArray(), [4, 8]); // d(h²)/dh = 2h
+  assert.equal(a.grad, null);
+  throwsWith(() => tensor([1]).retainGrad(), AutogradError, /retainGrad/);
+});
+
+// ---- item 6: seeds ----------------------------------------------------------------------------
+
+Deno.test("manualSeed and Generator refuse NaN, fractions and strings", () => {
+  throwsWith(() => tg.manualSeed(NaN), RangeError, /manualSeed/, /NaN/);
+  throwsWith(() => tg.manualSeed(1.5), RangeError, /manualSeed/);
+  throwsWith(() => tg.manualSeed("x" as unknown as number), TypeError, /manualSeed/, /string/);
+  throwsWith(() => new tg.Generator(Infinity), RangeError, /seed/);
+  tg.manualSeed(7);
+  const a = tg.randn([3]);
+  tg.manualSeed(7);
+  assert.deepEqual(tg.randn([3]).toArray(), a.toArray());
+});
+
+// ---- item 7: randomness under vmap -------------------------------------------------------------
+
+Deno.test("vmap randomness: error by default, different or same on request (torch.func)", () => {
+  const xs = tg.ones([8, 16]);
+  throwsWith(() => vmap((x: Tensor) => tg.dropout(x))(xs), TypeError, /dropout/, /randomness/);
+  throwsWith(() => vmap((x: Tensor) => tg.randnLike(x))(xs), TypeError, /randn/, /randomness/);
+  throwsWith(() => vmap((x: Tensor) => x.add(tg.rand([16])))(xs), TypeError, /rand/);
+  const rows = (t: Tensor) => (t.toArray() as number[][]).map((r) => r.join(","));
+  const gen = () => new tg.Generator(11);
+  const diff = vmap((x: Tensor) => tg.dropout(x, 0.5, { generator: gen() }), {
+    randomness: "different",
+  })(xs);
+  assert.equal(new Set(rows(diff)).size, 8, "a mask per example");
+  // each example's mask is one draw of the generator: row i is the i-th 16 draws
+  const ref = tg.dropout(tg.ones([8, 16]), 0.5, { generator: gen() });
+  assert.deepEqual(diff.toArray(), ref.toArray());
+  const same = vmap((x: Tensor) => tg.dropout(x, 0.5, { generator: gen() }), {
+    randomness: "same",
+  })(xs);
+  assert.equal(new Set(rows(same)).size, 1, "one mask for all");
+  const noise = vmap((x: Tensor) => tg.randnLike(x), { randomness: "different" })(xs);
+  assert.equal(new Set(rows(noise)).size, 8);
+  throwsWith(
+    () => vmap((x: Tensor) => x, { randomness: "sometimes" as "same" })(xs),
+    RangeError,
+    /randomness/,
+  );
+  // nested: the inner level differs, the outer level shares
+  const nested = vmap(
+    (x: Tensor) => vmap((y: Tensor) => tg.randn([2]).add(y), { randomness: "different" })(x),
+    { randomness: "same" },
+  )(tg.zeros([2, 3]));
+  const [a, b] = nested.toArray() as number[][][];
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a[0], a[1]);
+});
+
+// ---- item 9: grad mode across await ------------------------------------------------------------
+
+Deno.test("noGrad/enableGrad refuse an async callback instead of covering half of it", async () => {
+  const w = tensor([1, 2], { requiresGrad: true });
+  throwsWith(
+    () => tg.noGrad(async () => (await Promise.resolve(), w.mul(2))),
+    TypeError,
+    /noGrad/,
+    /promise/,
+  );
+  assert.equal(tg.isGradEnabled(), true);
+  throwsWith(() => tg.enableGrad(() => Promise.resolve(1)), TypeError, /enableGrad/);
+  await new Promise((r) => setTimeout(r, 0));
+  assert.equal(tg.isGradEnabled(), true);
+});
+
+Deno.test("using noGrad() scopes closed out of order restore the mode from before", async () => {
+  const step = () => new Promise((r) => setTimeout(r, 1));
+  const task = async (first: number, hold: number) => {
+    await new Promise((r) => setTimeout(r, first));
+    using _ = tg.noGrad();
+    await new Promise((r) => setTimeout(r, hold));
+  };
+  // A opens, B opens, A closes, B closes: the old code left grad mode off for good
+  await Promise.all([task(0, 10), task(2, 20)]);
+  await step();
+  assert.equal(tg.isGradEnabled(), true);
+  const x = tensor(2, { requiresGrad: true });
+  x.pow(2).backward();
+  assert.equal(x.grad!.item(), 4);
+  // interleaved noGrad and enableGrad inside an outer noGrad
+  {
+    using _outer = tg.noGrad();
+    const a = tg.enableGrad();
+    const b = tg.noGrad();
+    a[Symbol.dispose]();
+    assert.equal(tg.isGradEnabled(), false, "b is still open");
+    b[Symbol.dispose]();
+    assert.equal(tg.isGradEnabled(), false, "back to the outer noGrad");
+  }
+  assert.equal(tg.isGradEnabled(), true);
+});
+
+// ---- item 10: scale ---------------------------------------------------------------------------
+
+Deno.test("large inputs give a result or a typed error naming the function", () => {
+  const x = tensor(1, { requiresGrad: true });
+  let y = x;
+  for (let i = 0; i < 150_000; i++) y = y.mul(1);
+  const dot = tg.toDot(y);
+  assert.ok(dot.endsWith("}\n"));
+  assert.equal(dot.split("->").length - 1, 150_001);
+  let nested: NestedArray = 1;
+  for (let i = 0; i < 10_000; i++) nested = [nested];
+  throwsWith(() => tensor(nested), ShapeError, /tensor\(\)/, /deeper/);
+  let ok: NestedArray = 1;
+  for (let i = 0; i < 200; i++) ok = [ok];
+  assert.equal(tensor(ok).ndim, 200);
+  throwsWith(() => tg.zeros([1e10]), RangeError, /zeros\(\)/, /10000000000/);
+  throwsWith(() => tg.ones([1e5, 1e5]), RangeError, /ones\(\)/);
+  throwsWith(() => tg.expand(tg.ones([1, 1]), [1e5, 1e5]), RangeError, /expand\(\)/);
+  throwsWith(() => tg.matmul(tg.ones([1e5, 1]), tg.ones([1, 1e5])), RangeError, /matmul/);
+});

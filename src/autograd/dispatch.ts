@@ -7,7 +7,7 @@
  */
 
 import { isFloating } from "../dtype.ts";
-import { shapesEqual } from "../shape.ts";
+import { fmtShape, shapesEqual } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive, Rule } from "../primitives/types.ts";
 import { RULES } from "../primitives/table.ts";
@@ -40,7 +40,12 @@ export function apply<P extends Primitive>(
     if (inputs[i]._bat !== null) return batchApply(prim, inputs, params);
   }
   const rule = RULES[prim] as unknown as Rule<Params[P]>;
-  const out = rule.forward(inputs, params);
+  let out: Tensor;
+  try {
+    out = rule.forward(inputs, params);
+  } catch (e) {
+    throw outOfMemory(e, prim, inputs) ?? e;
+  }
   if (gradEnabledNow() && isFloating(out.dtype)) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._requiresGrad) {
@@ -60,6 +65,22 @@ export function apply<P extends Primitive>(
   }
   if (fwEnabledCount() > 0) pushTangents(rule, inputs, params, out);
   return out;
+}
+
+/**
+ * A RangeError naming the primitive and its input shapes for an allocation the engine
+ * refused ("Array buffer allocation failed"), or null for any other error.
+ */
+function outOfMemory(e: unknown, prim: Primitive, inputs: readonly Tensor[]): RangeError | null {
+  if (
+    !(e instanceof RangeError) || !/allocation failed|Invalid typed array length/.test(e.message)
+  ) {
+    return null;
+  }
+  const shapes = inputs.map((x) => fmtShape(x.shape)).join(", ");
+  return new RangeError(
+    `${prim}(): the result is too large to allocate (inputs of shape ${shapes}): ${e.message}`,
+  );
 }
 
 function pushTangents<P extends Primitive>(

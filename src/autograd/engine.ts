@@ -102,6 +102,14 @@ function asList<T>(x: T | readonly T[]): readonly T[] {
 
 /** The gradient to seed a root with: ones for a scalar, else the given one, checked. */
 function seedFor(root: Tensor, given: TensorLike | null | undefined, index: number, op: string) {
+  if (
+    given !== null && given !== undefined && typeof given !== "number" && !(given instanceof Tensor)
+  ) {
+    throw new TypeError(
+      `${op}: the gradient for output ${index} must be a Tensor or a number; got ` +
+        `${Array.isArray(given) ? "an array (wrap it in tensor(...))" : typeof given}`,
+    );
+  }
   if (given === null || given === undefined) {
     if (root.numel !== 1) {
       throw new AutogradError(
@@ -298,6 +306,14 @@ function run(
         const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
         x._grad = x._grad === null ? g : add(x._grad, g);
       }
+      // a non-leaf named in `inputs` gets its gradient in `grad` too, as in PyTorch (one that
+      // retains its gradient got it above already)
+      for (const t of targets ?? []) {
+        const g = t._gradFn === null || t._retainsGrad ? undefined : nodeResults.get(t._gradFn);
+        if (g === undefined) continue;
+        const gg = createGraph ? g : g.detach();
+        t._grad = t._grad === null ? gg : add(t._grad, gg);
+      }
     }
     if (targets === null) return [];
     return targets.map((t) => {
@@ -337,12 +353,26 @@ export function backward(
   options: BackwardOptions = {},
 ): void {
   const roots = asList(tensors);
+  if (
+    tensors instanceof Tensor && Array.isArray(gradTensors) && !(gradTensors[0] instanceof Tensor)
+  ) {
+    // `backward(y, [0.1, 1])` from plain JavaScript: not a list of seeds for one output
+    throw new TypeError(
+      `backward(): the gradient of one output must be a Tensor (or a number); got an array ` +
+        `of ${gradTensors.length} entries. Wrap the values in tensor(...)`,
+    );
+  }
   const given = gradTensors === undefined || gradTensors === null
     ? []
     : Array.isArray(gradTensors)
     ? gradTensors
     : [gradTensors as TensorLike];
   roots.forEach((r, i) => checkRoot(r, i, "backward()"));
+  if (given.length > roots.length) {
+    throw new RangeError(
+      `backward(): ${given.length} gradients for ${roots.length} output(s); give one per output`,
+    );
+  }
   const seeds = roots.map((r, i) => seedFor(r, given[i], i, "backward()"));
   const createGraph = options.createGraph ?? false;
   const targets = options.inputs === undefined ? null : asList(options.inputs);

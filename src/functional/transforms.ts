@@ -489,7 +489,9 @@ export function jacrev(
         shape,
       });
     }
-    const rows = vmap((ct: Tensor) => lin.pullback(ct)[0])(identityBatch(lin.out));
+    const rows = vmap((ct: Tensor) => lin.pullback(ct)[0], { randomness: "same" })(
+      identityBatch(lin.out),
+    );
     return apply("reshape", [rows], { shape });
   };
 }
@@ -527,7 +529,8 @@ export function jacfwd(
       return filled([...out.shape, ...x.shape], out.dtype, 0);
     }
     // cols[j] = J·e_j, batched over j; the Jacobian puts j last.
-    const cols = vmap((t: Tensor) => jvp(g, [x], [t])[1])(identityBatch(x));
+    // "same": every column differentiates one draw of a random f (e.g. dropout)
+    const cols = vmap((t: Tensor) => jvp(g, [x], [t])[1], { randomness: "same" })(identityBatch(x));
     const outShape = cols.shape.slice(1);
     const m = outShape.reduce((a, b) => a * b, 1);
     const flat = apply("reshape", [cols], { shape: [x.numel, m] });

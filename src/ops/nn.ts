@@ -12,7 +12,7 @@ import { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { type Generator, getDefaultGenerator } from "../random.ts";
-import { concreteStorage } from "../vmap/level.ts";
+import { concreteStorage, sampleUnderVmap } from "../vmap/level.ts";
 import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
 import { abs, log } from "./math.ts";
 import { eq, gt, lt, ne, where } from "./compare.ts";
@@ -544,10 +544,14 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout() expects p in [0, 1]; got ${p}`);
   const { training = true, generator = getDefaultGenerator() } = options;
   if (!training || p === 0) return x;
-  const mask = new Float64Array(x.numel);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;
-  return mul(x, cast(new Tensor(mask, x.shape, "float64"), x.dtype));
+  // one mask per example under vmap with randomness "different" (an error by default)
+  const mask = sampleUnderVmap(x.shape, "dropout", (shape) => {
+    const m = new Float64Array(shape.reduce((a, b) => a * b, 1));
+    for (let i = 0; i < m.length; i++) m[i] = generator.uniform() < p ? 0 : scale;
+    return new Tensor(m, shape.slice(), "float64");
+  });
+  return mul(x, cast(mask, x.dtype));
 }
 
 /**

@@ -88,10 +88,7 @@ export function toDot(y: Tensor, options: DotOptions = {}): string {
   const edges: string[] = [];
   const root = y.gradFn;
   const out = tensorNode(y, "output");
-  if (root === null) {
-    lines.push(...edges, "}");
-    return lines.join("\n") + "\n";
-  }
+  if (root === null) return lines.concat("}").join("\n") + "\n";
   edges.push(`  ${opNode(root)} -> ${out};`);
   const queue: Node[] = [root];
   const seen = new Set<Node>([root]);
@@ -113,8 +110,8 @@ export function toDot(y: Tensor, options: DotOptions = {}): string {
       }
     }
   }
-  lines.push(...edges, "}");
-  return lines.join("\n") + "\n";
+  // concat, not push(...edges): spreading 100,000 arguments overflows the stack
+  return lines.concat(edges, "}").join("\n") + "\n";
 }
 
 function formatScalar(t: Tensor): string {

@@ -19,11 +19,21 @@ export class VmapLevel {
   depth: number;
   /** The batch size. */
   readonly size: number;
-  constructor(depth: number, size: number) {
+  /** What random operations inside this level do (see `VmapOptions.randomness`). */
+  readonly randomness: Randomness;
+  constructor(depth: number, size: number, randomness: Randomness = "error") {
     this.depth = depth;
     this.size = size;
+    this.randomness = randomness;
   }
 }
+
+/**
+ * What random operations do inside `vmap`, as `torch.func.vmap`'s `randomness`: `"error"`
+ * refuses them, `"different"` draws independently for every example, `"same"` draws once
+ * and shares the draw between the examples.
+ */
+export type Randomness = "error" | "different" | "same";
 
 /** @ignore What makes a tensor batched: its level and its physical tensor (batch dim first). */
 export interface BatchEntry {
@@ -34,8 +44,8 @@ export interface BatchEntry {
 const stack: VmapLevel[] = [];
 
 /** @ignore Starts a new innermost vmap level of batch size `size`. */
-export function enterVmap(size: number): VmapLevel {
-  const level = new VmapLevel(stack.length, size);
+export function enterVmap(size: number, randomness: Randomness = "error"): VmapLevel {
+  const level = new VmapLevel(stack.length, size, randomness);
   stack.push(level);
   return level;
 }
@@ -148,4 +158,33 @@ export function concreteStorage(t: Tensor): Storage {
   let p = t;
   while (p._bat !== null) p = p._bat.phys;
   return p._buf;
+}
+
+/**
+ * @ignore A random tensor of per-example shape `shape` drawn by `draw`, following the
+ * randomness of the live vmap levels: outside vmap and under `"same"` one plain draw; under
+ * `"different"` one draw per example of each such level (a tensor batched at those levels);
+ * under `"error"` a TypeError naming `op`.
+ */
+export function sampleUnderVmap(
+  shape: readonly number[],
+  op: string,
+  draw: (shape: readonly number[]) => Tensor,
+): Tensor {
+  if (stack.length === 0) return draw(shape);
+  const different: VmapLevel[] = [];
+  for (const level of stack) {
+    if (level.randomness === "error") {
+      throw new TypeError(
+        `${op}() is random and was called inside vmap() with randomness "error" (the ` +
+          `default, as torch.func.vmap): pass { randomness: "different" } for an independent ` +
+          `draw per example or { randomness: "same" } for one shared draw, or draw outside vmap`,
+      );
+    }
+    if (level.randomness === "different") different.push(level);
+  }
+  if (different.length === 0) return draw(shape);
+  let t = draw([...different.map((l) => l.size), ...shape]); // outermost level first
+  for (const level of different) t = wrap(t, level);
+  return t;
 }

@@ -10,9 +10,11 @@ import { ShapeError } from "../errors.ts";
 import { fmtShape, normalizeDim } from "../shape.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { enterVmap, exitVmap, unwrapAt, type VmapLevel, wrap } from "./level.ts";
+import { enterVmap, exitVmap, type Randomness, unwrapAt, type VmapLevel, wrap } from "./level.ts";
 import { materialize } from "./rules.ts";
 import { scalar } from "../ops/arithmetic.ts";
+
+export type { Randomness };
 
 /** Options of {@linkcode vmap}. */
 export interface VmapOptions {
@@ -23,6 +25,12 @@ export interface VmapOptions {
   readonly inDims?: number | null | readonly (number | null)[];
   /** Where the batch dimension goes in the result (default 0). */
   readonly outDims?: number;
+  /**
+   * What random operations (`randn`, `rand`, their `*Like` forms, `dropout`) do inside `f`,
+   * as `torch.func.vmap`: `"error"` (default) refuses them, `"different"` draws
+   * independently for every example, `"same"` draws once for all examples.
+   */
+  readonly randomness?: Randomness;
 }
 
 /** @ignore `x` with dimension `d` moved to the front. */
@@ -51,6 +59,7 @@ export function unbatch(out: Tensor, level: VmapLevel, outDim: number): Tensor {
  * @param options `inDims` (per argument, `null` for unbatched) and `outDims`
  * @returns the vectorized function
  * @throws {ShapeError} when the batched arguments disagree on the batch size, or none is batched
+ * @throws {RangeError} for an unknown `randomness`
  * @example Per-example gradients of a loss
  * ```ts
  * import { grad, type Tensor, tensor, vmap } from "@tapegrad/core";
@@ -110,7 +119,13 @@ export function vmap(
     if (size < 0) {
       throw new ShapeError(`vmap(): no argument is batched (every inDims entry is null)`);
     }
-    const level = enterVmap(size);
+    const randomness = options.randomness ?? "error";
+    if (randomness !== "error" && randomness !== "different" && randomness !== "same") {
+      throw new RangeError(
+        `vmap(): randomness must be "error", "different" or "same"; got ${String(randomness)}`,
+      );
+    }
+    const level = enterVmap(size, randomness);
     try {
       const wrapped = tensors.map((t) =>
         Array.isArray(t) ? wrap(moveToFront(t[0], t[1]), level) : (t as Tensor)
