@@ -12,7 +12,7 @@
 import { ShapeError, TreeError } from "../errors.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import * as core from "./transforms.ts";
-import { vmap as vmapCore } from "../vmap/vmap.ts";
+import { type Randomness, vmap as vmapCore } from "../vmap/vmap.ts";
 import { isBatchedAt, type VmapLevel } from "../vmap/level.ts";
 import { cast, filled, reshape } from "../ops/shape.ts";
 import { slice } from "../ops/indexing.ts";
@@ -75,6 +75,12 @@ export interface TreeVmapOptions {
   readonly inDims?: unknown;
   /** Where the batch dimension goes in each output leaf: a number, null, or a tree prefix. */
   readonly outDims?: unknown;
+  /**
+   * What random operations (`randn`, `rand`, their `*Like` forms, `dropout`) do inside `f`,
+   * as `torch.func.vmap`: `"error"` (default) refuses them, `"different"` draws
+   * independently for every example, `"same"` draws once for all examples.
+   */
+  readonly randomness?: Randomness;
 }
 
 function normArgnums(argnums: unknown, n: number, op: string): number[] {
@@ -946,7 +952,9 @@ export function vmap(
       });
       return mapped;
     };
-    const results = vmapCore(g, { inDims: dims, outDims: 0 })(...tensors);
+    const results = vmapCore(g, { inDims: dims, outDims: 0, randomness: options.randomness })(
+      ...tensors,
+    );
     let m = 0, u = 0;
     const leaves = outDimsFlat.map((d) => {
       if (d === null) return fixed[u++];
