@@ -3,6 +3,13 @@
  * input requires grad and grad mode is on, and push forward-mode tangents through the
  * primitive's tangent rule for every enabled level.
  *
+ * Layers: the dispatcher sits below every transform. It knows the rule table and the two
+ * built-in modes (reverse: the tape; forward: tangents), and nothing above. A transform
+ * level with its own representation of values (vmap's batched tensors; later Taylor mode)
+ * registers an {@linkcode Interpreter} with {@linkcode registerInterpreter} when its module
+ * loads; `apply` hands a call to the first registered level that claims one of its inputs,
+ * and that level calls `apply` again on what it unwraps, as JAX's interpreters do.
+ *
  * @module
  */
 
@@ -15,11 +22,24 @@ import { gradEnabledNow } from "./grad_mode.ts";
 import { belowLevel, fwEnabledCount, type FwLevel, isEnabled, tangentAt } from "./forward_ad.ts";
 import { Node } from "./node.ts";
 import { conformTangent } from "./conform.ts";
-import { batchApply } from "../vmap/batch_apply.ts";
 
-/** @ignore The rule of a primitive. */
-export function ruleOf<P extends Primitive>(prim: P): Rule<Params[P]> {
-  return RULES[prim] as unknown as Rule<Params[P]>;
+/**
+ * @ignore A transform level that runs primitives its own way when their inputs belong to it,
+ * as JAX's interpreters: vmap's batched tensors today, and any level added later (Taylor
+ * mode, ...). It registers itself; the dispatcher imports none of them.
+ */
+export interface Interpreter {
+  /** Whether this level takes the call: some input carries this level's data. */
+  claims(inputs: readonly Tensor[]): boolean;
+  /** Runs `prim` at this level (by calling {@linkcode apply} on what it unwraps). */
+  process<P extends Primitive>(prim: P, inputs: readonly Tensor[], params: Params[P]): Tensor;
+}
+
+const interpreters: Interpreter[] = [];
+
+/** @ignore Registers a transform level with the dispatcher (once; later ones are asked first). */
+export function registerInterpreter(level: Interpreter): void {
+  if (!interpreters.includes(level)) interpreters.unshift(level);
 }
 
 /**
@@ -36,10 +56,10 @@ export function apply<P extends Primitive>(
   name?: string,
   saves?: boolean,
 ): Tensor {
-  for (let i = 0; i < inputs.length; i++) {
-    if (inputs[i]._bat !== null) return batchApply(prim, inputs, params);
+  for (let k = 0; k < interpreters.length; k++) {
+    if (interpreters[k].claims(inputs)) return interpreters[k].process(prim, inputs, params);
   }
-  const rule = RULES[prim] as unknown as Rule<Params[P]>;
+  const rule: Rule<Params[P]> = RULES[prim];
   let out: Tensor;
   try {
     out = rule.forward(inputs, params);
@@ -50,8 +70,9 @@ export function apply<P extends Primitive>(
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._requiresGrad) {
         const node = new Node(
-          name ?? (typeof rule.name === "string" ? rule.name : rule.name(params, inputs)),
+          name ?? (rule.nameFor === undefined ? rule.name : rule.nameFor(params, inputs)),
           prim,
+          rule,
           inputs,
           params,
           saves ?? rule.saves,
@@ -111,9 +132,4 @@ function pushTangents<P extends Primitive>(
     });
     if (t !== null) out._fw = { level, tangent: t, next: out._fw };
   }
-}
-
-/** @ignore Whether two tensors have the same shape. */
-export function sameShape(a: Tensor, b: Tensor): boolean {
-  return shapesEqual(a.shape, b.shape);
 }

@@ -13,7 +13,6 @@ import { Tensor, type TensorLike } from "../tensor.ts";
 import { add } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
 import { setGradEnabled } from "./grad_mode.ts";
-import { ruleOf } from "./dispatch.ts";
 import type { Node } from "./node.ts";
 import { conformGrad } from "./conform.ts";
 
@@ -276,7 +275,7 @@ function run(
         out._grad = out._grad === null ? gg : add(out._grad, gg);
       }
       if (!node._needed) continue;
-      const rule = ruleOf(node._prim);
+      const rule = node._rule;
       if (node._freed && node._saves) {
         throw new AutogradError(
           `Trying to backward through the graph a second time: the values saved by ` +
@@ -286,7 +285,7 @@ function run(
       }
       const inputs = node._inputs;
       const needs = inputs.map(inputNeeded);
-      const grads = rule.vjp(g, inputs, out, node._params as never, needs);
+      const grads = rule.vjp(g, inputs, out, node._params, needs);
       for (let i = 0; i < inputs.length; i++) {
         const gi = grads[i];
         if (gi === null || gi === undefined || !needs[i]) continue;

@@ -5,7 +5,7 @@
  */
 
 import type { Tensor } from "../tensor.ts";
-import type { Primitive } from "../primitives/types.ts";
+import type { Params, Primitive, Rule } from "../primitives/types.ts";
 
 let nodesMade = 0;
 
@@ -43,10 +43,16 @@ export class Node {
   name: string;
   /** @ignore */
   readonly _prim: Primitive;
+  /**
+   * @ignore The primitive's rules, kept here so the engine looks nothing up. Typed over all
+   * primitives: the dispatcher stores a `Rule<Params[P]>` with its `Params[P]`, and the
+   * rule's methods take parameters bivariantly, so no cast is needed on either side.
+   */
+  readonly _rule: Rule<Params[Primitive]>;
   /** @ignore */
   readonly _inputs: readonly Tensor[];
   /** @ignore */
-  readonly _params: unknown;
+  readonly _params: Params[Primitive];
   /** @ignore Whether the backward reads saved values, which a backward without retainGraph frees. */
   readonly _saves: boolean;
   /** @ignore The tensor this node produced. */
@@ -70,12 +76,14 @@ export class Node {
   constructor(
     name: string,
     prim: Primitive,
+    rule: Rule<Params[Primitive]>,
     inputs: readonly Tensor[],
-    params: unknown,
+    params: Params[Primitive],
     saves: boolean,
   ) {
     this.name = name;
     this._prim = prim;
+    this._rule = rule;
     this._inputs = inputs;
     this._params = params;
     this._saves = saves;

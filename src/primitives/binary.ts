@@ -90,10 +90,10 @@ function extremum(op: "maximum" | "minimum"): Rule<null> {
   return elementwise(
     op === "maximum" ? "MaximumBackward0" : "MinimumBackward0",
     binaryForward(op, promoteTypes),
-    ([a, b]) => {
+    (i, [a, b]) => {
       // weight of `a`: 1 where a wins, 1/2 on ties, 0 where b wins
       const wa = add(maskOf(wins(a, b), a), mul(maskOf(eq(a, b), a), 0.5));
-      return [wa, sub(1, wa)];
+      return i === 0 ? wa : sub(1, wa);
     },
   );
 }
@@ -114,29 +114,26 @@ export const binaryRules: RuleTable<BinaryParams> = {
     },
   },
   // d(a b) = b da + a db
-  mul: elementwise("MulBackward0", binaryForward("mul", promoteTypes), ([a, b]) => [b, a]),
+  mul: elementwise("MulBackward0", binaryForward("mul", promoteTypes), (i, x) => x[1 - i]),
   // d(a / b) = da / b − (a / b) db / b
   div: elementwise(
     "DivBackward0",
     binaryForward("div", floatOf),
-    ([_a, b], out, _p, want) => [over(b), want[1] ? neg(div(out, b)) : null],
+    (i, [_a, b], out) => (i === 0 ? over(b) : neg(div(out, b))),
   ),
   // d(a^b) = b a^(b−1) da + a^b log(a) db, with the log term 0 where a = 0 and the first
   // term 0 where b = 0 (as PyTorch: d(0^0)/da = 0)
   pow: elementwise(
     "PowBackward1",
     binaryForward("pow", promoteTypes),
-    ([a, b], out, _p, want) => [
-      want[0] ? powBaseDerivative(a, b) : null,
-      want[1] ? powLogTerm(a, out) : null,
-    ],
+    (i, [a, b], out) => (i === 0 ? powBaseDerivative(a, b) : powLogTerm(a, out)),
   ),
   maximum: extremum("maximum"),
   minimum: extremum("minimum"),
   // d atan2(a, b) = (b da − a db) / (a² + b²)
-  atan2: elementwise("Atan2Backward0", binaryForward("atan2", floatOf), ([a, b]) => {
+  atan2: elementwise("Atan2Backward0", binaryForward("atan2", floatOf), (i, [a, b]) => {
     const r = add(mul(a, a), mul(b, b));
-    return [div(b, r), neg(div(a, r))];
+    return i === 0 ? div(b, r) : neg(div(a, r));
   }),
   eq: predicate("eq"),
   ne: predicate("ne"),

@@ -33,7 +33,8 @@ export interface CustomParams {
 /** Rules of the custom primitive: each delegates to the call's closure. */
 export const customRules: RuleTable<CustomParams> = {
   custom: {
-    name: (call) => call.name,
+    name: "custom",
+    nameFor: (call) => call.name,
     saves: true,
     forward: (inputs, call) => call.forward(inputs),
     vjp: (g, inputs, out, call, needs) => call.vjp(g, inputs, out, needs),

@@ -3,7 +3,7 @@
  * table says only what is particular to it (as JAX's `defvjp`/`deflinear`/`defzero`).
  *
  * - {@linkcode elementwise}: the partial derivatives `∂out/∂xᵢ` are written once and serve
- *   both modes: `vjpᵢ = g · ∂ᵢ`, `jvp = Σ tᵢ · ∂ᵢ`.
+ *   both modes: `vjpᵢ = g · ∂ᵢ`, `jvp = Σ tᵢ · ∂ᵢ`; only the partials in use are computed.
  * - {@linkcode linear}: a primitive linear in its (single) input; the tangent rule applies the
  *   primitive itself to the tangent, the backward rule is the transpose.
  * - {@linkcode weighted}: a reduction whose derivative is `Σ w ⊙ dx` over the reduced dims.
@@ -46,41 +46,46 @@ function scale(v: Tensor, d: Partial): MaybeTensor {
 /** The forward computation of a rule. */
 export type Forward<T> = (inputs: readonly Tensor[], params: T) => Tensor;
 
+/** The partial derivative `∂out/∂xᵢ` of an elementwise primitive, for input `i`. */
+export type PartialOf<T> = (
+  i: number,
+  inputs: readonly Tensor[],
+  out: Tensor,
+  params: T,
+) => Partial;
+
 /**
- * An elementwise rule from its partial derivatives, written once for both modes. `partials`
- * gets `want[i]` (whether input `i`'s partial is used) and may return `null` where it is not.
+ * An elementwise rule from its partial derivatives, written once for both modes; each
+ * partial is computed only where a gradient or tangent needs it.
  */
 export function elementwise<T>(
-  name: Rule<T>["name"],
+  name: string,
   forward: Forward<T>,
-  partials: (
-    inputs: readonly Tensor[],
-    out: Tensor,
-    params: T,
-    want: readonly boolean[],
-  ) => readonly Partial[],
+  partial: PartialOf<T>,
   saves = true,
 ): Rule<T> {
+  const term = (v: Tensor | null, i: number, inputs: readonly Tensor[], out: Tensor, p: T) =>
+    v === null ? null : scale(v, partial(i, inputs, out, p));
   return {
     name,
     saves,
     forward,
     vjp(g, inputs, out, params, needs) {
-      const d = partials(inputs, out, params, needs);
       // array literals for the common arities: this runs once per node of every backward
-      if (d.length === 1) return [needs[0] ? scale(g, d[0]) : null];
-      if (d.length === 2) {
-        return [needs[0] ? scale(g, d[0]) : null, needs[1] ? scale(g, d[1]) : null];
+      if (inputs.length === 1) return [needs[0] ? term(g, 0, inputs, out, params) : null];
+      if (inputs.length === 2) {
+        return [
+          needs[0] ? term(g, 0, inputs, out, params) : null,
+          needs[1] ? term(g, 1, inputs, out, params) : null,
+        ];
       }
-      return d.map((di, i) => (needs[i] ? scale(g, di) : null));
+      return inputs.map((_, i) => (needs[i] ? term(g, i, inputs, out, params) : null));
     },
     jvp(tangents, inputs, out, params) {
-      const d = partials(inputs, out, params, tangents.map((t) => t !== null));
       let sum: MaybeTensor = null;
       for (let i = 0; i < tangents.length; i++) {
-        const t = tangents[i];
-        const term = t === null ? null : scale(t, d[i]);
-        if (term !== null) sum = sum === null ? term : apply("add", [sum, term], ADD);
+        const t = term(tangents[i], i, inputs, out, params);
+        if (t !== null) sum = sum === null ? t : apply("add", [sum, t], ADD);
       }
       return sum;
     },
@@ -95,7 +100,7 @@ export const ADD: Params["add"] = Object.freeze({ alpha: 1 });
  */
 export function linear<P extends Primitive>(
   prim: P,
-  name: Rule<Params[P]>["name"],
+  name: string,
   forward: Forward<Params[P]>,
   transpose: (g: Tensor, inputs: readonly Tensor[], params: Params[P]) => Tensor,
 ): Rule<Params[P]> {

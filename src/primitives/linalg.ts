@@ -204,7 +204,8 @@ function determinant(kind: "det" | "logabsdet" | "sign"): Forward<{ readonly op:
 export const linalgRules: RuleTable<LinalgParams> = {
   // X = A⁻¹B: dX = A⁻¹(dB − dA·X); vjp: gB = A⁻ᵀG, gA = −gB·Xᵀ (and the transposed forms)
   solve: {
-    name: ({ op }) => (op === "inv" ? "LinalgInvExBackward0" : "LinalgSolveExBackward0"),
+    name: "LinalgSolveExBackward0",
+    nameFor: ({ op }) => (op === "inv" ? "LinalgInvExBackward0" : "LinalgSolveExBackward0"),
     saves: true,
     forward([a, b], { adjoint, op }) {
       const n = a.shape[a.ndim - 1];

@@ -41,7 +41,9 @@ export type MaybeTensor = Tensor | null;
 /** The rules of one primitive whose parameters have type `T`. */
 export interface Rule<T> {
   /** PyTorch's grad_fn name, fixed or depending on the parameters and inputs. */
-  readonly name: string | ((params: T, inputs: readonly Tensor[]) => string);
+  readonly name: string;
+  /** The name when it depends on the parameters or inputs (else `name`). */
+  nameFor?(params: T, inputs: readonly Tensor[]): string;
   /**
    * Whether the backward rule reads saved values (inputs or output). Such nodes refuse a
    * second backward after their graph was freed, as in PyTorch.

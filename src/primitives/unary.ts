@@ -45,12 +45,12 @@ const same = (d: DType) => d;
  * dtype (for integer-preserving ops); otherwise the result is floating.
  */
 function unary(op: UnaryOp, name: string, deriv: Deriv, keep = false): Rule<null> {
-  return elementwise(name, forwardOf(op, keep ? same : floatResult), ([x], y) => [deriv(x, y)]);
+  return elementwise(name, forwardOf(op, keep ? same : floatResult), (_, x, y) => deriv(x[0], y));
 }
 
 /** A unary primitive whose derivative is a quotient `1 / h(x, y)`: exact division, no reciprocal. */
 function unaryQuotient(op: UnaryOp, name: string, h: Deriv): Rule<null> {
-  return elementwise(name, forwardOf(op, floatResult), ([x], y) => [over(h(x, y))]);
+  return elementwise(name, forwardOf(op, floatResult), (_, x, y) => over(h(x[0], y)));
 }
 
 /** A piecewise-constant primitive (floor, sign, ...): zero derivative everywhere. */

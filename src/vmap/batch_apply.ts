@@ -7,11 +7,12 @@
 
 import type { Tensor } from "../tensor.ts";
 import type { Params, Primitive } from "../primitives/types.ts";
+import type { Interpreter } from "../autograd/dispatch.ts";
 import { topLevel, type VmapLevel, wrap } from "./level.ts";
 import { BATCH_RULES, type BatchRule } from "./rules.ts";
 
-/** @ignore Applies `prim` to inputs of which some are batched; the result is batched. */
-export function batchApply<P extends Primitive>(
+/** Applies `prim` to inputs of which some are batched; the result is batched. */
+function batchApply<P extends Primitive>(
   prim: P,
   inputs: readonly Tensor[],
   params: Params[P],
@@ -22,3 +23,12 @@ export function batchApply<P extends Primitive>(
   const rule = BATCH_RULES[prim] as BatchRule<Params[P]>;
   return wrap(rule(phys, batched, params, level.size), level);
 }
+
+/** @ignore vmap's level: it takes every call that has a batched input. */
+export const batching: Interpreter = {
+  claims(inputs) {
+    for (let i = 0; i < inputs.length; i++) if (inputs[i]._bat !== null) return true;
+    return false;
+  },
+  process: batchApply,
+};

@@ -9,12 +9,16 @@
 import { ShapeError } from "../errors.ts";
 import { fmtShape, normalizeDim } from "../shape.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
-import { apply } from "../autograd/dispatch.ts";
+import { apply, registerInterpreter } from "../autograd/dispatch.ts";
+import { batching } from "./batch_apply.ts";
 import { enterVmap, exitVmap, type Randomness, unwrapAt, type VmapLevel, wrap } from "./level.ts";
 import { materialize } from "./rules.ts";
 import { scalar } from "../ops/arithmetic.ts";
 
 export type { Randomness };
+
+// vmap is a transform level: it registers with the dispatcher, which never imports it
+registerInterpreter(batching);
 
 /** Options of {@linkcode vmap}. */
 export interface VmapOptions {
