@@ -14,7 +14,7 @@
  */
 
 import { isFloating } from "../dtype.ts";
-import { fmtShape, shapesEqual } from "../shape.ts";
+import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive, Rule } from "../primitives/types.ts";
 import { RULES } from "../primitives/table.ts";
