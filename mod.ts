@@ -103,7 +103,6 @@ export { binaryCrossEntropyWithLogits } from "./src/ops/nn.ts";
 
 // functional transforms (over pytrees; the tensor cores live in src/functional/transforms.ts)
 export {
-  derivative,
   grad,
   hessian,
   hvp,
@@ -132,6 +131,10 @@ export type {
   TensorFunction,
   ValueAndGradOptions,
 } from "./src/functional/transforms.ts";
+
+// [area: taylor] Taylor mode: jet, all derivatives in one pass, the forward Laplacian
+export { derivative, derivatives, jet, laplacian } from "./src/taylor/transforms.ts";
+export type { LaplacianOptions, TaylorFunction } from "./src/taylor/transforms.ts";
 
 // -- exports added by the operation-set work, one block per area (keep each block sorted) --
 // [area: activations-nn]

@@ -84,7 +84,7 @@ export function apply<P extends Primitive>(
       }
     }
   }
-  if (fwEnabledCount() > 0) pushTangents(rule, inputs, params, out);
+  if (fwEnabledCount() > 0) pushTangents(prim, rule, inputs, params, out);
   return out;
 }
 
@@ -105,6 +105,7 @@ function outOfMemory(e: unknown, prim: Primitive, inputs: readonly Tensor[]): Ra
 }
 
 function pushTangents<P extends Primitive>(
+  prim: P,
   rule: Rule<Params[P]>,
   inputs: readonly Tensor[],
   params: Params[P],
@@ -126,7 +127,10 @@ function pushTangents<P extends Primitive>(
   if (levels.length > 1) levels.sort((a, b) => a.depth - b.depth);
   for (const level of levels) {
     const tangents: MaybeTensor[] = inputs.map((x) => tangentAt(x, level));
+    const own = level.rule;
     const t = belowLevel(level, () => {
+      // a level with its own rule (Taylor mode) conforms its entries itself
+      if (own !== null) return own(prim, tangents, inputs, out, params);
       const raw = rule.jvp(tangents, inputs, out, params);
       return raw === null ? null : conformTangent(raw, out);
     });

@@ -9,13 +9,34 @@
  */
 
 import type { Tensor } from "../tensor.ts";
+import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 
-/** @ignore A forward-mode level. `depth` is its position in the stack of live levels. */
+/**
+ * @ignore How a level other than plain forward mode pushes its entries through a primitive
+ * (Taylor mode registers one): the output's entry from the inputs' entries (`null` for
+ * none), or `null` when the output's entry is zero. Runs with only the outer levels enabled.
+ */
+export type LevelRule = <P extends Primitive>(
+  prim: P,
+  entries: readonly MaybeTensor[],
+  inputs: readonly Tensor[],
+  out: Tensor,
+  params: Params[P],
+) => MaybeTensor;
+
+/**
+ * @ignore A forward-mode level. `depth` is its position in the stack of live levels; `rule`
+ * replaces the primitives' tangent rules for levels that carry something else than a tangent
+ * (a Taylor series), so the dispatcher never needs to know those transforms.
+ */
 export class FwLevel {
   /** Position in the stack; `-1` once the level has ended. */
   depth: number;
-  constructor(depth: number) {
+  /** The level's own propagation rule, or `null` for a plain tangent level. */
+  readonly rule: LevelRule | null;
+  constructor(depth: number, rule: LevelRule | null = null) {
     this.depth = depth;
+    this.rule = rule;
   }
 }
 
@@ -40,12 +61,15 @@ export function isEnabled(level: FwLevel): boolean {
   return level.depth >= 0 && level.depth < limit;
 }
 
-/** @ignore Starts a new innermost level. Pair with {@linkcode exitLevel} in `finally`. */
-export function enterLevel(): FwLevel {
+/**
+ * @ignore Starts a new innermost level (with its own propagation `rule` for a non-tangent
+ * level). Pair with {@linkcode exitLevel} in `finally`.
+ */
+export function enterLevel(rule: LevelRule | null = null): FwLevel {
   if (limit !== stack.length) {
     throw new Error("A forward-mode level cannot start inside a tangent rule");
   }
-  const level = new FwLevel(stack.length);
+  const level = new FwLevel(stack.length, rule);
   stack.push(level);
   limit = stack.length;
   return level;

@@ -1,6 +1,7 @@
 /**
  * Functional transforms in the style of JAX and `torch.func`: `grad`, `valueAndGrad`, `vjp`,
- * `jvp`, `jacrev`, `jacfwd`, `jacobian`, `hessian`, `hvp` and `derivative`. Each is a thin
+ * `jvp`, `jacrev`, `jacfwd`, `jacobian`, `hessian` and `hvp` (`derivative` lives with Taylor
+ * mode, in `src/taylor/`). Each is a thin
  * layer over two cores: {@linkcode vjp} (reverse mode on the tape) and {@linkcode jvp}
  * (forward mode with tangent levels). They nest to any depth: an inner transform records
  * its backward pass whenever an outer one needs to differentiate through it, and every
@@ -606,29 +607,4 @@ export function hessian(
  */
 export function hvp(f: TensorFunction, x: TensorLike, v: TensorLike): Tensor {
   return jvp(grad(f), [x], [v])[1];
-}
-
-/**
- * The `n`-th derivative of a scalar function of one scalar: `grad` applied `n` times.
- *
- * @param f a scalar function of a scalar
- * @param n the order (0 gives `f` itself)
- * @returns a function computing the `n`-th derivative
- * @throws {RangeError} for a negative or non-integer `n`
- * @example The 4th derivative of sin is sin
- * ```ts
- * import { derivative, sin, tensor } from "@tapegrad/core";
- * import assert from "node:assert/strict";
- *
- * const x = tensor(0.5, { dtype: "float64" });
- * assert.ok(Math.abs(derivative(sin, 4)(x).item() - Math.sin(0.5)) < 1e-15);
- * ```
- */
-export function derivative(f: TensorFunction, n: number): (x: TensorLike) => Tensor {
-  if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(`derivative(): the order must be a non-negative integer; got ${n}`);
-  }
-  let g: TensorFunction = f;
-  for (let i = 0; i < n; i++) g = grad(g);
-  return (x) => toTensor(g(toTensor(x, "derivative() argument")), "derivative() result");
 }

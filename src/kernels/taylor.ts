@@ -1,0 +1,128 @@
+/**
+ * Plain-loop kernels for Taylor-mode recurrences on normalized coefficients, used when no
+ * outer transform watches the series (the Tensor-operation forms in `src/taylor/` are the
+ * differentiable reference). Series are `[K, N]` row-major: row `k − 1` holds `x_k` for all
+ * N elements. Every kernel computes in float64.
+ *
+ * @module
+ */
+
+import type { Storage } from "../dtype.ts";
+
+/**
+ * `y = f(x)` with `y' = (a + b·y + c·y²)·x'` (exp, tanh, sigmoid, tan, reciprocal, …):
+ * `y_k = (1/k) Σ_{j=1..k} j x_j p_{k−j}` with `p` the series of `a + b y + c y²`.
+ */
+export function riccatiKernel(
+  y0: Storage,
+  xs: Storage,
+  k: number,
+  n: number,
+  a: number,
+  b: number,
+  c: number,
+): Float64Array {
+  const out = new Float64Array(k * n);
+  const y = new Float64Array(k + 1);
+  const p = new Float64Array(k + 1);
+  const xw = new Float64Array(k + 1);
+  for (let e = 0; e < n; e++) {
+    const v = y0[e];
+    y[0] = v;
+    p[0] = a + b * v + c * v * v;
+    for (let j = 1; j <= k; j++) xw[j] = j * xs[(j - 1) * n + e];
+    for (let m = 1; m <= k; m++) {
+      let acc = 0;
+      for (let j = 1; j <= m; j++) acc += xw[j] * p[m - j];
+      const ym = acc / m;
+      y[m] = ym;
+      out[(m - 1) * n + e] = ym;
+      if (m === k) break;
+      let conv = 0;
+      if (c !== 0) { for (let i = 0; i <= m; i++) conv += y[i] * y[m - i]; }
+      p[m] = b * ym + c * conv;
+    }
+  }
+  return out;
+}
+
+/**
+ * `s = sin x, c = cos x` together (`sigma = −1`) or `sinh, cosh` (`sigma = 1`):
+ * `s' = c x'`, `c' = σ s x'`. Returns the series of `s` (or of `c` when `wantCos`).
+ */
+export function pairKernel(
+  s0: Storage,
+  c0: Storage,
+  xs: Storage,
+  k: number,
+  n: number,
+  sigma: number,
+  wantCos: boolean,
+): Float64Array {
+  const out = new Float64Array(k * n);
+  const s = new Float64Array(k + 1);
+  const c = new Float64Array(k + 1);
+  const xw = new Float64Array(k + 1);
+  for (let e = 0; e < n; e++) {
+    s[0] = s0[e];
+    c[0] = c0[e];
+    for (let j = 1; j <= k; j++) xw[j] = j * xs[(j - 1) * n + e];
+    for (let m = 1; m <= k; m++) {
+      let as = 0, ac = 0;
+      for (let j = 1; j <= m; j++) {
+        as += xw[j] * c[m - j];
+        ac += xw[j] * s[m - j];
+      }
+      s[m] = as / m;
+      c[m] = (sigma * ac) / m;
+      out[(m - 1) * n + e] = wantCos ? c[m] : s[m];
+    }
+  }
+  return out;
+}
+
+/** `y = x^p` for a number `p`: `x_0 k y_k = Σ_{j=1..k} ((p + 1) j − k) x_j y_{k−j}`. */
+export function powerKernel(
+  x0: Storage,
+  y0: Storage,
+  xs: Storage,
+  k: number,
+  n: number,
+  p: number,
+): Float64Array {
+  const out = new Float64Array(k * n);
+  const y = new Float64Array(k + 1);
+  for (let e = 0; e < n; e++) {
+    y[0] = y0[e];
+    const x = x0[e];
+    for (let m = 1; m <= k; m++) {
+      let acc = 0;
+      for (let j = 1; j <= m; j++) acc += ((p + 1) * j - m) * xs[(j - 1) * n + e] * y[m - j];
+      y[m] = acc / (m * x);
+      out[(m - 1) * n + e] = y[m];
+    }
+  }
+  return out;
+}
+
+/**
+ * The truncated Cauchy product of two full series `[R, N]` (row 0 the value):
+ * `c_m = Σ_{j=0..m} a_j b_{m−j}` for `m = from..R−1`, as `[R − from, N]`.
+ */
+export function cauchyKernel(
+  a: Storage,
+  b: Storage,
+  r: number,
+  n: number,
+  from: number,
+): Float64Array {
+  const out = new Float64Array((r - from) * n);
+  for (let m = from; m < r; m++) {
+    const o = (m - from) * n;
+    for (let j = 0; j <= m; j++) {
+      const ao = j * n, bo = (m - j) * n;
+      for (let e = 0; e < n; e++) out[o + e] += a[ao + e] * b[bo + e];
+    }
+  }
+  return out;
+}

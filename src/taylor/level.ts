@@ -1,0 +1,60 @@
+/**
+ * The Taylor level: a forward-mode level whose entries are stacked series instead of
+ * tangents. It registers its own propagation rule with the level (the dispatcher calls it
+ * for every primitive and never imports this module); series live on physical tensors, as
+ * tangents do, so Taylor mode composes with `vmap`, reverse mode and forward mode.
+ *
+ * @module
+ */
+
+import type { Tensor } from "../tensor.ts";
+import type { Params } from "../primitives/types.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { enterLevel, exitLevel, type FwLevel, tangentAt } from "../autograd/forward_ad.ts";
+import { unwrapAt, wrap, wrapAt } from "../vmap/level.ts";
+import { materialize } from "../vmap/rules.ts";
+import { conformSeries, type TaylorCtx, type TaylorRule } from "./series.ts";
+import { TAYLOR_RULES } from "./rules.ts";
+
+function swapFirstTwo(x: Tensor): Tensor {
+  const perm = x.shape.map((_, i) => i);
+  perm[0] = 1;
+  perm[1] = 0;
+  return apply("permute", [x], { perm });
+}
+
+/** @ignore Runs `fn` inside a new Taylor level of layout `ctx`. */
+export function withTaylorLevel<T>(ctx: TaylorCtx, fn: (level: FwLevel) => T): T {
+  const level = enterLevel((prim, entries, inputs, out, params) => {
+    const rule = TAYLOR_RULES[prim] as TaylorRule<Params[typeof prim]>;
+    const s = rule(entries, inputs, out, params, ctx);
+    return s === null ? null : conformSeries(s, out, ctx, prim);
+  });
+  try {
+    return fn(level);
+  } finally {
+    exitLevel(level);
+  }
+}
+
+/**
+ * @ignore A tensor with the values of `x` and the series `s` (`[rows, ...x.shape]`) at
+ * `level`. For a batched `x` the series goes on its physical tensor, series axis first.
+ */
+export function makeJet(x: Tensor, s: Tensor, level: FwLevel): Tensor {
+  if (x._bat !== null) {
+    const v = x._bat.level;
+    const phys = unwrapAt(s, v) ?? materialize(s, v.size); // [B, rows, ...]
+    return wrap(makeJet(x._bat.phys, swapFirstTwo(phys), level), v);
+  }
+  const d = apply("alias", [x], null);
+  d._fw = { level, tangent: s, next: d._fw };
+  return d;
+}
+
+/** @ignore The series of `x` at `level` (`[rows, ...x.shape]`, batched like `x`), or null. */
+export function seriesOf(x: Tensor, level: FwLevel): Tensor | null {
+  if (x._bat === null) return tangentAt(x, level);
+  const inner = seriesOf(x._bat.phys, level);
+  return inner === null ? null : wrapAt(swapFirstTwo(inner), x._bat.level);
+}

@@ -1,0 +1,276 @@
+/**
+ * The Taylor rule table: for every primitive, how its output's series follows from its
+ * inputs' series. Typed `{ [P in Primitive]: TaylorRule<Params[P]> }`, so a primitive without
+ * a Taylor rule does not compile. Most entries come from the rule shapes of `shapes.ts`; a
+ * new elementwise function costs one line naming its ODE.
+ *
+ * @module
+ */
+
+import { isFloating } from "../dtype.ts";
+import type { Tensor } from "../tensor.ts";
+import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { add, mul, neg, sub } from "../ops/arithmetic.ts";
+import { eq, ge, gt, lt, maskOf, where } from "../ops/compare.ts";
+import { abs, cos, cosh, sign, sin, sinh } from "../ops/math.ts";
+import { reducedShape, unreduce } from "../primitives/reduce.ts";
+import {
+  conformSeries,
+  type Jet,
+  overRows,
+  type TaylorCtx,
+  type TaylorRule,
+  zeroSeries,
+} from "./series.ts";
+import {
+  bilinear,
+  linear,
+  pair,
+  power,
+  quadrature,
+  riccati,
+  unaryRule,
+  weighted,
+  zero,
+} from "./shapes.ts";
+import { choleskyRule, detRule, logabsdetRule, solveRule, triangularSolveRule } from "./linalg.ts";
+
+/** Applies `prim` to jets: the primal as usual, the series by the primitive's Taylor rule. */
+export function jetApply<P extends Primitive>(
+  prim: P,
+  jets: readonly Jet[],
+  params: Params[P],
+  ctx: TaylorCtx,
+): Jet {
+  const xs = jets.map((j) => j.x);
+  const out = apply(prim, xs, params);
+  const ss = jets.map((j) => j.s);
+  if (!isFloating(out.dtype) || ss.every((s) => s === null)) return { x: out, s: null };
+  const s = (TAYLOR_RULES[prim] as TaylorRule<Params[P]>)(ss, xs, out, params, ctx);
+  return { x: out, s: s === null ? null : conformSeries(s, out, ctx, prim) };
+}
+
+type UnaryPrim = "exp" | "reciprocal" | "rsqrt" | "sigmoid" | "sqrt" | "atan" | "log";
+const ju = (prim: UnaryPrim) => (a: Jet, ctx: TaylorCtx): Jet => jetApply(prim, [a], null, ctx);
+const jexp = ju("exp"), jrecip = ju("reciprocal"), jrsqrt = ju("rsqrt"), jsig = ju("sigmoid");
+const jmul = (a: Jet, b: Jet, ctx: TaylorCtx): Jet => jetApply("mul", [a, b], null, ctx);
+/** `c·a` and `a + c` for constants: affine maps need no rule. */
+const jscale = (a: Jet, c: number): Jet => ({ x: mul(a.x, c), s: a.s && mul(a.s, c) });
+const jshift = (a: Jet, c: number | Tensor): Jet => ({ x: add(a.x, c), s: a.s });
+const jsq = (a: Jet, ctx: TaylorCtx): Jet => jmul(a, a, ctx);
+
+/** A rule computed by running other primitives' rules on jets. */
+function composite<T>(
+  f: (jets: Jet[], inputs: readonly Tensor[], out: Tensor, params: T, ctx: TaylorCtx) => Jet,
+): TaylorRule<T> {
+  return (series, inputs, out, params, ctx) =>
+    f(inputs.map((x, i) => ({ x, s: series[i] })), inputs, out, params, ctx).s;
+}
+
+/** `x^c` for a number `c`: exact repeated products for small whole `c` at points with zeros. */
+function powScalarRule(): TaylorRule<number> {
+  const byRecurrence = new Map<number, TaylorRule<null>>();
+  return (series, inputs, out, c, ctx) => {
+    const [s] = series;
+    if (s === null || c === 0) return null;
+    if (c === 1) return s;
+    const whole = Number.isInteger(c) && c > 0 && c <= 64;
+    if (whole && inputs[0]._buf.some((v) => v === 0)) {
+      let base: Jet = { x: inputs[0], s }, acc: Jet | null = null;
+      for (let e = c; e > 0; e >>= 1) {
+        if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
+        if (e > 1) base = jsq(base, ctx);
+      }
+      return (acc as Jet).s;
+    }
+    let rule = byRecurrence.get(c);
+    if (rule === undefined) byRecurrence.set(c, rule = unaryRule(power(c)));
+    return rule(series, inputs, out, null, ctx);
+  };
+}
+
+/** `a^b` with a tensor exponent: the power shape for constant `b`, else `exp(b log a)`. */
+const powRule: TaylorRule<null> = ([sa, sb], [a, b], out, _p, ctx) => {
+  if (sb === null) {
+    const x = apply("expand", [a], { shape: out.shape });
+    const s = overRows("expand", [sa as Tensor], [true], { shape: out.shape });
+    return unaryRule(power(b))([s], [x], out, null, ctx);
+  }
+  // z = b log a, y = exp(z) with y_0 the output
+  const z = jmul({ x: b, s: sb }, jetApply("log", [{ x: a, s: sa }], null, ctx), ctx);
+  return unaryRule(riccati(0, 1, 0))([z.s], [z.x], out, null, ctx);
+};
+
+/** `atan2(a, b)`: `atan(a/b)` where `|b| ≥ |a|`, else `−atan(b/a)` (equal up to a constant). */
+const atan2Rule = composite<null>(([ja, jb], [a, b], _o, _p, ctx) => {
+  const first = ge(abs(b), abs(a));
+  const pick = (j: Jet, onFirst: boolean): Jet => ({
+    x: where(first, onFirst ? j.x : 1, onFirst ? 1 : j.x),
+    s: j.s === null ? null : where(first, onFirst ? j.s : 0, onFirst ? 0 : j.s),
+  });
+  const q1 = jetApply("div", [pick(ja, true), pick(jb, true)], null, ctx);
+  const q2 = jetApply("div", [pick(jb, false), pick(ja, false)], null, ctx);
+  const t1 = jetApply("atan", [q1], null, ctx), t2 = jetApply("atan", [q2], null, ctx);
+  const zs = (s: MaybeTensor, x: Tensor) => s ?? zeroSeries(x, ctx);
+  return { x: t1.x, s: where(first, zs(t1.s, t1.x), neg(zs(t2.s, t2.x))) };
+});
+
+/** The weight of `a` in `maximum(a, b)`: 1 where it wins, 1/2 on ties (as the JVP). */
+function extremum(wins: typeof gt): TaylorRule<null> {
+  return ([sa, sb], [a, b]) => {
+    const wa = add(maskOf(wins(a, b), a), mul(maskOf(eq(a, b), a), 0.5));
+    const ta = sa === null ? null : overRows("mul", [sa, wa], [true, false], null);
+    const tb = sb === null ? null : overRows("mul", [sb, sub(1, wa)], [true, false], null);
+    if (ta === null) return tb;
+    if (tb === null) return ta;
+    return add(ta, tb);
+  };
+}
+
+/** The series of `log Σ exp(x)` along `dim` (kept), shifted by the constant max for stability. */
+function logsumexpJet(x: Jet, dim: number, ctx: TaylorCtx): Jet {
+  const m = apply("amax", [x.x], { dims: [dim], keepdim: true });
+  const e = jexp(jshift(x, neg(m)), ctx);
+  const s = jetApply("sum", [e], { dims: [dim], keepdim: true }, ctx);
+  return jshift(jetApply("log", [s], null, ctx), m);
+}
+
+/** Rules of reductions that pick extremes: the derivative splits among ties (as the JVP). */
+function extremeRule(): TaylorRule<Params["amax"]> {
+  return weighted<Params["amax"]>(
+    ([x], out, p) => {
+      const mask = maskOf(eq(x, unreduce(out, x.shape, p)), x);
+      return apply("div", [mask, apply("sum", [mask], { dims: p.dims, keepdim: true })], null);
+    },
+    (w, p) => overRows("sum", [w], [true], p),
+  );
+}
+
+const sqrtOf = (v: number) => Math.sqrt(v);
+
+/** Every primitive's Taylor rule. */
+export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } = {
+  // unary: linear, piecewise, and one ODE each
+  neg: linear("neg"),
+  exp: unaryRule(riccati(0, 1, 0)), // y' = y x'
+  expm1: unaryRule(riccati(1, 1, 0)), // y' = (1 + y) x'
+  log: unaryRule(quadrature((x, c) => jrecip(x, c))), // y' = x' / x
+  log1p: unaryRule(quadrature((x, c) => jrecip(jshift(x, 1), c))), // y' = x' / (1 + x)
+  log2: unaryRule(quadrature((x, c) => jrecip(jscale(x, Math.LN2), c))), // y' = x' / (x ln 2)
+  sqrt: unaryRule(power(0.5)), // x y' = y x' / 2
+  rsqrt: unaryRule(power(-0.5)), // x y' = −y x' / 2
+  square: composite(([x], _i, _o, _p, ctx) => jsq(x, ctx)),
+  abs: weighted(([x]) => sign(x)), // the branch at the point (0 at 0, as the JVP)
+  sign: zero(),
+  sin: unaryRule(pair(-1, false, cos)), // s' = c x', c' = −s x'
+  cos: unaryRule(pair(-1, true, sin)),
+  tan: unaryRule(riccati(1, 0, 1)), // y' = (1 + y²) x'
+  asin: unaryRule(quadrature((x, c) => jrsqrt(jshift(jscale(jsq(x, c), -1), 1), c))), // y' = x'/√(1−x²)
+  acos: unaryRule(
+    quadrature((x, c) => jscale(jrsqrt(jshift(jscale(jsq(x, c), -1), 1), c), -1)), // y' = −x'/√(1−x²)
+  ),
+  atan: unaryRule(quadrature((x, c) => jrecip(jshift(jsq(x, c), 1), c))), // y' = x' / (1 + x²)
+  sinh: unaryRule(pair(1, false, cosh)), // s' = c x', c' = s x'
+  cosh: unaryRule(pair(1, true, sinh)),
+  tanh: unaryRule(riccati(1, 0, -1)), // y' = (1 − y²) x'
+  asinh: unaryRule(quadrature((x, c) => jrsqrt(jshift(jsq(x, c), 1), c))), // y' = x'/√(x²+1)
+  acosh: unaryRule(quadrature((x, c) => jrsqrt(jshift(jsq(x, c), -1), c))), // y' = x'/√(x²−1)
+  atanh: unaryRule(quadrature((x, c) => jrecip(jshift(jscale(jsq(x, c), -1), 1), c))), // x'/(1−x²)
+  sigmoid: unaryRule(riccati(0, 1, -1)), // y' = y (1 − y) x'
+  relu: weighted(([x]) => maskOf(gt(x, 0), x)), // the branch at the point (0 at 0)
+  softplus: unaryRule(quadrature((x, c) => jsig(x, c))), // y' = σ(x) x'
+  // y' = (2/√π) e^(−x²) x'
+  erf: unaryRule(quadrature((x, c) => jscale(jexp(jscale(jsq(x, c), -1), c), 2 / sqrtOf(Math.PI)))),
+  floor: zero(),
+  ceil: zero(),
+  round: zero(),
+  reciprocal: unaryRule(riccati(0, 0, -1)), // y' = −y² x'
+  logicalNot: zero(),
+  // binary
+  add: (
+    [sa, sb],
+  ) => (sa === null ? sb : sb === null ? sa : overRows("add", [sa, sb], [true, true], null)),
+  sub: ([sa, sb]) =>
+    sa === null
+      ? (sb === null ? null : neg(sb))
+      : sb === null
+      ? sa
+      : overRows("sub", [sa, sb], [true, true], null),
+  mul: bilinear("mul"),
+  div: composite(([a, b], _i, _o, _p, ctx) =>
+    b.s === null
+      ? { x: b.x, s: overRows("div", [a.s as Tensor, b.x], [true, false], null) }
+      : jmul(a, jrecip(b, ctx), ctx)
+  ),
+  pow: powRule,
+  maximum: extremum(gt),
+  minimum: extremum(lt),
+  atan2: atan2Rule,
+  eq: zero(),
+  ne: zero(),
+  lt: zero(),
+  le: zero(),
+  gt: zero(),
+  ge: zero(),
+  logicalAnd: zero(),
+  logicalOr: zero(),
+  where: ([_sc, sa, sb], [c, a, b], _o, _p, ctx) => {
+    if (sa === null && sb === null) return null;
+    const za = sa ?? zeroSeries(a, ctx), zb = sb ?? zeroSeries(b, ctx);
+    return overRows("where", [c, za, zb], [false, true, true], null);
+  },
+  addScalar: ([s]) => s, // (x + c)⁽ᵏ⁾ = x⁽ᵏ⁾
+  mulScalar: linear("mulScalar"),
+  divScalar: linear("divScalar"),
+  powScalar: powScalarRule(),
+  rsubScalar: ([s]) => (s === null ? null : neg(s)),
+  rdivScalar: composite(([x], _i, _o, c, ctx) => jscale(jrecip(x, ctx), c)), // c/x = c · (1/x)
+  // reductions
+  sum: linear("sum"),
+  amax: extremeRule(),
+  amin: extremeRule(),
+  norm2: composite(([x], _i, _o, p, ctx) =>
+    jetApply("sqrt", [jetApply("sum", [jsq(x, ctx)], p, ctx)], null, ctx)
+  ),
+  cumsum: linear("cumsum"),
+  argmax: zero(),
+  argmin: zero(),
+  logsumexp: ([s], [x], _out, { dim, keepdim }, ctx) => {
+    const l = logsumexpJet({ x, s }, dim, ctx);
+    if (l.s === null || keepdim) return l.s;
+    return overRows("reshape", [l.s], [true], {
+      shape: reducedShape(x.shape, { dims: [dim], keepdim }),
+    });
+  },
+  softmax: ([s], [x], out, { dim }, ctx) => {
+    const l = logsumexpJet({ x, s }, dim, ctx);
+    const z = overRows("sub", [s as Tensor, l.s as Tensor], [true, true], null);
+    return unaryRule(riccati(0, 1, 0))([z], [x], out, null, ctx); // y = exp(x − lse)
+  },
+  logSoftmax: ([s], [x], _o, { dim }, ctx) => {
+    const l = logsumexpJet({ x, s }, dim, ctx);
+    return overRows("sub", [s as Tensor, l.s as Tensor], [true, true], null);
+  },
+  // layout: all linear
+  reshape: linear("reshape"),
+  permute: linear("permute"),
+  expand: linear("expand"),
+  cast: (series, inputs, out, params, ctx) =>
+    isFloating(params.dtype) ? linear("cast")(series, inputs, out, params, ctx) : null,
+  alias: ([s]) => s,
+  cat: (series, inputs, out, params, ctx) =>
+    linear("cat", inputs.map((_, i) => i))(series, inputs, out, params, ctx),
+  slice: linear("slice"),
+  sliceScatter: linear("sliceScatter"),
+  matmul: bilinear("matmul"),
+  gather: linear("gather"), // linear in x; the index is a constant
+  scatterAdd: linear("scatterAdd", [0, 2]),
+  // linear algebra through the defining identities
+  solve: solveRule,
+  triangularSolve: triangularSolveRule,
+  det: detRule,
+  detSign: zero(),
+  logabsdet: logabsdetRule,
+  cholesky: choleskyRule,
+};

@@ -1,0 +1,161 @@
+/**
+ * Helpers for Taylor series held as one stacked tensor: rows along a new leading axis. In a
+ * jet (`mode: "jet"`) row `k − 1` holds the normalized coefficient `x_k = x⁽ᵏ⁾ / k!` for
+ * `k = 1..K` (the value `x_0` is the primal itself); in a collapsed second-order series
+ * (`mode: "lap"`, the forward Laplacian) rows `0..D−1` hold the first derivatives along the D
+ * directions and row `D` the sum of the D second derivatives. Everything here is written in
+ * Tensor operations, so reverse mode differentiates through it.
+ *
+ * @module
+ */
+
+import { isFloating } from "../dtype.ts";
+import { fmtShape, shapesEqual } from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { gradEnabledNow } from "../autograd/grad_mode.ts";
+import { isEnabled } from "../autograd/forward_ad.ts";
+import { BATCH_RULES, type BatchRule } from "../vmap/rules.ts";
+import { cast, filled } from "../ops/shape.ts";
+
+/** How a Taylor level's series are laid out (see the module doc). */
+export interface TaylorCtx {
+  /** `"jet"`: K normalized coefficients; `"lap"`: D directions and one summed 2nd order. */
+  readonly mode: "jet" | "lap";
+  /** Rows of every series: K for a jet, D + 1 for the forward Laplacian. */
+  readonly rows: number;
+}
+
+/** The Taylor rule of a primitive: the output's series from the inputs' series. */
+export type TaylorRule<T> = (
+  series: readonly MaybeTensor[],
+  inputs: readonly Tensor[],
+  out: Tensor,
+  params: T,
+  ctx: TaylorCtx,
+) => MaybeTensor;
+
+/** A value with its series at the level being propagated (`s` null: a constant). */
+export interface Jet {
+  readonly x: Tensor;
+  readonly s: MaybeTensor;
+}
+
+/** Rows `[from, to)` of a stacked series. */
+export function rows(s: Tensor, from: number, to: number): Tensor {
+  if (from === 0 && to === s.shape[0]) return s;
+  return apply("slice", [s], {
+    starts: s.shape.map((_, d) => (d === 0 ? from : 0)),
+    steps: s.shape.map(() => 1),
+    shape: [to - from, ...s.shape.slice(1)],
+  });
+}
+
+/** Row `i` of a stacked series, without the series axis. */
+export function row(s: Tensor, i: number): Tensor {
+  return apply("reshape", [rows(s, i, i + 1)], { shape: s.shape.slice(1) });
+}
+
+/** `t` with a new leading axis of size 1. */
+export function lift(t: Tensor): Tensor {
+  return apply("reshape", [t], { shape: [1, ...t.shape] });
+}
+
+/** Concatenation along the series axis. */
+export function catRows(parts: readonly Tensor[]): Tensor {
+  return parts.length === 1 ? parts[0] : apply("cat", parts, { dim: 0 });
+}
+
+/** The sum over the series axis (rows `[from, to)`). */
+export function sumRows(s: Tensor, from = 0, to = s.shape[0]): Tensor {
+  return apply("sum", [rows(s, from, to)], { dims: [0], keepdim: false });
+}
+
+/** A constant column `[v(0), v(1), …]` of `n` rows shaped to broadcast against `[n, …]` of rank `rank`. */
+export function column(n: number, rank: number, like: Tensor, v: (i: number) => number): Tensor {
+  const c = filled([n, ...new Array<number>(rank - 1).fill(1)], like.dtype, 0);
+  for (let i = 0; i < n; i++) c._buf[i] = v(i);
+  return c;
+}
+
+/** Applies primitive `prim` to every row of the inputs marked `stacked` (the others are constants). */
+export function overRows<P extends Primitive>(
+  prim: P,
+  xs: readonly Tensor[],
+  stacked: readonly boolean[],
+  params: Params[P],
+): Tensor {
+  const rule = BATCH_RULES[prim] as BatchRule<Params[P]> | undefined;
+  if (rule === undefined) throw new Error(`Internal error: ${prim} has no batching rule`);
+  let size = 0;
+  for (let i = 0; i < xs.length; i++) if (stacked[i]) size = xs[i].shape[0];
+  return rule(xs, stacked, params, size);
+}
+
+/** The series `s` made to fit output `out`: its dtype, expanded to `[rows, ...out.shape]`. */
+export function conformSeries(s: Tensor, out: Tensor, ctx: TaylorCtx, prim: string): Tensor {
+  let r = s;
+  const shape = [ctx.rows, ...out.shape];
+  if (r.dtype !== out.dtype && isFloating(out.dtype)) r = cast(r, out.dtype);
+  if (!shapesEqual(r.shape, shape)) {
+    if (r.ndim > shape.length || r.shape[0] !== ctx.rows) {
+      throw new Error(
+        `Internal error: the Taylor rule of ${prim} returned shape ${fmtShape(r.shape)} ` +
+          `for an output of shape ${fmtShape(out.shape)} with ${ctx.rows} rows`,
+      );
+    }
+    if (r.ndim < shape.length) {
+      const pad = new Array<number>(shape.length - r.ndim).fill(1);
+      r = apply("reshape", [r], { shape: [r.shape[0], ...pad, ...r.shape.slice(1)] });
+    }
+    r = apply("expand", [r], { shape });
+  }
+  return r;
+}
+
+/** Zeros in the layout of a series for `x`. */
+export function zeroSeries(x: Tensor, ctx: TaylorCtx): Tensor {
+  return filled([ctx.rows, ...x.shape], x.dtype, 0);
+}
+
+/**
+ * Whether an outer transform watches any of `ts`: reverse mode (grad enabled and the tensor
+ * requires grad) or an enabled forward-mode or Taylor level. Unwatched series may take the
+ * plain-loop kernels; watched ones must go through Tensor operations.
+ */
+export function watched(...ts: readonly MaybeTensor[]): boolean {
+  const recording = gradEnabledNow();
+  for (const t of ts) {
+    if (t === null) continue;
+    if (t._bat !== null) return true;
+    if (recording && t._requiresGrad) return true;
+    for (let e = t._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
+  }
+  return false;
+}
+
+/** A tensor of `shape` and `t`'s dtype over the storage `buf` (from a kernel). */
+export function fromKernel(buf: Float64Array, shape: readonly number[], like: Tensor): Tensor {
+  if (like.dtype === "float64") return new Tensor(buf, shape, "float64");
+  const out = filled(shape, like.dtype, 0);
+  out._buf.set(buf);
+  return out;
+}
+
+/** `s` plus `t` on the last row only (the summed second-order row of a collapsed series). */
+export function addLastRow(s: Tensor, t: Tensor): Tensor {
+  const n = s.shape[0];
+  const last = apply("add", [row(s, n - 1), t], null);
+  return catRows([rows(s, 0, n - 1), lift(conformTo(last, s.shape.slice(1)))]);
+}
+
+function conformTo(t: Tensor, shape: readonly number[]): Tensor {
+  return shapesEqual(t.shape, shape) ? t : apply("expand", [t], { shape });
+}
+
+/** `Σ_d a_d ⊙ b_d` over the D direction rows of two collapsed series (rows `0..D−1`). */
+export function crossSum(a: Tensor, b: Tensor, d: number): Tensor {
+  const p = apply("mul", [rows(a, 0, d), rows(b, 0, d)], null);
+  return apply("sum", [p], { dims: [0], keepdim: false });
+}

@@ -1,0 +1,304 @@
+/**
+ * Rule shapes for Taylor mode, one per class of primitives (as JAX's `jet` has `deflinear`
+ * and `defzero`): linear primitives apply themselves to every row, piecewise-constant ones
+ * give zero, bilinear ones take the Cauchy product, and every nonlinear elementwise function
+ * is named by the ODE it satisfies, whose recurrence the shape runs:
+ *
+ * - {@linkcode riccati}: `y' = (a + b y + c y²) x'` (exp, tanh, sigmoid, tan, 1/x, …)
+ * - {@linkcode pair}: `s' = c x'`, `c' = σ s x'` (sin with cos, sinh with cosh)
+ * - {@linkcode power}: `x y' = p y x'` (x^p, √x, 1/√x)
+ * - {@linkcode quadrature}: `y' = h(x) x'` with `h` built from other primitives (log, atan,
+ *   erf, asin, softplus, …), the series of `h(x(t))` coming from their own rules.
+ *
+ * In the collapsed second-order layout (the forward Laplacian) a unary shape needs only
+ * `f'` and `f''` at the point: `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`.
+ *
+ * @module
+ */
+
+import type { Tensor } from "../tensor.ts";
+import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
+import { apply } from "../autograd/dispatch.ts";
+import { add, mul, pow, sub } from "../ops/arithmetic.ts";
+import { filled } from "../ops/shape.ts";
+import { cauchyKernel, pairKernel, powerKernel, riccatiKernel } from "../kernels/taylor.ts";
+import {
+  addLastRow,
+  catRows,
+  column,
+  crossSum,
+  fromKernel,
+  type Jet,
+  lift,
+  overRows,
+  row,
+  rows,
+  sumRows,
+  type TaylorCtx,
+  type TaylorRule,
+  watched,
+  zeroSeries,
+} from "./series.ts";
+import { broadcastShapes } from "../shape.ts";
+
+/** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
+export function zero<T>(): TaylorRule<T> {
+  return () => null;
+}
+
+/**
+ * A primitive linear in the inputs `which` (the others, such as indices, are constants):
+ * it applies itself to every row of their series, zeros standing in for missing ones.
+ */
+export function linear<P extends Primitive>(
+  prim: P,
+  which: readonly number[] = [0],
+): TaylorRule<Params[P]> {
+  return (series, inputs, _out, params, ctx) => {
+    if (which.every((i) => series[i] === null)) return null;
+    const stacked = inputs.map((_, i) => which.includes(i));
+    const xs = inputs.map((x, i) => (stacked[i] ? series[i] ?? zeroSeries(x, ctx) : x));
+    return overRows(prim, xs, stacked, params);
+  };
+}
+
+/** A primitive that multiplies its input elementwise by a constant weight (relu, abs, amax…). */
+export function weighted<T>(
+  weight: (inputs: readonly Tensor[], out: Tensor, params: T) => Tensor,
+  reduce?: (s: Tensor, params: T) => Tensor,
+): TaylorRule<T> {
+  return ([s], inputs, out, params) => {
+    if (s === null) return null;
+    const w = mul(s, weight(inputs, out, params));
+    return reduce === undefined ? w : reduce(w, params);
+  };
+}
+
+/** The value row and the series of `j` stacked: `[x_0, x_1, …]`. */
+export function full(x: Tensor, s: Tensor): Tensor {
+  return catRows([lift(x), s]);
+}
+
+/** Rows of `a` at the row indices `idx` (a gather along the series axis). */
+function takeRows(a: Tensor, idx: readonly number[]): Tensor {
+  const rest = a.shape.slice(1);
+  const m = rest.reduce((p, d) => p * d, 1);
+  const index = filled([idx.length, ...rest], "int64", 0);
+  for (let p = 0; p < idx.length; p++) index._buf.fill(idx[p], p * m, (p + 1) * m);
+  return apply("gather", [a, index], { dim: 0 });
+}
+
+/**
+ * The truncated Cauchy product of two full series (row 0 the values) under the bilinear
+ * primitive `prim`: row `m − from` of the result is `Σ_{j=0..m} prim(a_j, b_{m−j})`.
+ */
+export function cauchy<P extends "mul" | "matmul">(
+  prim: P,
+  params: Params[P],
+  a: Tensor,
+  b: Tensor,
+  from: number,
+): Tensor {
+  const r = a.shape[0];
+  if (prim === "mul" && !watched(a, b)) {
+    const shape = broadcastShapes(a.shape, b.shape, "mul");
+    const ea = apply("expand", [a], { shape }), eb = apply("expand", [b], { shape });
+    const n = ea.numel / r;
+    return fromKernel(cauchyKernel(ea._buf, eb._buf, r, n, from), [r - from, ...shape.slice(1)], a);
+  }
+  const ia: number[] = [], ib: number[] = [], seg: number[] = [];
+  for (let m = from; m < r; m++) {
+    for (let j = 0; j <= m; j++) {
+      ia.push(j);
+      ib.push(m - j);
+      seg.push(m - from);
+    }
+  }
+  const prods = overRows(prim, [takeRows(a, ia), takeRows(b, ib)], [true, true], params);
+  const rest = prods.shape.slice(1);
+  const sum = filled([r - from, seg.length], prods.dtype, 0);
+  seg.forEach((m, p) => (sum._buf[m * seg.length + p] = 1));
+  const flat = apply("reshape", [prods], { shape: [seg.length, prods.numel / seg.length] });
+  const c = apply("matmul", [sum, flat], { transA: false, transB: false });
+  return apply("reshape", [c], { shape: [r - from, ...rest] });
+}
+
+/**
+ * A bilinear primitive (`mul`, `matmul`): the Cauchy product of the two series; with one
+ * constant side it is linear in the other.
+ */
+export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params[P]> {
+  return ([sa, sb], [a, b], _out, params, ctx) => {
+    const left = (s: Tensor) => overRows(prim, [s, b], [true, false], params);
+    const right = (s: Tensor) => overRows(prim, [a, s], [false, true], params);
+    if (sa === null) return sb === null ? null : right(sb);
+    if (sb === null) return left(sa);
+    if (ctx.mode === "lap") {
+      // (ab)_d = a_d b + a b_d,  Δ(ab) = Δa b + a Δb + 2 Σ_d a_d b_d
+      const d = ctx.rows - 1;
+      const cross = sumRows(overRows(prim, [rows(sa, 0, d), rows(sb, 0, d)], [true, true], params));
+      return addLastRow(add(left(sa), right(sb)), mul(cross, 2));
+    }
+    return cauchy(prim, params, full(a, sa), full(b, sb), 1);
+  };
+}
+
+/** An elementwise unary shape: its jet recurrence and its first two derivatives at a point. */
+export interface UnaryShape {
+  /** The K normalized coefficients of `y = f(x)` from those of `x` (`y` the value). */
+  jet(x: Tensor, s: Tensor, y: Tensor, ctx: TaylorCtx): Tensor;
+  /** `[f'(x), f''(x)]` for the collapsed second order. */
+  derivs(x: Tensor, y: Tensor): readonly [Tensor | number, Tensor | number];
+}
+
+/** The rule of an elementwise unary primitive of shape `shape`. */
+export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
+  return ([s], [x], y, _p, ctx) => {
+    if (s === null) return null;
+    if (ctx.mode === "jet") return shape.jet(x, s, y, ctx);
+    const [d1, d2] = shape.derivs(x, y);
+    return addLastRow(mul(s, d1), mul(crossSum(s, s, ctx.rows - 1), d2));
+  };
+}
+
+/** `j·x_j` for `j = 1..K`: the series of `x'` (times t) used by every recurrence. */
+export function weightedRows(s: Tensor): Tensor {
+  return mul(s, column(s.shape[0], s.ndim, s, (i) => i + 1));
+}
+
+/** Σ_{j=1..k} (j x_j) p_{k−j} for the newest k, given `pr = [p_{k−1}, …, p_0]`. */
+function convolveStep(xw: Tensor, pr: Tensor, k: number): Tensor {
+  return sumRows(mul(rows(xw, 0, k), pr));
+}
+
+/** `y' = (a + b y + c y²) x'`: exp (0, 1, 0), tanh (1, 0, −1), sigmoid (0, 1, −1), … */
+export function riccati(a: number, b: number, c: number): UnaryShape {
+  const poly = (y: Tensor) => add(mul(add(mul(y, c), b), y), a);
+  return {
+    jet(x, s, y) {
+      const k = s.shape[0];
+      if (!watched(x, s, y)) {
+        return fromKernel(riccatiKernel(y._buf, s._buf, k, y.numel, a, b, c), s.shape, s);
+      }
+      const xw = weightedRows(s);
+      const out: Tensor[] = [];
+      let pr = lift(poly(y)); // [p_{m−1}, …, p_0]
+      let yf = lift(y); // [y_0, …, y_{m−1}]
+      let yr = yf; // [y_{m−1}, …, y_0]
+      for (let m = 1; m <= k; m++) {
+        const ym = mul(convolveStep(xw, pr, m), 1 / m);
+        out.push(lift(ym));
+        if (m === k) break;
+        // p_m = b y_m + c Σ_{i=0..m} y_i y_{m−i}
+        let pm = mul(ym, b);
+        if (c !== 0) {
+          let conv = mul(mul(y, ym), 2);
+          if (m > 1) conv = add(conv, sumRows(mul(rows(yf, 1, m), rows(yr, 0, m - 1))));
+          pm = add(pm, mul(conv, c));
+        }
+        yf = catRows([yf, lift(ym)]);
+        yr = catRows([lift(ym), yr]);
+        pr = catRows([lift(pm), pr]);
+      }
+      return catRows(out);
+    },
+    derivs(_x, y) {
+      const p = poly(y);
+      return [p, mul(add(mul(y, 2 * c), b), p)];
+    },
+  };
+}
+
+/**
+ * `s' = c x'`, `c' = σ s x'`: sin and cos (σ = −1) or sinh and cosh (σ = 1) computed
+ * together; `partner` gives the other function's value, `wantCos` says which one is the output.
+ */
+export function pair(sigma: number, wantCos: boolean, partner: (x: Tensor) => Tensor): UnaryShape {
+  return {
+    jet(x, s, y) {
+      const k = s.shape[0];
+      const other = partner(x);
+      const [s0, c0] = wantCos ? [other, y] : [y, other];
+      if (!watched(x, s, y)) {
+        const buf = pairKernel(s0._buf, c0._buf, s._buf, k, y.numel, sigma, wantCos);
+        return fromKernel(buf, s.shape, s);
+      }
+      const xw = weightedRows(s);
+      const out: Tensor[] = [];
+      let sr = lift(s0), cr = lift(c0); // newest first
+      for (let m = 1; m <= k; m++) {
+        const sm = mul(convolveStep(xw, cr, m), 1 / m);
+        const cm = mul(convolveStep(xw, sr, m), sigma / m);
+        out.push(lift(wantCos ? cm : sm));
+        sr = catRows([lift(sm), sr]);
+        cr = catRows([lift(cm), cr]);
+      }
+      return catRows(out);
+    },
+    derivs(x, y) {
+      const other = partner(x);
+      return [wantCos ? mul(other, sigma) : other, mul(y, sigma)];
+    },
+  };
+}
+
+/** `y = x^p` for a number or a constant tensor `p`: `x y' = p y x'`. */
+export function power(p: number | Tensor): UnaryShape {
+  return {
+    jet(x, s, y) {
+      const k = s.shape[0];
+      if (typeof p === "number" && !watched(x, s, y) && x.numel === y.numel) {
+        return fromKernel(powerKernel(x._buf, y._buf, s._buf, k, y.numel, p), s.shape, s);
+      }
+      // x_0 m y_m = Σ_{j=1..m} ((p + 1) j − m) x_j y_{m−j}
+      const out: Tensor[] = [];
+      let yr = lift(y);
+      const p1 = add(p, 1);
+      for (let m = 1; m <= k; m++) {
+        const js = column(m, s.ndim, s, (i) => i + 1);
+        const w = sub(mul(js, p1), m);
+        const acc = sumRows(mul(mul(rows(s, 0, m), w), yr));
+        const ym = apply("div", [acc, mul(x, m)], null);
+        out.push(lift(ym));
+        yr = catRows([lift(ym), yr]);
+      }
+      return catRows(out);
+    },
+    derivs(x) {
+      const p1 = typeof p === "number" ? p - 1 : sub(p, 1);
+      const p2 = typeof p === "number" ? p - 2 : sub(p, 2);
+      return [mul(pow(x, p1), p), mul(mul(pow(x, p2), p), p1)];
+    },
+  };
+}
+
+/**
+ * `y' = h(x) x'`, where `h` maps a jet to a jet through other primitives (so its series
+ * comes from their rules): `y_k = (1/k) Σ_{j=1..k} j x_j h_{k−j}`.
+ */
+export function quadrature(h: (x: Jet, ctx: TaylorCtx) => Jet): UnaryShape {
+  return {
+    jet(x, s, _y, ctx) {
+      const k = ctx.rows;
+      let hs: Tensor;
+      if (k === 1) hs = lift(h({ x, s: null }, ctx).x);
+      else {
+        const inner: TaylorCtx = { mode: "jet", rows: k - 1 };
+        const hj = h({ x, s: rows(s, 0, k - 1) }, inner);
+        hs = full(hj.x, hj.s ?? zeroSeries(hj.x, inner));
+      }
+      const z = cauchy("mul", null, weightedRows(s), hs, 0);
+      return mul(z, column(k, z.ndim, z, (i) => 1 / (i + 1)));
+    },
+    derivs(x) {
+      const probe: TaylorCtx = { mode: "jet", rows: 1 };
+      const hj = h({ x, s: lift(filled(x.shape, x.dtype, 1)) }, probe);
+      return [hj.x, hj.s === null ? 0 : row(hj.s, 0)];
+    },
+  };
+}
+
+/** Zeros in place of a missing series, for rules combining several. */
+export function orZeros(s: MaybeTensor, x: Tensor, ctx: TaylorCtx): Tensor {
+  return s ?? zeroSeries(x, ctx);
+}
