@@ -26,6 +26,18 @@ export type Higher =
   /** The result is integer or boolean: no gradient flows (as PyTorch). */
   | "not differentiable";
 
+/**
+ * Taylor mode on the operation: "yes" (series of every order; checked against nested forward
+ * mode to order 4 and finite differences, and its forward Laplacian against the Hessian's
+ * trace), "zero" (piecewise constant: a zero series) or "—" (integer or boolean results).
+ */
+export type TaylorSupport = "yes" | "zero" | "—";
+
+/** The Taylor column of a row: every differentiable operation has Taylor rules. */
+export function taylorOf(e: OpEntry): TaylorSupport {
+  return e.higher === "yes" ? "yes" : e.higher === "zero gradient" ? "zero" : "—";
+}
+
 /** One row of the table. */
 export interface OpEntry {
   /** The exported name (`linalg.inv` for namespace members). */
@@ -328,11 +340,11 @@ export function renderOpsTable(): string {
         "",
         `**${section}**`,
         "",
-        "| Tapegrad | PyTorch | Higher-order |",
-        "| --- | --- | --- |",
+        "| Tapegrad | PyTorch | Higher-order | Taylor |",
+        "| --- | --- | --- | --- |",
       );
     }
-    lines.push(`| \`${e.name}\` | \`${e.torch}\` | ${e.higher} |`);
+    lines.push(`| \`${e.name}\` | \`${e.torch}\` | ${e.higher} | ${taylorOf(e)} |`);
   }
   lines.push("", MARK_END);
   return lines.join("\n");

@@ -7,7 +7,15 @@
 import assert from "node:assert/strict";
 import * as tg from "../mod.ts";
 import { assertClose, gradcheck } from "../src/testing/mod.ts";
-import { extractOpsTable, lookup, normalizeTable, OPS, renderOpsTable } from "./ops_table.ts";
+import {
+  extractOpsTable,
+  lookup,
+  normalizeTable,
+  OPS,
+  renderOpsTable,
+  taylorOf,
+} from "./ops_table.ts";
+import { finiteDifferenceDerivatives, nestedJvpDerivatives } from "./support/taylor.ts";
 
 /** Exports of `mod.ts` that are not tensor operations, so have no row. */
 const NOT_OPS = new Set([
@@ -68,6 +76,9 @@ const NOT_OPS = new Set([
   "customVjp",
   "customJvp",
   "checkpoint",
+  "derivatives",
+  "jet",
+  "laplacian",
   "vmap",
   "linearize",
   "toDot",
@@ -140,6 +151,52 @@ Deno.test("ops table", async (t) => {
       assertClose(hFwd, hRev, { atol: 1e-10, rtol: 1e-10 });
     }
   });
+
+  /** Deterministic series terms for every input of a sample (orders 1..4). */
+  const seriesFor = (inputs: readonly tg.Tensor[]) =>
+    inputs.map((x, i) =>
+      [1, 2, 3, 4].map((k) =>
+        tg.sin(tg.arange(x.numel, { dtype: "float64" }).mul(0.7 * k + i).add(k))
+          .reshape(x.shape).mul(0.5)
+      )
+    );
+
+  for (const e of OPS) {
+    if (e.sample === undefined || taylorOf(e) === "—") continue;
+    await t.step(`${e.name}: Taylor column "${taylorOf(e)}" holds`, () => {
+      const { f, inputs } = e.sample!();
+      const series = seriesFor(inputs);
+      const [y, ys] = tg.jet(f, [...inputs], series);
+      assertClose(y, f(...inputs), { atol: 1e-14 });
+      if (taylorOf(e) === "zero") {
+        for (const d of ys) assert.ok(d.toTypedArray().every((v) => v === 0), e.name);
+        return;
+      }
+      // order 4 against nested forward mode
+      const expected = nestedJvpDerivatives(f, inputs, series, 4);
+      ys.forEach((d, k) =>
+        assertClose(d, expected[k], { rtol: 1e-8, atol: 1e-9, message: `${e.name} order ${k + 1}` })
+      );
+      // orders 1 and 2 against finite differences along the curve
+      const [d1, d2] = finiteDifferenceDerivatives(f, inputs, series);
+      const shaped = (v: Float64Array) => tg.tensor([...v], { dtype: "float64", shape: y.shape });
+      assertClose(ys[0], shaped(d1), { rtol: 1e-6, atol: 1e-6, message: `${e.name} FD order 1` });
+      assertClose(ys[1], shaped(d2), { rtol: 1e-4, atol: 1e-4, message: `${e.name} FD order 2` });
+      // the forward Laplacian in every argument against the Hessian's trace
+      const w = tg.sin(tg.arange(y.numel, { dtype: "float64" }).add(1));
+      inputs.forEach((x, arg) => {
+        const phi = (v: tg.Tensor) =>
+          tg.sum(tg.mul(tg.flatten(f(...inputs.map((u, i) => (i === arg ? v : u)))), w));
+        const n = x.numel;
+        const trace = tg.hessian(phi)(x).reshape([n, n]).mul(tg.eye(n, n, { dtype: "float64" }));
+        assertClose(tg.laplacian(phi)(x), trace.sum(), {
+          rtol: 1e-9,
+          atol: 1e-9,
+          message: `${e.name} laplacian in argument ${arg}`,
+        });
+      });
+    });
+  }
 
   await t.step("not differentiable: integer or boolean results, no grad", () => {
     const a = tg.tensor([[0.3, -0.8], [1.1, 0.5]], { requiresGrad: true });

@@ -126,3 +126,30 @@ export function cauchyKernel(
   }
   return out;
 }
+
+/**
+ * The collapsed second-order series of an elementwise `y = f(x)` from `s` (`[D + 1, N]`:
+ * D directions, then the summed second order) and `f'`, `f''` per element:
+ * `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`.
+ */
+export function lapUnaryKernel(
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+): Float64Array {
+  const out = new Float64Array((d + 1) * n);
+  const sq = new Float64Array(n);
+  for (let r = 0; r < d; r++) {
+    const o = r * n;
+    for (let e = 0; e < n; e++) {
+      const v = s[o + e];
+      out[o + e] = v * d1[e];
+      sq[e] += v * v;
+    }
+  }
+  const o = d * n;
+  for (let e = 0; e < n; e++) out[o + e] = s[o + e] * d1[e] + sq[e] * d2[e];
+  return out;
+}

@@ -12,6 +12,7 @@
  */
 
 import type { DType } from "../dtype.ts";
+import { sizeOf } from "../shape.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import { expandKernel } from "../kernels/elementwise.ts";
 import {
@@ -51,6 +52,30 @@ export interface ShapeParams {
     readonly starts: readonly number[];
     readonly steps: readonly number[];
   };
+}
+
+/**
+ * The storage offset of a slice window that is one contiguous block of its input (sizes 1
+ * before the first narrowed dimension, whole dimensions after it, unit steps), or −1.
+ */
+function contiguousOffset(
+  inShape: readonly number[],
+  starts: readonly number[],
+  steps: readonly number[],
+  shape: readonly number[],
+): number {
+  let d0 = 0;
+  while (d0 < shape.length && shape[d0] === 1) d0++;
+  for (let d = d0 + 1; d < shape.length; d++) {
+    if (starts[d] !== 0 || shape[d] !== inShape[d] || steps[d] !== 1) return -1;
+  }
+  if (d0 < shape.length && steps[d0] !== 1 && shape[d0] > 1) return -1;
+  let offset = 0, stride = 1;
+  for (let d = inShape.length - 1; d >= 0; d--) {
+    offset += starts[d] * stride;
+    stride *= inShape[d];
+  }
+  return offset;
 }
 
 function inversePerm(perm: readonly number[]): number[] {
@@ -118,6 +143,11 @@ export const shapeRules: RuleTable<ShapeParams> = {
     "slice",
     "SliceBackward0",
     ([x], { starts, steps, shape }) => {
+      // a contiguous window (e.g. leading rows) shares storage, as reshape does
+      const at = contiguousOffset(x.shape, starts, steps, shape);
+      if (at >= 0) {
+        return new Tensor(x._buf.subarray(at, at + sizeOf(shape)), shape, x.dtype, TRUSTED);
+      }
       const out = output(shape, x.dtype);
       sliceKernel(x._buf, x.shape, starts, steps, shape, out._buf);
       return out;

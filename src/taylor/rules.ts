@@ -11,7 +11,7 @@ import { isFloating } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { add, mul, neg, sub } from "../ops/arithmetic.ts";
+import { add, mul, neg, scalar, sub } from "../ops/arithmetic.ts";
 import { eq, ge, gt, lt, maskOf, where } from "../ops/compare.ts";
 import { abs, cos, cosh, sign, sin, sinh } from "../ops/math.ts";
 import { reducedShape, unreduce } from "../primitives/reduce.ts";
@@ -76,7 +76,8 @@ function powScalarRule(): TaylorRule<number> {
     if (s === null || c === 0) return null;
     if (c === 1) return s;
     const whole = Number.isInteger(c) && c > 0 && c <= 64;
-    if (whole && inputs[0]._buf.some((v) => v === 0)) {
+    // the recurrence divides by x_0: at zeros (or where x^c underflows) multiply instead
+    if (whole && (inputs[0]._buf.some((v) => v === 0) || out._buf.some((v) => v === 0))) {
       let base: Jet = { x: inputs[0], s }, acc: Jet | null = null;
       for (let e = c; e > 0; e >>= 1) {
         if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
@@ -105,15 +106,27 @@ const powRule: TaylorRule<null> = ([sa, sb], [a, b], out, _p, ctx) => {
 /** `atan2(a, b)`: `atan(a/b)` where `|b| ≥ |a|`, else `−atan(b/a)` (equal up to a constant). */
 const atan2Rule = composite<null>(([ja, jb], [a, b], _o, _p, ctx) => {
   const first = ge(abs(b), abs(a));
+  const zero0 = scalar(0, a.dtype);
   const pick = (j: Jet, onFirst: boolean): Jet => ({
     x: where(first, onFirst ? j.x : 1, onFirst ? 1 : j.x),
-    s: j.s === null ? null : where(first, onFirst ? j.s : 0, onFirst ? 0 : j.s),
+    s: j.s === null ? null : overRows(
+      "where",
+      [first, onFirst ? j.s : zero0, onFirst ? zero0 : j.s],
+      [false, onFirst, !onFirst],
+      null,
+    ),
   });
   const q1 = jetApply("div", [pick(ja, true), pick(jb, true)], null, ctx);
   const q2 = jetApply("div", [pick(jb, false), pick(ja, false)], null, ctx);
   const t1 = jetApply("atan", [q1], null, ctx), t2 = jetApply("atan", [q2], null, ctx);
   const zs = (s: MaybeTensor, x: Tensor) => s ?? zeroSeries(x, ctx);
-  return { x: t1.x, s: where(first, zs(t1.s, t1.x), neg(zs(t2.s, t2.x))) };
+  const s = overRows(
+    "where",
+    [first, zs(t1.s, t1.x), neg(zs(t2.s, t2.x))],
+    [false, true, true],
+    null,
+  );
+  return { x: t1.x, s };
 });
 
 /** The weight of `a` in `maximum(a, b)`: 1 where it wins, 1/2 on ties (as the JVP). */
@@ -230,9 +243,14 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   sum: linear("sum"),
   amax: extremeRule(),
   amin: extremeRule(),
-  norm2: composite(([x], _i, _o, p, ctx) =>
-    jetApply("sqrt", [jetApply("sum", [jsq(x, ctx)], p, ctx)], null, ctx)
-  ),
+  norm2: composite(([x], _i, _o, p, ctx) => {
+    // √(Σ x²), with a zero series where the norm is 0 (its JVP's convention there)
+    const q = jetApply("sum", [jsq(x, ctx)], p, ctx);
+    if (q.s === null) return q;
+    const zero = eq(q.x, 0);
+    const r = jetApply("sqrt", [{ x: where(zero, 1, q.x), s: where(zero, 0, q.s) }], null, ctx);
+    return { x: r.x, s: r.s === null ? null : where(zero, 0, r.s) };
+  }),
   cumsum: linear("cumsum"),
   argmax: zero(),
   argmin: zero(),

@@ -21,7 +21,13 @@ import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, pow, sub } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
-import { cauchyKernel, pairKernel, powerKernel, riccatiKernel } from "../kernels/taylor.ts";
+import {
+  cauchyKernel,
+  lapUnaryKernel,
+  pairKernel,
+  powerKernel,
+  riccatiKernel,
+} from "../kernels/taylor.ts";
 import {
   addLastRow,
   catRows,
@@ -88,6 +94,13 @@ function takeRows(a: Tensor, idx: readonly number[]): Tensor {
   return apply("gather", [a, index], { dim: 0 });
 }
 
+/** A stacked series given rank `rank` by size-1 dims after the series axis (to broadcast). */
+function padRows(s: Tensor, rank: number): Tensor {
+  if (s.ndim >= rank) return s;
+  const ones = new Array<number>(rank - s.ndim).fill(1);
+  return apply("reshape", [s], { shape: [s.shape[0], ...ones, ...s.shape.slice(1)] });
+}
+
 /**
  * The truncated Cauchy product of two full series (row 0 the values) under the bilinear
  * primitive `prim`: row `m − from` of the result is `Σ_{j=0..m} prim(a_j, b_{m−j})`.
@@ -101,8 +114,9 @@ export function cauchy<P extends "mul" | "matmul">(
 ): Tensor {
   const r = a.shape[0];
   if (prim === "mul" && !watched(a, b)) {
-    const shape = broadcastShapes(a.shape, b.shape, "mul");
-    const ea = apply("expand", [a], { shape }), eb = apply("expand", [b], { shape });
+    const [pa, pb] = [padRows(a, b.ndim), padRows(b, a.ndim)];
+    const shape = broadcastShapes(pa.shape, pb.shape, "mul");
+    const ea = apply("expand", [pa], { shape }), eb = apply("expand", [pb], { shape });
     const n = ea.numel / r;
     return fromKernel(cauchyKernel(ea._buf, eb._buf, r, n, from), [r - from, ...shape.slice(1)], a);
   }
@@ -123,13 +137,24 @@ export function cauchy<P extends "mul" | "matmul">(
   return apply("reshape", [c], { shape: [r - from, ...rest] });
 }
 
+/** `s · op(w)` for every row of `s` (`[rows, ..., m, k]`) and a matrix `w`: one matrix product. */
+function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
+  const k = s.shape[s.ndim - 1];
+  const flat = apply("reshape", [s], { shape: [s.numel / k, k] });
+  const p = apply("matmul", [flat, w], { transA: false, transB });
+  return apply("reshape", [p], { shape: [...s.shape.slice(0, -1), p.shape[1]] });
+}
+
 /**
  * A bilinear primitive (`mul`, `matmul`): the Cauchy product of the two series; with one
  * constant side it is linear in the other.
  */
 export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params[P]> {
   return ([sa, sb], [a, b], _out, params, ctx) => {
-    const left = (s: Tensor) => overRows(prim, [s, b], [true, false], params);
+    const left = (s: Tensor) =>
+      prim === "matmul" && b.ndim === 2 && !(params as Params["matmul"]).transA
+        ? rowsTimesMatrix(s, b, (params as Params["matmul"]).transB)
+        : overRows(prim, [s, b], [true, false], params);
     const right = (s: Tensor) => overRows(prim, [a, s], [false, true], params);
     if (sa === null) return sb === null ? null : right(sb);
     if (sb === null) return left(sa);
@@ -156,9 +181,24 @@ export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
   return ([s], [x], y, _p, ctx) => {
     if (s === null) return null;
     if (ctx.mode === "jet") return shape.jet(x, s, y, ctx);
+    // y_d = f' x_d,  Δy = f' Δx + f'' Σ_d x_d²
     const [d1, d2] = shape.derivs(x, y);
-    return addLastRow(mul(s, d1), mul(crossSum(s, s, ctx.rows - 1), d2));
+    const d = ctx.rows - 1;
+    if (!watched(x, s, y)) {
+      const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
+      return fromKernel(lapUnaryKernel(s._buf, e1._buf, e2._buf, d, y.numel), s.shape, s);
+    }
+    const first = rows(s, 0, d);
+    const sq = apply("sum", [mul(first, first)], { dims: [0], keepdim: false });
+    const second = add(mul(row(s, d), d1), mul(sq, d2));
+    return catRows([mul(first, d1), lift(second)]);
   };
+}
+
+/** `v` as a tensor of `like`'s shape (a number or a broadcastable tensor expanded). */
+function elementsOf(v: Tensor | number, like: Tensor): Tensor {
+  if (typeof v === "number") return filled(like.shape, like.dtype, v);
+  return v.numel === like.numel ? v : apply("expand", [v], { shape: like.shape });
 }
 
 /** `j·x_j` for `j = 1..K`: the series of `x'` (times t) used by every recurrence. */

@@ -1,0 +1,308 @@
+/**
+ * Taylor mode: `jet` against nested `jvp` (the oracle forward mode gives for free),
+ * `derivatives` against nested `grad` and closed forms, `laplacian` against the trace of
+ * `hessian`, reverse mode over Taylor mode against finite differences, `vmap` over
+ * `laplacian` against a loop, and the typed errors.
+ */
+
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  derivative,
+  derivatives,
+  exp,
+  grad,
+  hessian,
+  jet,
+  laplacian,
+  linalg,
+  LinAlgError,
+  matmul,
+  ShapeError,
+  sin,
+  tanh,
+  type Tensor,
+  tensor,
+  valueAndGrad,
+  vmap,
+} from "../mod.ts";
+import { assertClose } from "../src/testing/mod.ts";
+import { SEED, tensorArb } from "./support/props.ts";
+import { type Program, programArb, runProgram } from "./support/programs.ts";
+import { nestedJvpDerivatives } from "./support/taylor.ts";
+
+const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
+
+Deno.test("jet", async (t) => {
+  await t.step("exp along x(t) = x + t gives exp(x) at every order", () => {
+    const x = f64([0.5, -1]);
+    const [y, ys] = jet(exp, [x], [[f64([1, 1]), f64([0, 0]), f64([0, 0]), f64([0, 0])]]);
+    assertClose(y, x.exp());
+    for (const d of ys) assertClose(d, x.exp(), { rtol: 1e-14 });
+  });
+
+  await t.step("JAX semantics: sin along x(t) = t + t²/2 (series [1, 1])", () => {
+    // d/dt sin(x(t)) = cos(x) x', second = −sin(x) x'² + cos(x) x''
+    const x = f64(0.3);
+    const [, [d1, d2]] = jet(sin, [x], [[f64(1), f64(1)]]);
+    assert.ok(Math.abs(d1.item() - Math.cos(0.3)) < 1e-15);
+    assert.ok(Math.abs(d2.item() - (-Math.sin(0.3) + Math.cos(0.3))) < 1e-15);
+  });
+
+  await t.step("random programs over random shapes: jet to order 4 equals nested jvp", () => {
+    fc.assert(
+      fc.property(programArb(), (p: Program) => {
+        const f = (x: Tensor) => runProgram(p, x);
+        const [y, ys] = jet(f, [p.x], [p.series]);
+        assertClose(y, f(p.x), { atol: 1e-12 });
+        const expected = nestedJvpDerivatives(f, [p.x], [p.series], 4);
+        ys.forEach((d, k) =>
+          assertClose(d, expected[k], {
+            rtol: 1e-8,
+            atol: 1e-8,
+            message: `${p.text} order ${k + 1}`,
+          })
+        );
+      }),
+      { seed: SEED, numRuns: 100 },
+    );
+  });
+
+  await t.step("two inputs, one without series terms that vary", () => {
+    const f = (a: Tensor, b: Tensor) => matmul(a, b).tanh().sum();
+    const a = f64([[0.3, -0.2], [0.5, 0.1]]), b = f64([[1, 0.5], [-0.4, 0.2]]);
+    const sa = [f64([[1, 0], [0.5, -1]]), f64([[0.2, 0.1], [0, 0.3]]), f64([[0, 0], [0, 0]])];
+    const sb = [f64([[0, 1], [1, 0]]), f64([[0, 0], [0, 0]]), f64([[0.1, 0], [0, 0.1]])];
+    const [, ys] = jet(f, [a, b], [sa, sb]);
+    const expected = nestedJvpDerivatives(f, [a, b], [sa, sb], 3);
+    ys.forEach((d, k) => assertClose(d, expected[k], { rtol: 1e-10, atol: 1e-12 }));
+  });
+
+  await t.step("errors name jet: mismatched lengths, counts and shapes", () => {
+    const x = f64([1, 2]);
+    assert.throws(() => jet(exp, [x, x], [[x], [x, x]]), RangeError);
+    assert.throws(() => jet(exp, [x], [[x], [x]]), /jet\(\): got 1 primal/);
+    assert.throws(() => jet(exp, [x], [[f64([1, 2, 3])]]), ShapeError);
+    assert.throws(() => jet(exp, [x], [[f64([1, 2, 3])]]), /jet\(\): term 1 of series 0/);
+  });
+});
+
+/** Exact tangent numbers T_1, T_3, T_5, … (tanh^(2n+1)(0) = (−1)ⁿ T_{2n+1}) by BigInt. */
+function tangentNumbers(count: number): bigint[] {
+  // Seidel–Entringer boustrophedon: zigzag numbers E_n; T_{2n+1} = E_{2n+1}
+  const n = 2 * count + 1;
+  let rowv: bigint[] = [1n];
+  const zig: bigint[] = [1n];
+  for (let i = 1; i <= n; i++) {
+    const next: bigint[] = [0n];
+    for (let j = 0; j < i; j++) next.push(next[j] + rowv[i - 1 - j]);
+    rowv = next;
+    zig.push(next[i]);
+  }
+  return Array.from({ length: count }, (_, m) => zig[2 * m + 1]);
+}
+
+Deno.test("derivative and derivatives", async (t) => {
+  await t.step("tanh at 0 to order 63 against exact tangent numbers (rel. 1e-12)", () => {
+    const d = derivatives(tanh, 63)(f64(0)).toTypedArray();
+    const tn = tangentNumbers(32);
+    for (let m = 0; m < 32; m++) {
+      const exact = Number(tn[m]) * (m % 2 === 0 ? 1 : -1);
+      const got = d[2 * m + 1];
+      assert.ok(Math.abs(got / exact - 1) < 1e-12, `order ${2 * m + 1}: ${got} vs ${exact}`);
+      assert.equal(d[2 * m], 0);
+    }
+  });
+
+  await t.step("derivative(exp∘sin, n) against the Faà di Bruno closed form at n = 3", () => {
+    // (e^{sin x})''' = e^{sin x}(cos³x − 3 sin x cos x − cos x)
+    const x = 0.7, s = Math.sin(x), c = Math.cos(x);
+    const got = derivative((v: Tensor) => v.sin().exp(), 3)(f64(x)).item();
+    assert.ok(Math.abs(got - Math.exp(s) * (c ** 3 - 3 * s * c - c)) < 1e-13);
+  });
+
+  await t.step("random scalar programs: derivatives equals nested grad up to order 6", () => {
+    fc.assert(
+      fc.property(programArb({ scalar: true, maxSteps: 3 }), (p: Program) => {
+        const f = (x: Tensor) => runProgram(p, x).sum();
+        const d = derivatives(f, 6)(p.x);
+        let g: (x: Tensor) => Tensor = f;
+        for (let k = 0; k <= 6; k++) {
+          assertClose(d.index(k), g(p.x), {
+            rtol: 1e-8,
+            atol: 1e-8,
+            message: `${p.text} order ${k}`,
+          });
+          const prev = g;
+          g = (x) => grad(prev)(x);
+        }
+      }),
+      { seed: SEED, numRuns: 8 },
+    );
+  });
+
+  await t.step("elementwise functions: one pass per element, shape [n + 1, ...x.shape]", () => {
+    const x = f64([[0.1, -0.4], [1.2, 0.7]]);
+    const d = derivatives((v: Tensor) => v.sigmoid(), 3)(x);
+    assert.deepEqual(d.shape, [4, 2, 2]);
+    const s = x.sigmoid();
+    const ds = s.mul(s.neg().add(1));
+    assertClose(d.index(1), ds, { rtol: 1e-14 });
+    assertClose(d.index(2), ds.mul(s.mul(-2).add(1)), { rtol: 1e-13 });
+  });
+
+  await t.step("derivative keeps nested grad for a scalar function of a vector", () => {
+    const f = (v: Tensor) => v.pow(3).sum();
+    assertClose(derivative(f, 1)(f64([1, 2])), f64([3, 12]));
+  });
+
+  await t.step("derivatives refuses a non-elementwise function of a vector", () => {
+    assert.throws(() => derivatives((v: Tensor) => v.sum(), 2)(f64([1, 2])), ShapeError);
+  });
+
+  await t.step("grad over derivative (reverse over Taylor) equals the next derivative", () => {
+    const x = f64(0.4);
+    const g = grad((v: Tensor) => derivative((u: Tensor) => u.tanh().mul(u.exp()), 5)(v))(x);
+    const d6 = derivative((u: Tensor) => u.tanh().mul(u.exp()), 6)(x);
+    assertClose(g, d6, { rtol: 1e-10 });
+  });
+
+  await t.step("vmap over derivative equals a loop", () => {
+    const xs = f64([0.1, 0.5, -0.8]);
+    const f = (v: Tensor) => v.mul(2).sin().div(v.exp().add(1));
+    const batched = vmap((x: Tensor) => derivative(f, 4)(x))(xs);
+    const loop = [0.1, 0.5, -0.8].map((v) => derivative(f, 4)(f64(v)).item());
+    assertClose(batched, f64(loop), { rtol: 1e-12 });
+  });
+});
+
+/** A small tanh MLP from a vector of size d to a scalar, with its parameters. */
+function mlp(d: number, h: number, seed: number) {
+  let s = seed;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648 - 0.5;
+  };
+  const mat = (r: number, c: number) =>
+    tensor(Array.from({ length: r * c }, rnd), { dtype: "float64", shape: [r, c] });
+  const params = [mat(d, h), mat(1, h), mat(h, 1)];
+  const f = (ps: Tensor[], x: Tensor) =>
+    matmul(matmul(x.reshape([1, d]), ps[0]).add(ps[1]).tanh(), ps[2]).sum();
+  return { params, f };
+}
+
+Deno.test("laplacian", async (t) => {
+  await t.step("equals the trace of the Hessian on random MLPs and points", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 0, max: 1000 }),
+        tensorArb([5]),
+        (d, seed, pts) => {
+          const { params, f } = mlp(d, 4, seed);
+          const x = pts.index(tensor(Array.from({ length: d }, (_, i) => i), { dtype: "int64" }));
+          const g = (v: Tensor) => f(params, v);
+          const h = hessian(g)(x);
+          const tr = h.mul(
+            tensor(Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0)), {
+              dtype: "float64",
+              shape: [d, d],
+            }),
+          ).sum();
+          assertClose(laplacian(g)(x), tr, { rtol: 1e-10, atol: 1e-12 });
+        },
+      ),
+      { seed: SEED, numRuns: 20 },
+    );
+  });
+
+  await t.step("random programs: laplacian equals the trace of the Hessian", () => {
+    fc.assert(
+      fc.property(programArb(), (p: Program) => {
+        const w = sin(tensor(Array.from({ length: p.x.numel }, (_, i) => i + 1), {
+          dtype: "float64",
+          shape: p.x.shape,
+        }));
+        const f = (x: Tensor) => runProgram(p, x).mul(w).sum();
+        const n = p.x.numel;
+        const h = hessian(f)(p.x).reshape([n, n]);
+        const eye = tensor(Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)), {
+          dtype: "float64",
+          shape: [n, n],
+        });
+        assertClose(laplacian(f)(p.x), h.mul(eye).sum(), {
+          rtol: 1e-8,
+          atol: 1e-8,
+          message: p.text,
+        });
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+
+  await t.step("tensors of any shape: Δ of Σ x³ is 6 Σ x", () => {
+    const x = f64([[0.5, -1, 2], [0.25, 1, 3]]);
+    assertClose(laplacian((v: Tensor) => v.pow(3).sum())(x), f64(6 * 5.75));
+  });
+
+  await t.step("grad of a loss containing laplacian equals finite differences", () => {
+    const { params, f } = mlp(2, 3, 7);
+    const pts = [f64([0.3, -0.2]), f64([-0.5, 0.8])];
+    const loss = (w0: Tensor) =>
+      pts.map((x) => laplacian((v: Tensor) => f([w0, params[1], params[2]], v))(x).pow(2))
+        .reduce((a, b) => a.add(b));
+    const [, g] = valueAndGrad(loss)(params[0]);
+    const w = [...params[0].toTypedArray()];
+    const h = 1e-5;
+    w.forEach((_, i) => {
+      const up = w.slice(), dn = w.slice();
+      up[i] += h;
+      dn[i] -= h;
+      const at = (v: number[]) => loss(tensor(v, { dtype: "float64", shape: [2, 3] })).item();
+      const fd = (at(up) - at(dn)) / (2 * h);
+      assert.ok(Math.abs(g.toTypedArray()[i] - fd) < 1e-6 * (1 + Math.abs(fd)), `entry ${i}`);
+    });
+  });
+
+  await t.step("vmap(laplacian(f)) equals a loop over the points", () => {
+    const { params, f } = mlp(3, 5, 11);
+    const pts = f64([[0.1, 0.2, 0.3], [-0.4, 0.5, 0.9], [1, -1, 0]]);
+    const lap = laplacian((v: Tensor) => f(params, v));
+    const batched = vmap(lap)(pts);
+    const loop = [0, 1, 2].map((i) => lap(pts.index(i)).item());
+    assertClose(batched, f64(loop), { rtol: 1e-12 });
+  });
+
+  await t.step("hutchinson: unbiased, exact for a diagonal Hessian", () => {
+    const x = f64([0.3, -0.7, 1.1, 0.2]);
+    const sep = (v: Tensor) => v.sin().sum(); // H diagonal: vᵀHv = Σ H_ii for ±1 v
+    const est = laplacian(sep, { estimator: "hutchinson", samples: 3, seed: 5 })(x);
+    assertClose(est, x.sin().neg().sum(), { rtol: 1e-14 });
+    const { params, f } = mlp(4, 6, 3);
+    const g = (v: Tensor) => f(params, v);
+    const many = laplacian(g, { estimator: "hutchinson", samples: 4000, seed: 1 })(x).item();
+    const exact = laplacian(g)(x).item();
+    assert.ok(Math.abs(many - exact) < 0.05 * (1 + Math.abs(exact)), `${many} vs ${exact}`);
+  });
+
+  await t.step("errors: non-scalar f names laplacian", () => {
+    assert.throws(() => laplacian((v: Tensor) => v.exp())(f64([1, 2])), ShapeError);
+    assert.throws(
+      () => laplacian((v: Tensor) => v.exp())(f64([1, 2])),
+      /laplacian\(\): f must return a scalar/,
+    );
+    assert.throws(
+      () => laplacian((v) => v.sum(), { estimator: "hutchinson", samples: 0 })(f64([1])),
+      RangeError,
+    );
+  });
+
+  await t.step("linear algebra: det at a singular matrix is refused, naming the operation", () => {
+    const a = f64([[1, 2], [2, 4]]);
+    assert.throws(() => derivative((s: Tensor) => linalg.det(a.mul(s)), 2)(f64(1)), LinAlgError);
+    assert.throws(
+      () => derivative((s: Tensor) => linalg.det(a.mul(s)), 2)(f64(1)),
+      /linalg\.det\(\)/,
+    );
+  });
+});
