@@ -153,9 +153,3 @@ export function addLastRow(s: Tensor, t: Tensor): Tensor {
 function conformTo(t: Tensor, shape: readonly number[]): Tensor {
   return shapesEqual(t.shape, shape) ? t : apply("expand", [t], { shape });
 }
-
-/** `Σ_d a_d ⊙ b_d` over the D direction rows of two collapsed series (rows `0..D−1`). */
-export function crossSum(a: Tensor, b: Tensor, d: number): Tensor {
-  const p = apply("mul", [rows(a, 0, d), rows(b, 0, d)], null);
-  return apply("sum", [p], { dims: [0], keepdim: false });
-}

@@ -32,7 +32,6 @@ import {
   addLastRow,
   catRows,
   column,
-  crossSum,
   fromKernel,
   type Jet,
   lift,
