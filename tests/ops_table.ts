@@ -31,11 +31,28 @@ export type Higher =
  * mode to order 4 and finite differences, and its forward Laplacian against the Hessian's
  * trace), "zero" (piecewise constant: a zero series) or "—" (integer or boolean results).
  */
-export type TaylorSupport = "yes" | "zero" | "—";
+export type TaylorSupport = "yes" | "zero" | "no" | "—";
 
-/** The Taylor column of a row: every differentiable operation has Taylor rules. */
+/**
+ * Differentiable operations without Taylor rules: they are custom operations (`customJvp`)
+ * whose first-order rules cannot give series; Taylor mode raises a typed error naming them.
+ */
+const NO_TAYLOR = new Set([
+  "linalg.eigh",
+  "linalg.eigvalsh",
+  "linalg.svd",
+  "linalg.svdvals",
+  "linalg.qr",
+  "linalg.matrixNorm",
+  "linalg.pinv",
+  "linalg.lstsq",
+]);
+
+/** The Taylor column of a row. */
 export function taylorOf(e: OpEntry): TaylorSupport {
-  return e.higher === "yes" ? "yes" : e.higher === "zero gradient" ? "zero" : "—";
+  if (e.higher === "not differentiable") return "—";
+  if (NO_TAYLOR.has(e.name)) return "no";
+  return e.higher === "yes" ? "yes" : "zero";
 }
 
 /** One row of the table. */

@@ -166,6 +166,11 @@ Deno.test("ops table", async (t) => {
     await t.step(`${e.name}: Taylor column "${taylorOf(e)}" holds`, () => {
       const { f, inputs } = e.sample!();
       const series = seriesFor(inputs);
+      if (taylorOf(e) === "no") {
+        assert.throws(() => tg.jet(f, [...inputs], series), tg.AutogradError);
+        assert.throws(() => tg.jet(f, [...inputs], series), /has no Taylor-mode rule/);
+        return;
+      }
       const [y, ys] = tg.jet(f, [...inputs], series);
       assertClose(y, f(...inputs), { atol: 1e-14 });
       if (taylorOf(e) === "zero") {

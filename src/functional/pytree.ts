@@ -964,5 +964,3 @@ export function vmap(
     return unflatten(outDef as unknown as TreeDef, leaves);
   };
 }
-
-export { derivative } from "./transforms.ts";

@@ -47,7 +47,7 @@ export function makeJet(x: Tensor, s: Tensor, level: FwLevel): Tensor {
     const phys = unwrapAt(s, v) ?? materialize(s, v.size); // [B, rows, ...]
     return wrap(makeJet(x._bat.phys, swapFirstTwo(phys), level), v);
   }
-  const d = apply("alias", [x], null);
+  const d = apply("reshape", [x], { shape: x.shape }); // a fresh tensor for the entry
   d._fw = { level, tangent: s, next: d._fw };
   return d;
 }

@@ -11,10 +11,12 @@ import { isFloating } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { add, mul, neg, scalar, sub } from "../ops/arithmetic.ts";
+import { add, div, mul, neg, scalar, sub } from "../ops/arithmetic.ts";
 import { eq, ge, gt, lt, maskOf, where } from "../ops/compare.ts";
 import { abs, cos, cosh, sign, sin, sinh } from "../ops/math.ts";
-import { reducedShape, unreduce } from "../primitives/reduce.ts";
+import { pow } from "../ops/arithmetic.ts";
+import { reducedShape, unreduce } from "../primitives/factories.ts";
+import { AutogradError } from "../errors.ts";
 import {
   conformSeries,
   type Jet,
@@ -31,6 +33,7 @@ import {
   quadrature,
   riccati,
   unaryRule,
+  type UnaryShape,
   weighted,
   zero,
 } from "./shapes.ts";
@@ -51,9 +54,16 @@ export function jetApply<P extends Primitive>(
   return { x: out, s: s === null ? null : conformSeries(s, out, ctx, prim) };
 }
 
-type UnaryPrim = "exp" | "reciprocal" | "rsqrt" | "sigmoid" | "sqrt" | "atan" | "log";
+type UnaryPrim = "exp" | "sigmoid" | "log";
 const ju = (prim: UnaryPrim) => (a: Jet, ctx: TaylorCtx): Jet => jetApply(prim, [a], null, ctx);
-const jexp = ju("exp"), jrecip = ju("reciprocal"), jrsqrt = ju("rsqrt"), jsig = ju("sigmoid");
+const jexp = ju("exp"), jsig = ju("sigmoid");
+/** A jet through a unary shape whose value is `f(x)` (for functions that are not primitives). */
+const jshape = (shape: UnaryShape, f: (x: Tensor) => Tensor) => (a: Jet, ctx: TaylorCtx): Jet => {
+  const y = f(a.x);
+  return { x: y, s: a.s === null ? null : unaryRule(shape)([a.s], [a.x], y, null, ctx) };
+};
+const jrecip = jshape(riccati(0, 0, -1), (x) => div(1, x)); // y' = −y² x'
+const jrsqrt = jshape(power(-0.5), (x) => pow(x, -0.5));
 const jmul = (a: Jet, b: Jet, ctx: TaylorCtx): Jet => jetApply("mul", [a, b], null, ctx);
 /** `c·a` and `a + c` for constants: affine maps need no rule. */
 const jscale = (a: Jet, c: number): Jet => ({ x: mul(a.x, c), s: a.s && mul(a.s, c) });
@@ -69,33 +79,32 @@ function composite<T>(
 }
 
 /** `x^c` for a number `c`: exact repeated products for small whole `c` at points with zeros. */
-function powScalarRule(): TaylorRule<number> {
-  const byRecurrence = new Map<number, TaylorRule<null>>();
-  return (series, inputs, out, c, ctx) => {
-    const [s] = series;
-    if (s === null || c === 0) return null;
-    if (c === 1) return s;
-    const whole = Number.isInteger(c) && c > 0 && c <= 64;
-    // the recurrence divides by x_0: at zeros (or where x^c underflows) multiply instead
-    if (whole && (inputs[0]._buf.some((v) => v === 0) || out._buf.some((v) => v === 0))) {
-      let base: Jet = { x: inputs[0], s }, acc: Jet | null = null;
-      for (let e = c; e > 0; e >>= 1) {
-        if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
-        if (e > 1) base = jsq(base, ctx);
-      }
-      return (acc as Jet).s;
+function powNumber(s: Tensor, x: Tensor, out: Tensor, c: number, ctx: TaylorCtx): MaybeTensor {
+  if (c === 0) return null;
+  if (c === 1) return s;
+  const whole = Number.isInteger(c) && c > 0 && c <= 64;
+  // the recurrence divides by x_0: at zeros (or where x^c underflows) multiply instead
+  if (whole && (x._buf.some((v) => v === 0) || out._buf.some((v) => v === 0))) {
+    let base: Jet = { x, s }, acc: Jet | null = null;
+    for (let e = c; e > 0; e >>= 1) {
+      if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
+      if (e > 1) base = jsq(base, ctx);
     }
-    let rule = byRecurrence.get(c);
-    if (rule === undefined) byRecurrence.set(c, rule = unaryRule(power(c)));
-    return rule(series, inputs, out, null, ctx);
-  };
+    return (acc as Jet).s;
+  }
+  return unaryRule(power(c))([s], [x], out, null, ctx);
 }
 
-/** `a^b` with a tensor exponent: the power shape for constant `b`, else `exp(b log a)`. */
+/**
+ * `a^b`: for a constant exponent the power shape (a number: exact products at zeros for
+ * whole powers), else `exp(b log a)`.
+ */
 const powRule: TaylorRule<null> = ([sa, sb], [a, b], out, _p, ctx) => {
   if (sb === null) {
+    const sx = sa as Tensor;
+    if (b.numel === 1 && out.numel === a.numel) return powNumber(sx, a, out, b._buf[0], ctx);
     const x = apply("expand", [a], { shape: out.shape });
-    const s = overRows("expand", [sa as Tensor], [true], { shape: out.shape });
+    const s = overRows("expand", [sx], [true], { shape: out.shape });
     return unaryRule(power(b))([s], [x], out, null, ctx);
   }
   // z = b log a, y = exp(z) with y_0 the output
@@ -165,15 +174,12 @@ const sqrtOf = (v: number) => Math.sqrt(v);
 /** Every primitive's Taylor rule. */
 export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } = {
   // unary: linear, piecewise, and one ODE each
-  neg: linear("neg"),
   exp: unaryRule(riccati(0, 1, 0)), // y' = y x'
   expm1: unaryRule(riccati(1, 1, 0)), // y' = (1 + y) x'
   log: unaryRule(quadrature((x, c) => jrecip(x, c))), // y' = x' / x
   log1p: unaryRule(quadrature((x, c) => jrecip(jshift(x, 1), c))), // y' = x' / (1 + x)
   log2: unaryRule(quadrature((x, c) => jrecip(jscale(x, Math.LN2), c))), // y' = x' / (x ln 2)
   sqrt: unaryRule(power(0.5)), // x y' = y x' / 2
-  rsqrt: unaryRule(power(-0.5)), // x y' = −y x' / 2
-  square: composite(([x], _i, _o, _p, ctx) => jsq(x, ctx)),
   abs: weighted(([x]) => sign(x)), // the branch at the point (0 at 0, as the JVP)
   sign: zero(),
   sin: unaryRule(pair(-1, false, cos)), // s' = c x', c' = −s x'
@@ -198,18 +204,13 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   floor: zero(),
   ceil: zero(),
   round: zero(),
-  reciprocal: unaryRule(riccati(0, 0, -1)), // y' = −y² x'
   logicalNot: zero(),
-  // binary
-  add: (
-    [sa, sb],
-  ) => (sa === null ? sb : sb === null ? sa : overRows("add", [sa, sb], [true, true], null)),
-  sub: ([sa, sb]) =>
-    sa === null
-      ? (sb === null ? null : neg(sb))
-      : sb === null
-      ? sa
-      : overRows("sub", [sa, sb], [true, true], null),
+  // binary: (a + αb)⁽ᵏ⁾ = a⁽ᵏ⁾ + α b⁽ᵏ⁾
+  add: ([sa, sb], _i, _o, { alpha }) => {
+    if (sb === null) return sa;
+    if (sa === null) return alpha === 1 ? sb : neg(sb);
+    return overRows("add", [sa, sb], [true, true], { alpha });
+  },
   mul: bilinear("mul"),
   div: composite(([a, b], _i, _o, _p, ctx) =>
     b.s === null
@@ -233,12 +234,6 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
     const za = sa ?? zeroSeries(a, ctx), zb = sb ?? zeroSeries(b, ctx);
     return overRows("where", [c, za, zb], [false, true, true], null);
   },
-  addScalar: ([s]) => s, // (x + c)⁽ᵏ⁾ = x⁽ᵏ⁾
-  mulScalar: linear("mulScalar"),
-  divScalar: linear("divScalar"),
-  powScalar: powScalarRule(),
-  rsubScalar: ([s]) => (s === null ? null : neg(s)),
-  rdivScalar: composite(([x], _i, _o, c, ctx) => jscale(jrecip(x, ctx), c)), // c/x = c · (1/x)
   // reductions
   sum: linear("sum"),
   amax: extremeRule(),
@@ -263,12 +258,12 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   },
   softmax: ([s], [x], out, { dim }, ctx) => {
     const l = logsumexpJet({ x, s }, dim, ctx);
-    const z = overRows("sub", [s as Tensor, l.s as Tensor], [true, true], null);
+    const z = overRows("add", [s as Tensor, l.s as Tensor], [true, true], { alpha: -1 });
     return unaryRule(riccati(0, 1, 0))([z], [x], out, null, ctx); // y = exp(x − lse)
   },
   logSoftmax: ([s], [x], _o, { dim }, ctx) => {
     const l = logsumexpJet({ x, s }, dim, ctx);
-    return overRows("sub", [s as Tensor, l.s as Tensor], [true, true], null);
+    return overRows("add", [s as Tensor, l.s as Tensor], [true, true], { alpha: -1 });
   },
   // layout: all linear
   reshape: linear("reshape"),
@@ -276,7 +271,6 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   expand: linear("expand"),
   cast: (series, inputs, out, params, ctx) =>
     isFloating(params.dtype) ? linear("cast")(series, inputs, out, params, ctx) : null,
-  alias: ([s]) => s,
   cat: (series, inputs, out, params, ctx) =>
     linear("cat", inputs.map((_, i) => i))(series, inputs, out, params, ctx),
   slice: linear("slice"),
@@ -291,4 +285,11 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   detSign: zero(),
   logabsdet: logabsdetRule,
   cholesky: choleskyRule,
+  // an operation defined by closures brings a VJP or JVP, not a series rule
+  custom: (_s, _i, _o, call) => {
+    throw new AutogradError(
+      `${call.op} has no Taylor-mode rule: a custom operation defines first-order rules (a VJP ` +
+        `or a JVP), from which jet, derivative and laplacian cannot build series`,
+    );
+  },
 };

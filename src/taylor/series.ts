@@ -11,13 +11,14 @@
 
 import { isFloating } from "../dtype.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import { Tensor, TRUSTED } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { gradEnabledNow } from "../autograd/grad_mode.ts";
 import { isEnabled } from "../autograd/forward_ad.ts";
 import { BATCH_RULES, type BatchRule } from "../vmap/rules.ts";
 import { cast, filled } from "../ops/shape.ts";
+import { add } from "../ops/arithmetic.ts";
 
 /** How a Taylor level's series are laid out (see the module doc). */
 export interface TaylorCtx {
@@ -137,7 +138,7 @@ export function watched(...ts: readonly MaybeTensor[]): boolean {
 
 /** A tensor of `shape` and `t`'s dtype over the storage `buf` (from a kernel). */
 export function fromKernel(buf: Float64Array, shape: readonly number[], like: Tensor): Tensor {
-  if (like.dtype === "float64") return new Tensor(buf, shape, "float64");
+  if (like.dtype === "float64") return new Tensor(buf, shape, "float64", TRUSTED);
   const out = filled(shape, like.dtype, 0);
   out._buf.set(buf);
   return out;
@@ -146,7 +147,7 @@ export function fromKernel(buf: Float64Array, shape: readonly number[], like: Te
 /** `s` plus `t` on the last row only (the summed second-order row of a collapsed series). */
 export function addLastRow(s: Tensor, t: Tensor): Tensor {
   const n = s.shape[0];
-  const last = apply("add", [row(s, n - 1), t], null);
+  const last = add(row(s, n - 1), t);
   return catRows([rows(s, 0, n - 1), lift(conformTo(last, s.shape.slice(1)))]);
 }
 

@@ -7,7 +7,7 @@
  */
 
 import { linspace } from "../creation.ts";
-import { derivative } from "../functional/transforms.ts";
+import { derivative } from "../taylor/transforms.ts";
 import type { Tensor } from "../tensor.ts";
 import { vmap } from "../vmap/vmap.ts";
 import { escapeXml, SvgImage } from "./svg_image.ts";
