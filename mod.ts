@@ -245,3 +245,4 @@ export type { GradHook, RemovableHandle } from "./src/tensor.ts";
 export * as tree from "./src/tree.ts";
 export type { MapLeaves, Tree, TreeDef } from "./src/tree.ts";
 export * as optim from "./src/optim/mod.ts";
+export * as nn from "./src/nn/mod.ts";

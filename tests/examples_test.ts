@@ -110,3 +110,87 @@ Deno.test("implicit-function derivative through customVjp matches finite differe
   // ∂²x/∂a² = (2x/D²)(1 − 3x²/D)·... checked against differences of the first derivative
   assert.ok(Math.abs(r.daa[0] - r.daa[1]) < 1e-7, `${r.daa[0]} vs ${r.daa[1]}`);
 });
+
+Deno.test("MAML on sine waves: the second-order meta-gradient matches finite differences, first-order MAML drops a term", async () => {
+  const { metaGrad, metaLoss, sampleTask, metaTrain, evaluate } = await import(
+    "../examples/maml_sine.ts"
+  );
+  const { Generator, nn, tree } = await import("../mod.ts");
+  const g = new Generator(3);
+  const tasks = [sampleTask(g), sampleTask(g)];
+  const p = nn.mlp.init({ sizes: [1, 40, 40, 1], dtype: "float64" }, 1);
+  const [flat, unravel] = tree.ravel(p);
+  const v = tensor(Array.from({ length: flat.numel }, (_, i) => Math.sin(i)), { dtype: "float64" });
+  const h = 1e-5;
+  const at = (s: number) => metaLoss(unravel(flat.add(v.mul(s))) as never, tasks).item();
+  const fd = (at(h) - at(-h)) / (2 * h);
+  const second = tree.ravel(metaGrad(p, tasks))[0].mul(v).sum().item();
+  const first = tree.ravel(metaGrad(p, tasks, true))[0].mul(v).sum().item();
+  assert.ok(Math.abs(second - fd) < 1e-8 * Math.abs(fd), `second-order ${second} vs FD ${fd}`);
+  assert.ok(
+    Math.abs(first - fd) > 1e-2 * Math.abs(fd),
+    `first-order ${first} should differ from ${fd}`,
+  );
+  // brief meta-training lowers the held-out loss after one adaptation step, both ways
+  const heldOut = Array.from({ length: 10 }, (_, i) => sampleTask(new Generator(1000 + i)));
+  const init = evaluate(nn.mlp.init({ sizes: [1, 40, 40, 1], dtype: "float64" }, 0), heldOut);
+  const maml = evaluate(metaTrain({ iterations: 150 }), heldOut);
+  const fomaml = evaluate(metaTrain({ iterations: 150, firstOrder: true }), heldOut);
+  assert.ok(maml < 0.9 * init, `MAML ${maml} vs init ${init}`);
+  assert.ok(fomaml < 0.9 * init, `first-order MAML ${fomaml} vs init ${init}`);
+});
+
+Deno.test("logistic regression: Newton on raveled parameters converges quadratically; L-BFGS agrees", async () => {
+  const { dataset, makeLoss, newtonFit, lbfgsFit } = await import(
+    "../examples/logistic_newton.ts"
+  );
+  const { grad, tree } = await import("../mod.ts");
+  const { x, y } = dataset();
+  const loss = makeLoss(x, y);
+  const n = newtonFit(loss);
+  const norms = n.gradNorms;
+  assert.ok(norms.at(-1)! < 1e-12, `final gradient norm ${norms.at(-1)}`);
+  // quadratic convergence: e_{k+1} ≤ C e_k² once close
+  for (let k = 2; k + 1 < norms.length && norms[k + 1] > 1e-15; k++) {
+    assert.ok(norms[k + 1] < 10 * norms[k] ** 2, `step ${k}: ${norms[k + 1]} vs ${norms[k]}²`);
+  }
+  assert.ok(norms.length <= 8);
+  const l = lbfgsFit(loss);
+  const diff = tree.ravel(l.params)[0].sub(tree.ravel(n.params)[0]).abs().max().item();
+  assert.ok(diff < 1e-6, `L-BFGS and Newton differ by ${diff}`);
+  const gl = tree.ravel(grad(loss)(l.params))[0].norm().item();
+  assert.ok(gl < 1e-7, `L-BFGS gradient norm ${gl}`);
+});
+
+Deno.test("per-example gradient norms by vmap(grad) equal a loop; their mean is the batch gradient", async () => {
+  const { batch, perExampleNorms, loopNorms, loss, params } = await import(
+    "../examples/per_example_grads.ts"
+  );
+  const { grad, tree } = await import("../mod.ts");
+  const { x, y } = batch();
+  const { grads, norms } = perExampleNorms(x, y);
+  const looped = loopNorms(x, y);
+  norms.forEach((v: number, i: number) =>
+    assert.ok(Math.abs(v - looped[i]) < 1e-12 * looped[i], `example ${i}: ${v} vs ${looped[i]}`)
+  );
+  assert.ok(Math.max(...norms) / Math.min(...norms) > 2, "the norms differ across examples");
+  // mseLoss over the batch is the mean of per-example losses, so its gradient is the mean
+  const full = tree.ravel(grad(loss)(params, x, y))[0];
+  const mean = tree.ravel(tree.map((l: Tensor) => l.mean(0), grads))[0];
+  assert.ok(full.sub(mean).abs().max().item() < 1e-14);
+});
+
+Deno.test("the README's training loop is under 15 lines and checks its loss", () => {
+  const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+  const start = readme.indexOf("<!-- training-loop -->");
+  assert.ok(start > 0);
+  const block = readme.slice(
+    readme.indexOf("```ts", start) + 6,
+    readme.indexOf("```\n", start + 30),
+  );
+  const lines = block.trim().split("\n").filter((l) => l.trim() !== "");
+  assert.ok(lines.length < 15, `${lines.length} lines`);
+  assert.ok(
+    block.includes("optim.adam") && block.includes("nn.mlp") && block.includes("assert.ok(loss"),
+  );
+});

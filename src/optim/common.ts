@@ -57,7 +57,7 @@ export interface Optimizer<S> {
   update<P>(grads: unknown, state: S, params: P): Update<P, S>;
 }
 
-type Kind = "number" | "boolean" | "lr" | "pair" | "string" | "numbers";
+type Kind = "number" | "boolean" | "lr" | "pair" | "string" | "numbers" | "shape";
 
 /** Checks an options object against its known keys and kinds; unknown keys are a TypeError. */
 export function checkOptions(
@@ -89,6 +89,8 @@ export function checkOptions(
       ? typeof v === "number" || typeof v === "function" || v instanceof Tensor
       : kind === "pair"
       ? Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")
+      : kind === "shape"
+      ? typeof v === "number" || (Array.isArray(v) && v.every((x) => typeof x === "number"))
       : Array.isArray(v) && v.every((x) => typeof x === "number");
     if (!ok) {
       const want = {
@@ -98,6 +100,7 @@ export function checkOptions(
         lr: "a number, a Tensor or a schedule function",
         pair: "a pair of numbers",
         numbers: "an array of numbers",
+        shape: "a number or an array of numbers",
       }[kind];
       throw new TypeError(
         `${op}: option "${k}" must be ${want}; got ${JSON.stringify(v) ?? typeof v}`,
@@ -175,10 +178,11 @@ function onTape(x: unknown): boolean {
 }
 
 /**
- * Runs a leaf-wise update. It is recorded on the tape (for meta-gradients) when a gradient,
- * the learning rate or a state buffer requires grad, or a parameter is itself the result of
- * recorded operations; otherwise it runs without the tape, and parameters that were leaves
- * requiring grad come back as new such leaves (the imperative training style).
+ * Runs a leaf-wise update. It is recorded on the tape (for meta-gradients) when anything in
+ * it requires grad: a gradient, the learning rate, a state buffer, or a parameter — except a
+ * parameter that is a leaf whose `.grad` has been filled by `backward()` (the imperative
+ * style), which is taken as a plain value. When nothing is recorded, parameters that were
+ * leaves requiring grad come back as new such leaves, so `backward()` fills them next time.
  */
 export function runUpdate<T>(
   ps: readonly Tensor[],
@@ -189,7 +193,7 @@ export function runUpdate<T>(
 ): { params: Tensor[]; rest: T } {
   const record = gs.some(onTape) || onTape(lr) ||
     buffers.some((b) => b !== null && b.some(onTape)) ||
-    ps.some((p) => p.gradFn !== null);
+    ps.some((p) => p.requiresGrad && (p.gradFn !== null || p.grad === null));
   if (record) return body();
   const out = noGrad(body);
   return {
