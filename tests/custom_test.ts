@@ -27,6 +27,7 @@ import {
 } from "../mod.ts";
 import { assertClose, gradcheck } from "../src/testing/mod.ts";
 import { cubicRoot } from "../examples/implicit_function.ts";
+import { tapeBytes } from "./support/tape.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 
@@ -183,32 +184,6 @@ function mlp(depth: number, width: number, seed: number) {
   return { ws, layer };
 }
 
-/** Bytes of the distinct buffers reachable from `out` through the tape (node inputs and outputs). */
-function tapeBytes(out: Tensor): number {
-  const bufs = new Set<ArrayBufferLike>();
-  let bytes = 0;
-  const count = (t: Tensor) => {
-    if (!bufs.has(t._buf.buffer)) {
-      bufs.add(t._buf.buffer);
-      bytes += t._buf.byteLength;
-    }
-  };
-  const seen = new Set<unknown>();
-  const stack = out.gradFn ? [out.gradFn] : [];
-  while (stack.length > 0) {
-    const n = stack.pop()!;
-    if (n._out) count(n._out);
-    for (const x of n.inputs) {
-      count(x);
-      if (x.gradFn && !seen.has(x.gradFn)) {
-        seen.add(x.gradFn);
-        stack.push(x.gradFn);
-      }
-    }
-  }
-  return bytes;
-}
-
 Deno.test("checkpoint: same gradients as the plain MLP, and the tape holds far fewer bytes", () => {
   const depth = 16, width = 64, batch = 32, per = 4;
   const { ws, layer } = mlp(depth, width, 3);
@@ -222,7 +197,7 @@ Deno.test("checkpoint: same gradients as the plain MLP, and the tape holds far f
   );
   const ckLoss = blocks.reduce((h, b) => b(h), x).pow(2).sum();
   assertClose(ckLoss, plainLoss);
-  const plainBytes = tapeBytes(plainLoss), ckBytes = tapeBytes(ckLoss);
+  const plainBytes = tapeBytes(plainLoss).bytes, ckBytes = tapeBytes(ckLoss).bytes;
   // 16 activations (pre- and post-tanh) vs the 4 block boundaries; the weights are on both
   const weights = depth * width * width * 8;
   assert.ok(ckBytes - weights < (plainBytes - weights) / 4, `${plainBytes} vs ${ckBytes}`);

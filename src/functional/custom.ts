@@ -100,6 +100,9 @@ export function customVjp<R>(
   const call: CustomCall = {
     name: nodeName(f, "CustomVjpBackward"),
     op,
+    kind: "customVjp",
+    inline: null,
+    vectorized: false,
     forward(inputs) {
       const recorded = gradEnabledNow() && inputs.some((x) => x._requiresGrad);
       if (!recorded) return noGrad(() => checkOutput(f(...inputs), op, "f")).detach();
@@ -184,6 +187,22 @@ function pull(
   return result;
 }
 
+/** Options of {@linkcode customJvp}. */
+export interface CustomJvpOptions {
+  /** The name in error messages (default `customJvp(<f's name>)`). */
+  readonly name?: string;
+  /**
+   * `f` and the rule accept extra leading batch dimensions on every argument, so `vmap`
+   * calls them once for the whole batch instead of once per example (default false).
+   */
+  readonly vectorized?: boolean;
+  /**
+   * `f` written in Tensor operations, for transforms that have no use for the rule (Taylor
+   * mode propagates series through it); without it they refuse the function.
+   */
+  readonly inline?: TensorFn;
+}
+
 /**
  * Defines a function with a custom Jacobian-vector product (JAX's `custom_jvp`):
  * `jvp(primals, tangents, value)` returns `[value, tangent]` (tangents of non-floating
@@ -196,6 +215,7 @@ function pull(
  *
  * @param f the function, for the value
  * @param jvp `(primals, tangents, value) => [value, tangent]`
+ * @param options `name` for errors, `vectorized` for `vmap`, `inline` for Taylor mode
  * @returns the function with the custom rule (gradFn named after `f`, e.g. `SafeNormBackward`)
  * @throws {TypeError} from the returned function when `f` or `jvp` returns something else
  * @throws {ShapeError} from the returned function when the tangent's shape is not the value's
@@ -220,8 +240,10 @@ function pull(
 export function customJvp(
   f: TensorFn,
   jvp: (primals: Tensor[], tangents: Tensor[], value: Tensor) => readonly [Tensor, Tensor],
+  options: CustomJvpOptions = {},
 ): (...xs: TensorLike[]) => Tensor {
-  const op = opName("customJvp", f);
+  const op = options.name ?? opName("customJvp", f);
+  const inlineF = options.inline as TensorFn;
   const rule = (primals: Tensor[], tangents: Tensor[], out: Tensor): Tensor => {
     const pair = jvp(primals, tangents, out);
     if (!Array.isArray(pair) || pair.length !== 2) {
@@ -239,6 +261,9 @@ export function customJvp(
   const call: CustomCall = {
     name: nodeName(f, "CustomJvpBackward"),
     op,
+    kind: "customJvp",
+    inline: options.inline === undefined ? null : (ins) => inlineF(...ins),
+    vectorized: options.vectorized ?? false,
     forward: (inputs) =>
       noGrad(() => checkOutput(f(...inputs.map((x) => x.detach())), op, "f")).detach(),
     jvp: (tangents, inputs, out) =>
@@ -335,6 +360,9 @@ export function checkpoint(f: TensorFn): (...xs: TensorLike[]) => Tensor {
     const call: CustomCall = {
       name: "CheckpointFunctionBackward",
       op,
+      kind: "checkpoint",
+      inline: (ins) => f(...ins.slice(0, n)),
+      vectorized: false,
       forward: (ins) =>
         ins === inputs ? value : noGrad(() => checkOutput(f(...ins.slice(0, n)), op, "f")).detach(),
       vjp(g, ins, _out, needs) {

@@ -145,7 +145,10 @@ function eighTangent(da: Tensor, packed: Tensor): Tensor {
 let eighOp: ((a: Tensor) => Tensor) | null = null;
 
 function eighPacked(a: Tensor): Tensor {
-  eighOp ??= customJvp(eighForward, (_p, [da], packed) => [packed, eighTangent(da, packed)]);
+  eighOp ??= customJvp(eighForward, (_p, [da], packed) => [packed, eighTangent(da, packed)], {
+    name: "linalg.eigh",
+    vectorized: true,
+  });
   return eighOp(a);
 }
 
@@ -259,7 +262,10 @@ let svdOp: ((a: Tensor) => Tensor) | null = null;
 
 /** `[U, S (a row), V]` of the thin SVD of a matrix with at least as many rows as columns. */
 function svdTall(a: Tensor): [Tensor, Tensor, Tensor] {
-  svdOp ??= customJvp(svdForward, (_p, [da], packed) => [packed, svdTangent(da, packed)]);
+  svdOp ??= customJvp(svdForward, (_p, [da], packed) => [packed, svdTangent(da, packed)], {
+    name: "linalg.svd",
+    vectorized: true,
+  });
   const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
   const p = svdOp(a);
   return [rows(p, 0, m), rows(p, m, m + 1), rows(p, m + 1, m + 1 + n)];
@@ -288,6 +294,7 @@ function complement(u: Tensor): Tensor {
       return out;
     },
     (_p, _t, value) => [value, filled(value.shape, value.dtype, 0)],
+    { name: "linalg.svd", vectorized: true },
   );
   return complementOp(u);
 }
@@ -406,7 +413,10 @@ function qrTangent(da: Tensor, packed: Tensor): Tensor {
 let qrOp: ((a: Tensor) => Tensor) | null = null;
 
 function qrTall(a: Tensor): [Tensor, Tensor] {
-  qrOp ??= customJvp(qrForward, (_p, [da], packed) => [packed, qrTangent(da, packed)]);
+  qrOp ??= customJvp(qrForward, (_p, [da], packed) => [packed, qrTangent(da, packed)], {
+    name: "linalg.qr",
+    vectorized: true,
+  });
   const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
   const p = qrOp(a);
   return [rows(p, 0, m), rows(p, m, m + n)];

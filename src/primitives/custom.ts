@@ -16,6 +16,19 @@ export interface CustomCall {
   readonly name: string;
   /** The user-facing name for error messages, such as `customVjp(logSumExp)`. */
   readonly op: string;
+  /** Which transform built the call. */
+  readonly kind: "customVjp" | "customJvp" | "checkpoint";
+  /**
+   * The same function written in Tensor operations, for a level that has no rule for this
+   * call (Taylor mode runs it on series), or `null` when there is none (then such a level
+   * must refuse the call with an error naming `op`).
+   */
+  readonly inline: ((inputs: readonly Tensor[]) => Tensor) | null;
+  /**
+   * Whether `forward` and the rules accept inputs with extra leading batch dimensions
+   * (all inputs batched alike), so that `vmap` calls them once instead of once per example.
+   */
+  readonly vectorized: boolean;
   /** The output's value for these inputs (nothing recorded on the returned tensor). */
   forward(inputs: readonly Tensor[]): Tensor;
   /** The gradients of the inputs given the output's gradient `g` and the output. */

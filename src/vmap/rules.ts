@@ -200,7 +200,11 @@ export const BATCH_RULES: { readonly [P in Primitive]: BatchRule<Params[P]> } = 
   // indexing: every input gets the batch dimension, the indexed dim shifts by one
   ...each<IndexParams>(indexRules, alongDim),
   ...each<LinalgParams>(linalgRules, leadingBatch),
-  custom: loop("custom"),
+  // a vectorized call (the decompositions) takes the batch as one more leading dimension
+  custom: (phys, batched, call, size) =>
+    call.vectorized
+      ? leadingBatch("custom")(phys, batched, call, size)
+      : loop("custom")(phys, batched, call, size),
 };
 
 /** Every input with the batch dimension (unbatched ones repeated). */
