@@ -239,7 +239,7 @@ export { dotToSvg } from "./src/viz/dot_svg.ts";
 export { SvgImage } from "./src/viz/svg_image.ts";
 // [area: extending autograd]
 export { checkpoint, customJvp, customVjp } from "./src/functional/custom.ts";
-export type { TensorFn } from "./src/functional/custom.ts";
+export type { CustomJvpOptions, TensorFn } from "./src/functional/custom.ts";
 export type { GradHook, RemovableHandle } from "./src/tensor.ts";
 // [area: training] pytrees, optimizers, nn blocks
 export * as tree from "./src/tree.ts";
