@@ -14,6 +14,7 @@ import {
   grad,
   hessian,
   jet,
+  jvp,
   laplacian,
   linalg,
   LinAlgError,
@@ -30,6 +31,7 @@ import { assertClose } from "../src/testing/mod.ts";
 import { SEED, tensorArb } from "./support/props.ts";
 import { type Program, programArb, runProgram } from "./support/programs.ts";
 import { nestedJvpDerivatives } from "./support/taylor.ts";
+import { apply } from "../src/autograd/dispatch.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 
@@ -66,6 +68,35 @@ Deno.test("jet", async (t) => {
       }),
       { seed: SEED, numRuns: 100 },
     );
+  });
+
+  await t.step(
+    "watched inputs take the Tensor-operation recurrences: same series to order 6",
+    () => {
+      fc.assert(
+        fc.property(programArb(), (p: Program) => {
+          const f = (x: Tensor) => runProgram(p, x);
+          const six = [...p.series, p.series[0].mul(0.5), p.series[1].mul(-0.25)];
+          const [, plain] = jet(f, [p.x], [six]);
+          const watchedX = tensor([...p.x.toTypedArray()], {
+            dtype: "float64",
+            shape: p.x.shape,
+            requiresGrad: true,
+          });
+          const [, taped] = jet(f, [watchedX], [six]);
+          taped.forEach((d, k) => {
+            assertClose(d.detach(), plain[k], { rtol: 1e-10, atol: 1e-10, message: p.text });
+          });
+        }),
+        { seed: SEED, numRuns: 40 },
+      );
+    },
+  );
+
+  await t.step("float32 series stay float32", () => {
+    const d = derivatives(tanh, 6)(tensor(0.5, { dtype: "float32" }));
+    assert.equal(d.dtype, "float32");
+    assertClose(d, derivatives(tanh, 6)(f64(0.5)).to("float32"), { rtol: 1e-5 });
   });
 
   await t.step("two inputs, one without series terms that vary", () => {
@@ -167,6 +198,21 @@ Deno.test("derivative and derivatives", async (t) => {
     assertClose(g, d6, { rtol: 1e-10 });
   });
 
+  await t.step("Taylor over Taylor, jvp over Taylor and Taylor over jvp and grad", () => {
+    const x = f64(0.7);
+    const f = (v: Tensor) => v.tanh().mul(v.sin());
+    const d5 = derivative(f, 5)(x), d4 = derivative(f, 4)(x);
+    assertClose(derivative((v: Tensor) => derivative(f, 2)(v), 3)(x), d5, { rtol: 1e-12 });
+    assertClose(jvp((v: Tensor) => derivative(f, 3)(v), [x], [f64(1)])[1], d4, { rtol: 1e-12 });
+    assertClose(derivative((v: Tensor) => jvp(f, [v], [f64(1)])[1], 3)(x), d4, { rtol: 1e-12 });
+    assertClose(derivative((v: Tensor) => grad(f)(v), 3)(x), d4, { rtol: 1e-12 });
+    // the bilaplacian Δ²(Σ x⁴) = 24 d
+    const q = (v: Tensor) => v.pow(4).sum();
+    assertClose(laplacian((v: Tensor) => laplacian(q)(v))(f64([0.3, -0.2, 0.5])), f64(72), {
+      rtol: 1e-12,
+    });
+  });
+
   await t.step("vmap over derivative equals a loop", () => {
     const xs = f64([0.1, 0.5, -0.8]);
     const f = (v: Tensor) => v.mul(2).sin().div(v.exp().add(1));
@@ -190,6 +236,42 @@ function mlp(d: number, h: number, seed: number) {
     matmul(matmul(x.reshape([1, d]), ps[0]).add(ps[1]).tanh(), ps[2]).sum();
   return { params, f };
 }
+
+Deno.test("linear-algebra primitives reached only inside ops: every flag", async (t) => {
+  const a = f64([[1.5, 0.3, -0.2], [0.4, 1.2, 0.5], [-0.3, 0.2, 1.8]]);
+  const b = f64([[0.5, -1], [0.25, 2], [1, 0.5]]);
+  const sa = [1, 2, 3].map((k) => a.mul(k * 0.37).sin().mul(0.3));
+  const sb = [1, 2, 3].map((k) => b.mul(k * 0.53).cos().mul(0.5));
+  const cases: [string, (m: Tensor, r: Tensor) => Tensor][] = [];
+  for (const adjoint of [false, true]) {
+    cases.push([
+      `solve adjoint=${adjoint}`,
+      (m, r) => apply("solve", [m, r], { adjoint, op: "solve" }),
+    ]);
+  }
+  for (const lower of [false, true]) {
+    for (const trans of [false, true]) {
+      cases.push([
+        `triangularSolve lower=${lower} trans=${trans}`,
+        (m, r) => apply("triangularSolve", [m, r], { lower, trans, op: "solveTriangular" }),
+      ]);
+    }
+  }
+  for (const [name, f] of cases) {
+    await t.step(`${name}: jet to order 3 equals nested jvp; laplacian the Hessian's trace`, () => {
+      const [, ys] = jet(f, [a, b], [sa, sb]);
+      const expected = nestedJvpDerivatives(f, [a, b], [sa, sb], 3);
+      ys.forEach((d, k) => assertClose(d, expected[k], { rtol: 1e-9, atol: 1e-11, message: name }));
+      const phi = (m: Tensor) => f(m, b).sin().sum();
+      const h = hessian(phi)(a).reshape([9, 9]);
+      const eye = tensor(Array.from({ length: 81 }, (_, i) => (i % 10 === 0 ? 1 : 0)), {
+        dtype: "float64",
+        shape: [9, 9],
+      });
+      assertClose(laplacian(phi)(a), h.mul(eye).sum(), { rtol: 1e-9, atol: 1e-11, message: name });
+    });
+  }
+});
 
 Deno.test("laplacian", async (t) => {
   await t.step("equals the trace of the Hessian on random MLPs and points", () => {

@@ -5,10 +5,12 @@
  *
  * Layers: the dispatcher sits below every transform. It knows the rule table and the two
  * built-in modes (reverse: the tape; forward: tangents), and nothing above. A transform
- * level with its own representation of values (vmap's batched tensors; later Taylor mode)
- * registers an {@linkcode Interpreter} with {@linkcode registerInterpreter} when its module
- * loads; `apply` hands a call to the first registered level that claims one of its inputs,
- * and that level calls `apply` again on what it unwraps, as JAX's interpreters do.
+ * level with its own representation of values (vmap's batched tensors) registers an
+ * {@linkcode Interpreter} with {@linkcode registerInterpreter} when its module loads; `apply`
+ * hands a call to the first registered level that claims one of its inputs, and that level
+ * calls `apply` again on what it unwraps, as JAX's interpreters do. A level that rides on
+ * plain tensors as tangents do (Taylor mode's series) is a forward-mode level carrying its own
+ * propagation rule (`FwLevel.rule`), ordered with the tangent levels by depth.
  *
  * @module
  */
