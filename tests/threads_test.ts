@@ -18,6 +18,7 @@ import {
   wasmKernelBytes,
 } from "../mod.ts";
 import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../src/kernels/backend.ts";
+import { parallelFailures } from "../src/kernels/parallel.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -106,11 +107,52 @@ Deno.test("matmul with 1 and with 4 threads gives bit-identical results that mat
   }
 });
 
-Deno.test("reductions give the same bits with 1 and 4 threads (they run on the calling thread)", () => {
-  const x = tensor(values(300_000, 7));
-  const many = withThreads(4, () => sum(x).item());
-  const one = withThreads(1, () => sum(x).item());
-  assert.equal(many, one);
+Deno.test("elementwise maps, row reductions and softmax computed by the workers give the same bits as one thread", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(3);
+    const pool = currentPool()!;
+    // made while the pool is on: storage in SharedArrayBuffers, which the workers can read
+    const x = tensor(values(300 * 257, 7)).reshape([300, 257]);
+    const y = tensor(values(300 * 257, 8)).reshape([300, 257]);
+    assert.ok(x._buf.buffer instanceof SharedArrayBuffer);
+    const cases: [string, () => Tensor][] = [
+      ["tanh", () => x.tanh()],
+      ["exp", () => x.exp()],
+      ["relu", () => x.relu()],
+      ["add", () => x.add(y)],
+      ["div", () => x.div(y)],
+      ["pow", () => x.abs().pow(y)],
+      ["sum(dim 1)", () => sum(x, 1)],
+      ["amax(dim 1)", () => x.amax(1)],
+      ["softmax(dim 1)", () => x.softmax(1)],
+      ["logSoftmax(dim 1)", () => x.logSoftmax(1)],
+      ["logsumexp(dim 1)", () => x.logsumexp(1)],
+    ];
+    for (const [name, f] of cases) {
+      const chunks = pool.workerChunks;
+      pool.callerWorks = false;
+      let many: number[];
+      try {
+        many = bits(f());
+      } finally {
+        pool.callerWorks = true;
+      }
+      assert.ok(pool.workerChunks > chunks, `${name}: the workers ran it`);
+      const one = withThreads(1, () => bits(f()));
+      assert.deepEqual(many, one, name);
+    }
+    assert.deepEqual(parallelFailures(), []);
+    // reducing everything keeps the single-thread order of summation: on the calling thread;
+    // so do reductions and softmax over the first dimension (one row, lanes not contiguous)
+    const chunks = pool.workerChunks;
+    assert.equal(sum(x).item(), withThreads(1, () => sum(x).item()));
+    assert.deepEqual(bits(x.logSoftmax(0)), withThreads(1, () => bits(x.logSoftmax(0))));
+    assert.deepEqual(bits(sum(x, 0)), withThreads(1, () => bits(sum(x, 0))));
+    assert.equal(pool.workerChunks, chunks);
+  } finally {
+    setNumThreads(before);
+  }
 });
 
 Deno.test("the pool survives a kernel that fails, and the next product runs on it", async () => {

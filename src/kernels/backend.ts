@@ -120,26 +120,48 @@ export function singleGemm(): Gemm | null {
 }
 
 /**
+ * @ignore The worker pool, made on first use, when more than one thread is allowed and the
+ * runtime can make one; null otherwise.
+ */
+export function threadPool(): Pool | null {
+  const threads = getNumThreads();
+  if (threads === 1 || userModule !== null) return null;
+  if (pool && pool.threads !== threads) {
+    pool.close();
+    pool = undefined;
+  }
+  if (pool === undefined) {
+    try {
+      pool = poolUnavailable() === null ? new Pool(threads, sharedBuild()) : null;
+    } catch {
+      pool = null;
+    }
+  }
+  if (pool !== null) touch();
+  return pool;
+}
+
+/**
  * @ignore The instance for a product of `work` multiply-adds: the pool's (which splits the
  * product across threads) when the work is large and more than one thread is allowed, else
  * the calling thread's.
  */
 export function gemmFor(work: number): Gemm | null {
-  if (work >= PARALLEL_MIN_WORK && getNumThreads() > 1 && userModule === null) {
-    if (pool && pool.threads !== getNumThreads()) {
-      pool.close();
-      pool = undefined;
-    }
-    if (pool === undefined) {
-      const build = poolUnavailable() === null ? sharedBuild() : null;
-      pool = build === null ? null : Pool.create(build.module, build.relaxed, getNumThreads());
-    }
-    if (pool !== null) {
-      touch();
-      return pool.gemm;
-    }
+  if (work >= PARALLEL_MIN_WORK) {
+    const g = threadPool()?.gemm;
+    if (g) return g;
   }
   return singleGemm();
+}
+
+/**
+ * @ignore Whether large storage should be allocated in `SharedArrayBuffer`s, so that the
+ * pool's workers can run kernels on it: when more than one thread is allowed and the runtime
+ * has them.
+ */
+export function sharedStorage(): boolean {
+  return getNumThreads() > 1 && userModule === null && pool !== null &&
+    typeof SharedArrayBuffer === "function";
 }
 
 /**

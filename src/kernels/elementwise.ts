@@ -8,6 +8,8 @@
 import type { Storage } from "../dtype.ts";
 import { broadcastStrides, coalesce, forEachRow } from "./strided.ts";
 import { erf, roundHalfEven } from "./special.ts";
+import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
+import { registerKernels } from "./registry.ts";
 
 /** Unary operations with a kernel. */
 export type UnaryOp =
@@ -53,9 +55,37 @@ export function toInt64Values(buf: Storage): void {
   }
 }
 
+/**
+ * Rough cost per element of each unary operation for the worker pool's cut-over (1: a
+ * memory-bound loop; 10: a transcendental function); 0 keeps it on the calling thread (erf
+ * uses its module's constants, which the workers do not have).
+ */
+function unaryCost(op: UnaryOp): number {
+  switch (op) {
+    case "abs":
+    case "sign":
+    case "relu":
+    case "floor":
+    case "ceil":
+    case "round":
+    case "logicalNot":
+    case "sqrt":
+      return 1;
+    case "erf":
+      return 0;
+    default:
+      return 10;
+  }
+}
+
 /** Writes `op(x[i])` into `out[i]` for every element. */
 export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;
+  if (
+    n >= 4096 && parallelRows(unaryKernel, n, n * unaryCost(op), [op, rowsOf(x), outRows(out)])
+  ) {
+    return;
+  }
   switch (op) {
     case "exp":
       for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]);
@@ -266,16 +296,14 @@ export function binaryKernel(
   out: Storage,
 ): void {
   const n = out.length;
-  if (a.length === n && b.length === n) {
-    binaryRow(op, a, 0, 1, b, 0, 1, out, 0, n);
-    return;
-  }
-  if (a.length === n && b.length === 1) {
-    binaryRow(op, a, 0, 1, b, 0, 0, out, 0, n);
-    return;
-  }
-  if (a.length === 1 && b.length === n) {
-    binaryRow(op, a, 0, 0, b, 0, 1, out, 0, n);
+  if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
+    const sa = a.length === n ? 1 : 0, sb = b.length === n ? 1 : 0;
+    if (n >= 4096) {
+      const work = n * (op === "pow" || op === "atan2" ? 10 : op === "div" ? 2 : 1);
+      const args = [op, sa ? rowsOf(a) : a, 0, sa, sb ? rowsOf(b) : b, 0, sb, outRows(out), 0];
+      if (parallelRows(binaryRow, n, work, [...args, ROW_COUNT])) return;
+    }
+    binaryRow(op, a, 0, sa, b, 0, sb, out, 0, n);
     return;
   }
   const plan = coalesce(outShape, [
@@ -381,3 +409,5 @@ export function whereKernel(
     }
   });
 }
+
+registerKernels(unaryKernel, unaryCost, roundHalfEven, binaryRow);

@@ -1,95 +1,147 @@
 /**
- * A pool of Web Workers that run the WebAssembly matrix-product kernel beside the calling
- * thread, all on one shared `WebAssembly.Memory`.
+ * A pool of Web Workers that run heavy kernels beside the calling thread: the WebAssembly
+ * matrix product on one shared `WebAssembly.Memory`, and the registered JavaScript kernels
+ * (`registry.ts`) on storage in `SharedArrayBuffer`s.
  *
  * The workers are created from in-memory source (a `Blob` URL), so they need no permission
- * and no file outside the package. The call stays synchronous: the calling thread writes a
- * job into a control block (an `Int32Array` on a `SharedArrayBuffer`), wakes the workers with
- * `Atomics.notify`, takes chunks of the job itself, and blocks in `Atomics.wait` (or spins,
+ * and no file outside the package. The call stays synchronous: the calling thread posts the
+ * job to every worker, takes chunks of it itself, and blocks in `Atomics.wait` (or spins,
  * where the engine forbids waiting on the main thread) until every chunk is done. Chunks are
- * handed out through one atomic counter, so a worker that is still starting, or that the
- * operating system does not schedule, simply takes none: the job never waits for a
- * particular worker. Every chunk is computed by the same code on the same data whoever takes
- * it, so results do not depend on the number of threads.
+ * handed out through one atomic counter in a control block, so a worker that is still
+ * starting, or that the operating system does not schedule, simply takes none: the job never
+ * waits for a particular worker. Every chunk is computed by the same code on the same data
+ * whoever takes it, so results do not depend on the number of threads.
  *
- * An exception in a kernel is caught where it happens, counted as a finished chunk, and
- * rethrown on the calling thread once the job is over; the workers keep running.
+ * An exception in a chunk is caught where it happens, counted as a finished chunk, and
+ * reported to the caller once the job is over; the workers keep running.
  *
  * @module
  */
 
-import type { Gemm } from "./gemm_instance.ts";
-import { instantiateGemm } from "./gemm_instance.ts";
+import { type Gemm, instantiateGemm } from "./gemm_instance.ts";
+import { kernelSource } from "./registry.ts";
 
-// Slots of the control block. `runTickets` and `workerMain` run inside the workers from their
-// source text, so they name the slots by number; the comments there give these names.
-const EPOCH = 0; // job number (15 bits), bumped to start a job
-const NEXT = 1; // (job number << 16) | next chunk index
-const DONE = 2; // chunks finished in the current job
-const ERROR = 3; // 1 when a chunk of the current job threw
-const READY = 4; // workers instantiated and waiting for jobs
-const QUIT = 5; // 1 tells the workers to close
-const KIND = 6; // 0: float32 kernel, 1: float64 kernel
-const PARAMS = 7; // mp, np, k, a, b, c, rows, total (slots 7..14)
-const SLOTS = 16;
+// Slots of the control block. `runTickets` runs inside the workers from its source text, so
+// it names the slots by number; the comments there give these names.
+const NEXT = 0; // (job number << 16) | next chunk index
+const DONE = 1; // chunks finished in the current job
+const ERROR = 2; // 1 when a chunk of the current job threw
+const READY = 3; // workers started and serving jobs
+const SLOTS = 4;
 
 /** The most chunks one job may have (the chunk index has 16 bits). */
 export const MAX_CHUNKS = 0xffff;
 
+/** A chunked array argument of a row job: `s` elements per row of `a`; `out` if written. */
+export interface RowArg {
+  readonly a: Float32Array | Float64Array | Uint8Array;
+  readonly s: number;
+  readonly out?: boolean;
+}
+
+/** The argument a row job replaces by the number of rows of the chunk. */
+export const ROW_COUNT = "$rows";
+
 /**
- * Takes chunks of the current job (number `epoch`) until none is left, running the kernel on
- * each; returns how many it ran. Shared by the calling thread and the workers (which run it
- * from its source text, so it uses nothing outside its parameters).
+ * Takes chunks of job `epoch` until none is left, running `chunk` on each; returns how many
+ * it ran. Shared by the calling thread and the workers (which run it from its source text, so
+ * it uses nothing outside its parameters).
  */
 export function runTickets(
   c: Int32Array,
-  kernels: { f32: CallableFunction; f64: CallableFunction },
   epoch: number,
+  total: number,
+  chunk: (i: number) => void,
 ): number {
-  const kernel = c[6] === 0 ? kernels.f32 : kernels.f64; // KIND
-  const es = c[6] === 0 ? 4 : 8;
-  const mp = c[7], np = c[8], k = c[9], a = c[10], b = c[11], out = c[12]; // PARAMS
-  const rows = c[13], total = c[14];
   const tag = (epoch & 0x7fff) << 16;
   let ran = 0;
   for (;;) {
-    const v = Atomics.load(c, 1); // NEXT
+    const v = Atomics.load(c, 0); // NEXT
     if ((v & 0x7fff0000) !== tag || (v & 0xffff) >= total) return ran; // another job, or done
-    if (Atomics.compareExchange(c, 1, v, v + 1) !== v) continue;
-    const r = (v & 0xffff) * rows;
+    if (Atomics.compareExchange(c, 0, v, v + 1) !== v) continue;
     try {
-      kernel(Math.min(rows, mp - r), np, k, a + r * k * es, b, out + r * np * es);
+      chunk(v & 0xffff);
     } catch {
-      Atomics.store(c, 3, 1); // ERROR
+      Atomics.store(c, 2, 1); // ERROR
     }
     ran++;
-    if (Atomics.add(c, 2, 1) + 1 === total) Atomics.notify(c, 2); // DONE
+    if (Atomics.add(c, 1, 1) + 1 === total) Atomics.notify(c, 1); // DONE
   }
 }
 
-/** The body of a worker: instantiate the kernels on the shared memory, then serve jobs. */
-function workerMain(): void {
-  // deno-lint-ignore no-explicit-any
-  const scope = globalThis as any;
-  scope.onmessage = (e: MessageEvent) => {
-    const { memory, module, ctrl } = e.data;
-    const ex = new WebAssembly.Instance(module, { env: { memory } }).exports;
-    const c = new Int32Array(ctrl);
-    Atomics.add(c, 4, 1); // READY
-    let seen = Atomics.load(c, 0); // EPOCH
-    for (;;) {
-      Atomics.wait(c, 0, seen);
-      if (Atomics.load(c, 5) === 1) break; // QUIT
-      seen = Atomics.load(c, 0);
-      scope.runTickets(c, { f32: ex.gemm_f32, f64: ex.gemm_f64 }, seen);
-    }
-    scope.close();
+/** Chunk `i` of a matrix product: `rows` rows of packed A against all of packed B. */
+export function gemmChunk(
+  kernels: { f32: CallableFunction; f64: CallableFunction },
+  p: { f32: boolean; mp: number; np: number; k: number; a: number; b: number; c: number },
+  rows: number,
+): (i: number) => void {
+  const es = p.f32 ? 4 : 8;
+  const kernel = p.f32 ? kernels.f32 : kernels.f64;
+  return (i) => {
+    const r = i * rows;
+    kernel(Math.min(rows, p.mp - r), p.np, p.k, p.a + r * p.k * es, p.b, p.c + r * p.np * es);
   };
 }
 
-/** The workers' source: the two functions above, by their text. */
+/**
+ * Chunk `i` of a row job: `fn` called with every {@linkcode RowArg} narrowed to rows
+ * `i·per … (i+1)·per` of `rows`, and {@linkcode ROW_COUNT} replaced by their number.
+ */
+export function rowChunk(
+  fn: CallableFunction,
+  args: readonly unknown[],
+  per: number,
+  rows: number,
+): (i: number) => void {
+  return (i) => {
+    const r0 = i * per, r1 = Math.min(rows, r0 + per);
+    const a = new Array(args.length);
+    for (let j = 0; j < args.length; j++) {
+      const d = args[j] as { a: Float32Array; s: number } | string;
+      a[j] = d === "$rows" // ROW_COUNT
+        ? r1 - r0
+        : typeof d === "object" && d !== null && "s" in d
+        ? d.a.subarray(r0 * d.s, r1 * d.s)
+        : d;
+    }
+    fn(...a);
+  };
+}
+
+/** The body of a worker: serve jobs posted by the calling thread. */
+function workerMain(): void {
+  // deno-lint-ignore no-explicit-any
+  const scope = globalThis as any;
+  let c: Int32Array | null = null;
+  let gemm: { f32: CallableFunction; f64: CallableFunction } | null = null;
+  scope.onmessage = (e: MessageEvent) => {
+    const m = e.data;
+    if (m.init) {
+      c = new Int32Array(m.ctrl);
+      if (m.module) {
+        const ex = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
+        gemm = { f32: ex.gemm_f32 as CallableFunction, f64: ex.gemm_f64 as CallableFunction };
+      }
+      Atomics.add(c, 3, 1); // READY
+      return;
+    }
+    const chunk = m.gemm
+      ? scope.gemmChunk(gemm, m.gemm, m.per)
+      : scope.rowChunk(scope.K[m.name], m.args, m.per, m.rows);
+    scope.runTickets(c, m.epoch, m.total, chunk);
+  };
+}
+
+/** The workers' source: the registered kernels and the functions above, by their text. */
 function workerSource(): string {
-  return `self.runTickets = ${runTickets.toString()};\n(${workerMain.toString()})();\n`;
+  // the kernels' calls into parallel.ts: the workers run every chunk themselves
+  const stubs = "const parallelRows = () => false;\nconst rowsOf = (a, s = 1) => ({ a, s });\n" +
+    "const outRows = (a, s = 1) => ({ a, s, out: true });\n" +
+    `const ROW_COUNT = "${ROW_COUNT}";\n`;
+  return "const K = {};\n" + stubs + kernelSource() +
+    `self.K = K;\nself.runTickets = ${runTickets.toString()};\n` +
+    `self.gemmChunk = ${gemmChunk.toString()};\nself.rowChunk = ${rowChunk.toString()};\n` +
+    `(${workerMain.toString()})();\n`;
 }
 
 /** Whether this thread may block in `Atomics.wait` (browsers forbid it on the main thread). */
@@ -111,51 +163,59 @@ export function poolUnavailable(): string | null {
   if (typeof Blob !== "function" || typeof URL?.createObjectURL !== "function") {
     return "no Blob URLs";
   }
-  if (typeof WebAssembly !== "object") return "no WebAssembly";
   return null;
 }
 
-/** Workers beside the calling thread, and the calling thread's instance on their memory. */
+/** Workers beside the calling thread, and the calling thread's kernels on their memory. */
 export class Pool {
-  /** The calling thread's instance of the kernels on the shared memory. */
-  readonly gemm: Gemm;
+  /** The calling thread's instance of the WebAssembly kernels on the shared memory, if any. */
+  readonly gemm: Gemm | null;
   /** Threads that take chunks: the calling thread and the workers. */
   readonly threads: number;
-  readonly #workers: Worker[];
-  readonly #ctrl: Int32Array;
-  readonly #url: string;
-  readonly #wait: boolean;
-  #epoch = 0;
   /** Chunks that the workers (not the calling thread) have run, for tests and benchmarks. */
   workerChunks = 0;
   /** Whether the calling thread takes chunks too (tests turn it off to check the workers). */
   callerWorks = true;
+  readonly #workers: Worker[] = [];
+  readonly #ctrl: Int32Array;
+  readonly #url: string;
+  readonly #wait: boolean;
+  #epoch = 0;
 
-  private constructor(
-    module: WebAssembly.Module,
-    relaxed: boolean,
-    threads: number,
-    memory: WebAssembly.Memory,
-  ) {
+  /**
+   * A pool of `threads` threads (the caller and `threads - 1` workers), with the compiled
+   * shared-memory build of the WebAssembly kernels where one is given.
+   *
+   * @throws where the workers or the shared memory cannot be made
+   */
+  constructor(threads: number, build: { module: WebAssembly.Module; relaxed: boolean } | null) {
+    this.threads = threads;
     this.#ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
     this.#wait = mayWait();
-    const gemm = instantiateGemm(
-      module,
-      relaxed,
-      memory,
-      (f32, mp, np, k, a, b, c, rows) => this.#run(f32, mp, np, k, a, b, c, rows),
-    );
-    if (gemm === null) throw new Error("The shared-memory kernels did not instantiate");
-    this.gemm = gemm;
-    this.threads = threads;
+    const memory = build
+      ? new WebAssembly.Memory({ initial: 1, maximum: 8192, shared: true })
+      : undefined;
+    this.gemm = build
+      ? instantiateGemm(
+        build.module,
+        build.relaxed,
+        memory,
+        (f32, mp, np, k, a, b, c, rows) => this.#gemm(f32, mp, np, k, a, b, c, rows),
+      )
+      : null;
     this.#url = URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
-    this.#workers = [];
     try {
+      const init = {
+        init: true,
+        ctrl: this.#ctrl.buffer,
+        module: this.gemm ? build!.module : null,
+        memory,
+      };
       for (let i = 1; i < threads; i++) {
         const w = new Worker(this.#url, { type: "module" });
         // a worker that fails to start takes no chunks; keep its error from the caller
         w.onerror = (e) => e.preventDefault();
-        w.postMessage({ memory, module, ctrl: this.#ctrl.buffer });
+        w.postMessage(init);
         this.#workers.push(w);
       }
     } catch (e) {
@@ -164,64 +224,60 @@ export class Pool {
     }
   }
 
-  /**
-   * A pool of `threads` threads (the caller and `threads - 1` workers) for a compiled
-   * shared-memory build; null where one cannot be made.
-   */
-  static create(module: WebAssembly.Module, relaxed: boolean, threads: number): Pool | null {
-    if (poolUnavailable() !== null) return null;
-    try {
-      const memory = new WebAssembly.Memory({ initial: 1, maximum: 8192, shared: true });
-      return new Pool(module, relaxed, threads, memory);
-    } catch {
-      return null;
-    }
-  }
-
-  /** Workers that have instantiated the kernels and take chunks. */
+  /** Workers that have started and serve jobs. */
   get ready(): number {
     return Atomics.load(this.#ctrl, READY);
   }
 
-  /** Runs one job (see {@linkcode Parallel}); throws when a chunk threw. */
-  #run(
+  /**
+   * Runs one job of `total` chunks: posts `message` to the workers and runs `chunk` here.
+   * Returns false when a chunk threw.
+   */
+  #run(total: number, message: Record<string, unknown>, chunk: (i: number) => void): boolean {
+    if (total > MAX_CHUNKS) throw new RangeError(`Pool job of ${total} chunks`);
+    const c = this.#ctrl;
+    const epoch = this.#epoch = (this.#epoch + 1) & 0x7fff;
+    Atomics.store(c, DONE, 0);
+    Atomics.store(c, ERROR, 0);
+    Atomics.store(c, NEXT, epoch << 16);
+    const m = { ...message, epoch, total };
+    for (const w of this.#workers) w.postMessage(m);
+    const own = this.callerWorks ? runTickets(c, epoch, total, chunk) : 0;
+    for (let d = Atomics.load(c, DONE); d < total; d = Atomics.load(c, DONE)) {
+      if (this.#wait) Atomics.wait(c, DONE, d, 100);
+    }
+    this.workerChunks += total - own;
+    return Atomics.load(c, ERROR) === 0;
+  }
+
+  /** The matrix-product job (see `Parallel` in `gemm_instance.ts`); throws when a chunk threw. */
+  #gemm(
     f32: boolean,
     mp: number,
     np: number,
     k: number,
     a: number,
     b: number,
-    out: number,
+    c: number,
     rows: number,
   ): void {
-    const c = this.#ctrl;
-    const total = Math.ceil(mp / rows);
-    if (total > MAX_CHUNKS) throw new RangeError(`Pool job of ${total} chunks`);
-    const epoch = this.#epoch = (this.#epoch + 1) & 0x7fff;
-    c[KIND] = f32 ? 0 : 1;
-    c[PARAMS] = mp, c[PARAMS + 1] = np, c[PARAMS + 2] = k;
-    c[PARAMS + 3] = a, c[PARAMS + 4] = b, c[PARAMS + 5] = out;
-    c[PARAMS + 6] = rows, c[PARAMS + 7] = total;
-    Atomics.store(c, DONE, 0);
-    Atomics.store(c, ERROR, 0);
-    Atomics.store(c, NEXT, epoch << 16);
-    Atomics.store(c, EPOCH, epoch);
-    Atomics.notify(c, EPOCH);
-    const own = this.callerWorks ? runTickets(c, this.gemm, epoch) : 0;
-    for (let d = Atomics.load(c, DONE); d < total; d = Atomics.load(c, DONE)) {
-      if (this.#wait) Atomics.wait(c, DONE, d, 100);
-    }
-    this.workerChunks += total - own;
-    if (Atomics.load(c, ERROR) !== 0) {
+    const p = { f32, mp, np, k, a, b, c };
+    if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   }
 
-  /** Tells the workers to close and terminates them. */
+  /**
+   * Runs registered kernel `fn` over `rows` rows in chunks of `per` rows (see
+   * {@linkcode rowChunk}). Returns false when a chunk threw; the caller reruns the job.
+   */
+  rows(fn: CallableFunction, args: readonly unknown[], rows: number, per: number): boolean {
+    const message = { name: fn.name, args, per, rows };
+    return this.#run(Math.ceil(rows / per), message, rowChunk(fn, args, per, rows));
+  }
+
+  /** Terminates the workers. */
   close(): void {
-    Atomics.store(this.#ctrl, QUIT, 1);
-    Atomics.add(this.#ctrl, EPOCH, 1);
-    Atomics.notify(this.#ctrl, EPOCH);
     for (const w of this.#workers) w.terminate();
     this.#workers.length = 0;
     URL.revokeObjectURL(this.#url);

@@ -5,6 +5,8 @@
  */
 
 import type { Storage } from "../dtype.ts";
+import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
+import { registerKernels } from "./registry.ts";
 
 /** Associative reductions. */
 export type ReduceOp = "sum" | "prod" | "max" | "min";
@@ -90,9 +92,25 @@ function reduceMiddle(
   return acc;
 }
 
+/** Reduces `x` viewed as `[outer, n, inner]` over the middle axis into `out[outer * inner]`. */
+function reduceRows(
+  op: ReduceOp,
+  x: Storage,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Storage,
+): void {
+  const acc = reduceMiddle(op, x, outer, n, inner);
+  for (let i = 0; i < acc.length; i++) out[i] = acc[i];
+}
+
 /**
  * Reduces `x` of `shape` over the sorted distinct dimensions `dims` and writes the result
- * (the shape without those dimensions, row-major) into `out`.
+ * (the shape without those dimensions, row-major) into `out`. A reduction over one run of
+ * dimensions with at least two rows before it may be split by rows across the worker pool
+ * (each row summed in the same order: the same bits); reducing everything stays on the
+ * calling thread, whose order of summation is the single-thread one.
  */
 export function reduceKernel(
   op: ReduceOp,
@@ -138,6 +156,15 @@ export function reduceKernel(
     const last = runs[runs.length - 1];
     if (last && last[1] === d - 1) last[1] = d;
     else runs.push([d, d]);
+  }
+  if (runs.length === 1 && x.length >= 4096) {
+    const [s, e] = runs[0];
+    let outer = 1, n = 1, inner = 1;
+    for (let i = 0; i < s; i++) outer *= shape[i];
+    for (let i = s; i <= e; i++) n *= shape[i];
+    for (let i = e + 1; i < shape.length; i++) inner *= shape[i];
+    const args = [op, rowsOf(x, n * inner), ROW_COUNT, n, inner, outRows(out, inner)];
+    if (parallelRows(reduceRows, outer, x.length, args)) return;
   }
   for (let r = runs.length - 1; r >= 0; r--) {
     const [s, e] = runs[r];
@@ -225,6 +252,11 @@ export function normalizerKernel(
   inner: number,
   dst: Storage,
 ): void {
+  if (src.length >= 4096) {
+    const out = outRows(dst, kind === "logsumexp" ? inner : n * inner);
+    const args = [kind, rowsOf(src, n * inner), ROW_COUNT, n, inner, out];
+    if (parallelRows(normalizerKernel, outer, src.length * 10, args)) return;
+  }
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -267,3 +299,5 @@ export function norm2Kernel(
   reduceKernel("sum", sq, shape, dims, out);
   for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
 }
+
+registerKernels(identity, reduceMiddle, reduceRows, normalizerKernel);

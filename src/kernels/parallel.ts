@@ -1,0 +1,111 @@
+/**
+ * Splitting the JavaScript kernels across the worker pool. A kernel calls
+ * {@linkcode parallelRows} first; when the work is large, more than one thread is allowed and
+ * its arrays live in `SharedArrayBuffer`s (as large storage does while the pool is on; see
+ * `allocate` in `dtype.ts`), the rows are split between the calling thread and the workers
+ * and it returns true; otherwise the kernel runs as it is. Each row is computed by the same
+ * code as on one thread, so the results are the same bits.
+ *
+ * @module
+ */
+
+import { threadPool } from "./backend.ts";
+import { ROW_COUNT, type RowArg } from "./pool.ts";
+
+export { ROW_COUNT } from "./pool.ts";
+
+/**
+ * Work (elements times a rough cost per element: 1 for a memory-bound loop, about 10 for a
+ * transcendental function) under which a kernel stays on the calling thread. Posting a job
+ * and waking the workers costs about 20–50 µs; 2^16 units of work take about as long.
+ */
+export const PARALLEL_MIN_ELEMENT_WORK = 2 ** 16;
+
+let inside = false;
+const failed = new Set<string>();
+
+/** A chunked argument that the kernel reads: `s` elements of `a` per row. */
+export function rowsOf(a: Float32Array | Float64Array | Uint8Array, s = 1): RowArg {
+  return { a, s };
+}
+
+/** A chunked argument that the kernel writes: `s` elements of `a` per row. */
+export function outRows(a: Float32Array | Float64Array | Uint8Array, s = 1): RowArg {
+  return { a, s, out: true };
+}
+
+/** Arrays of at most this many bytes that are not shared travel through a shared copy. */
+const COPY_MAX_BYTES = 1 << 16;
+
+function shared(a: { buffer: ArrayBufferLike }): boolean {
+  return typeof SharedArrayBuffer === "function" && a.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Runs `fn(...args)` split by rows across the pool, where {@linkcode rowsOf} arguments are
+ * narrowed to each chunk's rows and {@linkcode ROW_COUNT} becomes the chunk's row count.
+ * Returns false (and runs nothing) where the work is small, one thread is allowed, an array
+ * is not shared, or `fn` has failed in the workers before; the caller then runs `fn` itself.
+ */
+export function parallelRows(
+  fn: CallableFunction,
+  rows: number,
+  work: number,
+  args: readonly unknown[],
+): boolean {
+  if (inside || work < PARALLEL_MIN_ELEMENT_WORK || rows < 2 || failed.has(fn.name)) return false;
+  const pool = threadPool();
+  if (pool === null) return false;
+  const posted = args.slice();
+  const copies: [RowArg, RowArg][] = []; // written arrays that are not shared, and their copies
+  for (let i = 0; i < posted.length; i++) {
+    const d = posted[i];
+    if (typeof d === "object" && d !== null && "s" in d) {
+      const r = d as RowArg;
+      if (shared(r.a)) continue;
+      // small arrays that are not shared (a reduction's output) travel through a shared copy
+      if (r.a.byteLength > COPY_MAX_BYTES) return false;
+      const Ctor = r.a.constructor as new (b: SharedArrayBuffer) => RowArg["a"];
+      const copy = { ...r, a: new Ctor(new SharedArrayBuffer(r.a.byteLength)) };
+      if (r.out) copies.push([r, copy]);
+      else copy.a.set(r.a);
+      posted[i] = copy;
+    } else if (ArrayBuffer.isView(d) && !shared(d)) {
+      // a small operand that is not chunked (a broadcast scalar) travels as a copy
+      if (d.byteLength > 1024) return false;
+      posted[i] = (d as Float32Array).slice();
+    }
+  }
+  const per = Math.max(1, Math.ceil(rows / (pool.threads * 4)), Math.ceil(rows / 0xffff));
+  inside = true;
+  try {
+    if (pool.rows(fn, posted, rows, per)) {
+      for (const [r, copy] of copies) r.a.set(copy.a);
+      return true;
+    }
+  } finally {
+    inside = false;
+  }
+  // a chunk threw: run it all here; if that succeeds, the workers cannot run `fn`
+  inside = true;
+  try {
+    fn(
+      ...args.map((d) =>
+        d === ROW_COUNT
+          ? rows
+          : typeof d === "object" && d !== null && "s" in d
+          ? (d as RowArg).a
+          : d
+      ),
+    );
+  } finally {
+    inside = false;
+  }
+  failed.add(fn.name);
+  return true;
+}
+
+/** @ignore Kernels that failed in the workers and now stay on the calling thread (tests). */
+export function parallelFailures(): readonly string[] {
+  return [...failed];
+}
