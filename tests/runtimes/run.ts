@@ -177,7 +177,8 @@ function generate(): number {
     );
     entries.push(
       `  { name: ${JSON.stringify(`line ${b.line}`)}, load: () => import("./readme_${i}.ts"), ` +
-        `expected: ${JSON.stringify(b.expected)} },`,
+        `expected: ${JSON.stringify(b.expected)}, ` +
+        `compilesWasm: ${/WebAssembly\.(Module|compile|instantiate)/.test(b.code)} },`,
     );
   });
   const seeds: Record<string, string> = {};
@@ -254,14 +255,16 @@ interface Report {
   runtime: string;
   passed: number;
   failed: number;
-  sections: Record<string, { passed: number; failed: number; skipped?: string }>;
+  sections: Record<string, { passed: number; failed: number; skipped?: string; note?: string }>;
   failures: string[];
   backend: { kernels: string; threads: number; singleThreadReason: string | null };
 }
 
 function fromReport(name: string, r: Report): Result {
   const parts = Object.entries(r.sections).map(([k, s]) =>
-    s.skipped ? `${k} skipped (${s.skipped})` : `${k} ${s.passed}/${s.passed + s.failed}`
+    s.skipped
+      ? `${k} skipped (${s.skipped})`
+      : `${k} ${s.passed}/${s.passed + s.failed}${s.note ? ` (${s.note})` : ""}`
   );
   const threads = r.backend.threads === 1 && r.backend.singleThreadReason
     ? `1 thread: ${r.backend.singleThreadReason}`

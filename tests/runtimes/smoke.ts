@@ -34,6 +34,8 @@ export interface SmokeInput {
     name: string;
     load: () => Promise<unknown>;
     expected: string | null;
+    /** The block compiles WebAssembly itself (skipped where the page forbids that). */
+    compilesWasm: boolean;
   }[];
   /** The seeds' transcripts (tests/seeds/NNN.expected.txt) by id. */
   readonly seeds: Readonly<Record<string, string>>;
@@ -45,7 +47,10 @@ export interface SmokeInput {
 export interface Section {
   passed: number;
   failed: number;
+  /** Why the whole section did not run. */
   skipped?: string;
+  /** What in the section did not run, and why. */
+  note?: string;
 }
 
 /** The report of one run. */
@@ -103,7 +108,18 @@ export async function smoke(input: SmokeInput): Promise<SmokeReport> {
   };
 
   // 1. the README's examples, with their printed output where the README shows it
+  let canCompile = true;
+  try {
+    new WebAssembly.Module(tg.wasmKernelBytes());
+  } catch {
+    canCompile = false; // a page whose policy forbids compiling WebAssembly
+  }
   for (const block of input.readme) {
+    if (block.compilesWasm && !canCompile) {
+      (sections.readme ??= { passed: 0, failed: 0 }).note =
+        `${block.name} skipped: it compiles WebAssembly, which this page forbids`;
+      continue;
+    }
     printed.length = 0;
     let error: unknown = null;
     try {
@@ -245,12 +261,7 @@ export async function smoke(input: SmokeInput): Promise<SmokeReport> {
     }
   };
   check("kernels", "128×96 · 96×64 matmul, built-in kernels", matmulCheck);
-  let module: WebAssembly.Module | null = null;
-  try {
-    module = new WebAssembly.Module(tg.wasmKernelBytes());
-  } catch {
-    // this page may not compile WebAssembly (a strict content security policy)
-  }
+  const module = canCompile ? new WebAssembly.Module(tg.wasmKernelBytes()) : null;
   check("kernels", "matmul with a precompiled module (setWasmModule)", () => {
     if (module === null) {
       ensure(backend.kernels === "javascript", "compiling failed, yet the kernels are WebAssembly");
