@@ -121,6 +121,7 @@ export type {
   GradArgs,
   Hessian,
   Jacobian,
+  JacobianTransform,
   TreeJacobianOptions,
   TreeVmapOptions,
   VjpOptions,

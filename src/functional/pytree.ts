@@ -249,6 +249,16 @@ function gradImpl(
   op: string,
 ): [Tensor, unknown, unknown] {
   const list = normArgnums(argnums, args.length, op);
+  if (args.every((a, i) => a instanceof Tensor || (typeof a === "number" && list.includes(i)))) {
+    // no trees: the tensor core as it is (saves the flattening on small, hot calls)
+    const vg = core.valueAndGrad(f as core.TensorFunction, { argnums, hasAux } as never) as (
+      ...a: unknown[]
+    ) => [unknown, unknown];
+    const [v, g] = vg(...args);
+    return hasAux
+      ? [(v as [Tensor, unknown])[0], g, (v as [Tensor, unknown])[1]]
+      : [v as Tensor, g, undefined];
+  }
   const s = split(args, list, op);
   const total = s.diff.reduce((a, d) => a + d.count, 0);
   let aux: unknown = undefined;
@@ -516,6 +526,25 @@ export function jvp(
   return [out.unflat(y), out.unflat(dy)];
 }
 
+/** The call signatures of {@linkcode jacrev} and {@linkcode jacfwd}. */
+export interface JacobianTransform {
+  /** On tensors: the Jacobian of shape `[...output, ...argument]`. */
+  (
+    f: (...args: Tensor[]) => Tensor,
+    options?: { readonly argnums?: number },
+  ): (...args: TensorLike[]) => Tensor;
+  /** Over pytrees: a tree (output's structure) of trees (argument's structure) of blocks. */
+  <A extends unknown[], R, N extends number = 0>(
+    f: (...args: A) => R,
+    options?: { readonly argnums?: N },
+  ): (...args: ArgsLike<A>) => Jacobian<R, A[N]>;
+  /** With `argnums` a list: blocks per listed argument. */
+  <A extends unknown[], R>(
+    f: (...args: A) => R,
+    options: { readonly argnums: readonly number[] },
+  ): (...args: ArgsLike<A>) => Jacobian<R, A[number][]>;
+}
+
 /** A Jacobian `[M, N]` (M outputs, N inputs) cut into a tree of blocks. */
 function blocks(J: Tensor, outTree: unknown, inTree: unknown): unknown {
   const outs = flatten(outTree), ins = flatten(inTree);
@@ -597,27 +626,12 @@ function jacImpl(
  * assert.deepEqual(J.b.toArray(), [[1, 0], [0, 2]]);
  * ```
  */
-export function jacrev(
-  f: (...args: Tensor[]) => Tensor,
-  options?: { readonly argnums?: number },
-): (...args: TensorLike[]) => Tensor;
-/** Over pytrees: a tree (output's structure) of trees (argument's structure) of blocks. */
-export function jacrev<A extends unknown[], R, N extends number = 0>(
-  f: (...args: A) => R,
-  options?: { readonly argnums?: N },
-): (...args: ArgsLike<A>) => Jacobian<R, A[N]>;
-/** With `argnums` a list: blocks per listed argument. */
-export function jacrev<A extends unknown[], R>(
-  f: (...args: A) => R,
-  options: { readonly argnums: readonly number[] },
-): (...args: ArgsLike<A>) => Jacobian<R, A[number][]>;
-export function jacrev(
+export const jacrev: JacobianTransform = (
   f: (...args: never[]) => unknown,
   options: TreeJacobianOptions = {},
   // deno-lint-ignore no-explicit-any
-): (...args: any[]) => any {
-  return (...args) => jacImpl(f, args, options.argnums ?? 0, "jacrev");
-}
+): (...args: any[]) => any =>
+(...args) => jacImpl(f, args, options.argnums ?? 0, "jacrev");
 
 /**
  * The Jacobian by forward mode (one batched forward pass); shapes and pytree structure as
@@ -637,27 +651,12 @@ export function jacrev(
  * assert.deepEqual(J.toArray(), [[1, 2], [3, 4]]);
  * ```
  */
-export function jacfwd(
-  f: (...args: Tensor[]) => Tensor,
-  options?: { readonly argnums?: number },
-): (...args: TensorLike[]) => Tensor;
-/** Over pytrees: a tree (output's structure) of trees (argument's structure) of blocks. */
-export function jacfwd<A extends unknown[], R, N extends number = 0>(
-  f: (...args: A) => R,
-  options?: { readonly argnums?: N },
-): (...args: ArgsLike<A>) => Jacobian<R, A[N]>;
-/** With `argnums` a list: blocks per listed argument. */
-export function jacfwd<A extends unknown[], R>(
-  f: (...args: A) => R,
-  options: { readonly argnums: readonly number[] },
-): (...args: ArgsLike<A>) => Jacobian<R, A[number][]>;
-export function jacfwd(
+export const jacfwd: JacobianTransform = (
   f: (...args: never[]) => unknown,
   options: TreeJacobianOptions = {},
   // deno-lint-ignore no-explicit-any
-): (...args: any[]) => any {
-  return (...args) => jacImpl(f, args, options.argnums ?? 0, "jacfwd");
-}
+): (...args: any[]) => any =>
+(...args) => jacImpl(f, args, options.argnums ?? 0, "jacfwd");
 
 /**
  * The Jacobian of `f` (reverse mode by default, as in JAX and PyTorch).
