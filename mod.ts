@@ -109,7 +109,9 @@ export {
   jacfwd,
   jacobian,
   jacrev,
+  jet,
   jvp,
+  laplacian,
   valueAndGrad,
   vjp,
   vmap,
@@ -134,7 +136,8 @@ export type {
 } from "./src/functional/transforms.ts";
 
 // [area: taylor] Taylor mode: jet, all derivatives in one pass, the forward Laplacian
-export { derivative, derivatives, jet, laplacian } from "./src/taylor/transforms.ts";
+// (jet and laplacian are exported above from the pytree layer over src/taylor/transforms.ts)
+export { derivative, derivatives } from "./src/taylor/transforms.ts";
 export type { LaplacianOptions, TaylorFunction } from "./src/taylor/transforms.ts";
 
 // -- exports added by the operation-set work, one block per area (keep each block sorted) --

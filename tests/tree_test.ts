@@ -287,3 +287,34 @@ Deno.test("second derivatives through tree transforms: grad of a tree gradient's
   const fd = (gnorm(tensor(1.5 + h, f64)).item() - gnorm(tensor(1.5 - h, f64)).item()) / (2 * h);
   assert.ok(Math.abs(d - fd) < 1e-6 * Math.max(1, Math.abs(fd)), `${d} vs ${fd}`);
 });
+
+Deno.test("jet over pytrees equals nested jvp; laplacian over a tree is the raveled Hessian's trace", async () => {
+  const { jet, laplacian } = await import("../mod.ts");
+  const f = (p: { a: Tensor; b: [Tensor] }) => ({ s: p.a.mul(p.b[0]).sin(), t: p.a.exp().sum() });
+  const g = new Generator(12);
+  const p = {
+    a: randn([3], { ...f64, generator: g }),
+    b: [randn([3], { ...f64, generator: g })] as [Tensor],
+  };
+  const v = {
+    a: randn([3], { ...f64, generator: g }),
+    b: [randn([3], { ...f64, generator: g })] as [Tensor],
+  };
+  const zero = { a: 0, b: [0] as [number] };
+  const [y, [d1, d2]] = jet(f, [p], [[v, zero]]);
+  // along x(t) = p + t v: first derivative is J v, second is the jvp of (x ↦ J(x) v) along v
+  const [y2, jv] = jvp(f, [p], [v]);
+  const [, jjv] = jvp((q: typeof p) => jvp(f, [q], [v])[1], [p], [v]);
+  close(y.s, y2.s);
+  close(d1.s, jv.s);
+  close(d1.t, jv.t);
+  close(d2.s, jjv.s, 1e-11);
+  close(d2.t, jjv.t, 1e-11);
+  assert.throws(() => jet(f, [p], [[{ a: 0 } as never]]), TreeError);
+  const h = (q: { u: Tensor; w: Tensor }) => q.u.sin().mul(q.w.sum()).sum().add(q.w.pow(3).sum());
+  const q = { u: randn([2, 2], { ...f64, generator: g }), w: randn([3], { ...f64, generator: g }) };
+  const [flat, unravel] = tree.ravel(q);
+  const H = hessian((x: Tensor) => h(unravel(x)))(flat);
+  const trace = (H.toArray() as number[][]).reduce((acc, r, i) => acc + r[i], 0);
+  close(laplacian(h)(q), trace, 1e-12);
+});

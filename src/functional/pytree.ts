@@ -12,6 +12,7 @@
 import { ShapeError, TreeError } from "../errors.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import * as core from "./transforms.ts";
+import * as taylor from "../taylor/transforms.ts";
 import { type Randomness, vmap as vmapCore } from "../vmap/vmap.ts";
 import { isBatchedAt, type VmapLevel } from "../vmap/level.ts";
 import { cast, filled, reshape } from "../ops/shape.ts";
@@ -961,5 +962,117 @@ export function vmap(
       return d === 0 ? r : movedim(r, 0, d);
     });
     return unflatten(outDef as unknown as TreeDef, leaves);
+  };
+}
+
+/**
+ * Taylor mode over pytrees, with the semantics of JAX's `jet` (derivatives, not scaled
+ * coefficients): `series[i]` is the list of `K` derivative terms of argument `i`, each term a
+ * tree with that argument's structure (number leaves fill a leaf's shape). Returns the value
+ * and the `K` output terms, each in the structure `f` returns. One pass of `f`.
+ *
+ * @param f the function
+ * @param primals the point: one pytree per argument
+ * @param series for each argument, its `K` terms, each in the argument's structure
+ * @returns `[f(...primals), [y1, …, yK]]`
+ * @throws {TreeError} when a term's structure differs from its primal's
+ * @throws {RangeError} when `series` does not have one list per primal or the lists differ in length
+ * @throws {ShapeError} when a term's leaf has another shape than its primal's
+ * @example A curve through a tree of parameters
+ * ```ts
+ * import { jet, type Tensor, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * // x(t) = a + t, y(t) = b: the derivatives of x·y along t are y, 0
+ * const f = (p: { x: Tensor; y: Tensor }) => p.x.mul(p.y);
+ * const p = { x: tensor(2, { dtype: "float64" }), y: tensor(3, { dtype: "float64" }) };
+ * const [v, [d1, d2]] = jet(f, [p], [[{ x: 1, y: 0 }, { x: 0, y: 0 }]]);
+ * assert.deepEqual([v.item(), d1.item(), d2.item()], [6, 3, 0]);
+ * ```
+ */
+export function jet(
+  f: (...args: Tensor[]) => TensorLike,
+  primals: readonly TensorLike[],
+  series: readonly (readonly TensorLike[])[],
+): [Tensor, Tensor[]];
+/** Over pytrees: terms in the primals' structure, output terms in the output's. */
+export function jet<A extends unknown[], R>(
+  f: (...args: A) => R,
+  primals: ArgsLike<A>,
+  series: { readonly [K in keyof A]: readonly MapLeaves<A[K], TensorLike>[] },
+): [Grad<R>, Grad<R>[]];
+export function jet(
+  f: (...args: never[]) => unknown,
+  primals: readonly unknown[],
+  series: readonly (readonly unknown[])[],
+): [unknown, unknown[]] {
+  if (!Array.isArray(primals) || !Array.isArray(series)) {
+    throw new TypeError(`jet(): primals and series must be arrays`);
+  }
+  if (primals.length !== series.length) {
+    throw new RangeError(
+      `jet(): got ${primals.length} primal(s) but ${series.length} series; give one list of ` +
+        `terms per primal`,
+    );
+  }
+  series.forEach((terms, i) => {
+    if (!Array.isArray(terms)) throw new TypeError(`jet(): series ${i} must be an array of terms`);
+    terms.forEach((t, j) =>
+      checkSameStructure(primals[i], t, "jet()", `primal ${i}`, `term ${j + 1} of series ${i}`)
+    );
+  });
+  const s = split(primals, primals.map((_, i) => i), "jet");
+  // one list of terms per leaf, in the order of the split's tensors
+  const flatSeries = primals.flatMap((p, i) => {
+    const n = flatten(p)[0].length;
+    const terms = series[i].map((t: unknown) => flatten(t)[0] as TensorLike[]);
+    return Array.from({ length: n }, (_, leaf) => terms.map((t: TensorLike[]) => t[leaf]));
+  });
+  const ff = flatFunction(f, s, false, "jet");
+  const [y, ys] = taylor.jet(ff.g, s.tensors, flatSeries);
+  const { out } = ff.last();
+  return [out.unflat(y), ys.map((t) => out.unflat(t))];
+}
+
+/**
+ * The Laplacian `Σᵢ ∂²f/∂xᵢ²` of a scalar function by the forward Laplacian (one pass, never
+ * the Hessian), over every element of every leaf when `x` is a pytree (the trace of the
+ * Hessian of the raveled tree). Options as the tensor version: `estimator` (`"exact"` or
+ * `"hutchinson"`), `samples`, `seed`.
+ *
+ * @param f a function of one pytree returning a scalar
+ * @param options `estimator`, `samples` and `seed` for the randomized estimate
+ * @returns a function of `x` returning the Laplacian
+ * @throws {ShapeError} when `f` returns more than one element
+ * @throws {TypeError} when a leaf of `x` is not a tensor or a number
+ * @example The Laplacian over two leaves
+ * ```ts
+ * import { laplacian, type Tensor, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const f = (p: { u: Tensor; v: Tensor }) => p.u.pow(2).sum().add(p.v.pow(3).sum());
+ * const lap = laplacian(f)({ u: tensor([1, 2], { dtype: "float64" }), v: tensor([1], { dtype: "float64" }) });
+ * assert.equal(lap.item(), 2 + 2 + 6); // Σ 2 over u, 6v over v
+ * ```
+ */
+export function laplacian(
+  f: (x: Tensor) => TensorLike,
+  options?: taylor.LaplacianOptions,
+): (x: TensorLike) => Tensor;
+/** Over a pytree argument. */
+export function laplacian<X>(
+  f: (x: X) => TensorLike,
+  options?: taylor.LaplacianOptions,
+): (x: ArgLike<X>) => Tensor;
+export function laplacian(
+  f: (x: never) => unknown,
+  options: taylor.LaplacianOptions = {},
+): (x: unknown) => Tensor {
+  return (x) => {
+    const g = f as (x: unknown) => TensorLike;
+    if (x instanceof Tensor || typeof x === "number") return taylor.laplacian(g, options)(x);
+    leavesWithPath(x).forEach(([p, l]) => leafTensor(l, "laplacian() argument", p));
+    const [v, unravel] = ravel(x);
+    return taylor.laplacian((w: Tensor) => g(unravel(w)), options)(v);
   };
 }
