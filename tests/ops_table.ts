@@ -34,8 +34,9 @@ export type Higher =
 export type TaylorSupport = "yes" | "zero" | "no" | "—";
 
 /**
- * Differentiable operations without Taylor rules: they are custom operations (`customJvp`)
- * whose first-order rules cannot give series; Taylor mode raises a typed error naming them.
+ * Differentiable operations without Taylor rules: custom operations (`customJvp`) without an
+ * inline definition, whose first-order rules cannot give series; Taylor mode raises a typed
+ * error naming them.
  */
 const NO_TAYLOR = new Set([
   "linalg.eigh",

@@ -8,6 +8,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
+  AutogradError,
+  checkpoint,
+  customJvp,
   derivative,
   derivatives,
   exp,
@@ -271,6 +274,38 @@ Deno.test("linear-algebra primitives reached only inside ops: every flag", async
       assertClose(laplacian(phi)(a), h.mul(eye).sum(), { rtol: 1e-9, atol: 1e-11, message: name });
     });
   }
+});
+
+Deno.test("custom operations: inline definitions run on series, others are refused", async (t) => {
+  const x = f64([0.3, -0.5]);
+  const f = (v: Tensor) => v.tanh().mul(v.exp()).sum();
+  await t.step("checkpoint: laplacian, derivatives, grad over laplacian, vmap", () => {
+    const cf = checkpoint(f);
+    assertClose(laplacian((v: Tensor) => cf(v))(x), laplacian(f)(x), { rtol: 1e-14 });
+    const g = (u: Tensor) => u.sin().mul(u);
+    const cg = checkpoint(g);
+    assertClose(derivatives((v: Tensor) => cg(v), 5)(f64(0.4)), derivatives(g, 5)(f64(0.4)), {
+      rtol: 1e-14,
+    });
+    const viaCheckpoint = grad((v: Tensor) => laplacian((w: Tensor) => cf(w))(v))(x);
+    assertClose(viaCheckpoint, grad((v: Tensor) => laplacian(f)(v))(x), { rtol: 1e-12 });
+    const pts = f64([[0.3, -0.5], [0.1, 0.2]]);
+    assertClose(vmap(laplacian((w: Tensor) => cf(w)))(pts), vmap(laplacian(f))(pts), {
+      rtol: 1e-13,
+    });
+  });
+  await t.step("customJvp with inline: its series; without: an AutogradError naming it", () => {
+    const rule = ([p]: Tensor[], [dt]: Tensor[]) => [p.mul(p), p.mul(dt).mul(2)] as const;
+    const square = customJvp((u: Tensor) => u.mul(u), rule, { inline: (u: Tensor) => u.mul(u) });
+    const h = (u: Tensor) => square(u).exp();
+    const want = derivatives((u: Tensor) => u.mul(u).exp(), 4)(f64(0.4));
+    assertClose(derivatives(h, 4)(f64(0.4)), want, { rtol: 1e-14 });
+    const opaque = customJvp((u: Tensor) => u.mul(u), rule, { name: "opaqueSquare" });
+    const k = (u: Tensor) => opaque(u).exp();
+    assert.throws(() => derivatives(k, 3)(f64(0.4)), AutogradError);
+    assert.throws(() => derivatives(k, 3)(f64(0.4)), /opaqueSquare has no Taylor-mode rule/);
+    assert.throws(() => laplacian((v: Tensor) => opaque(v).sum())(x), /opaqueSquare/);
+  });
 });
 
 Deno.test("laplacian", async (t) => {

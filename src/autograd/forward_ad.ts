@@ -94,6 +94,21 @@ export function belowLevel<T>(level: FwLevel, fn: () => T): T {
   }
 }
 
+/**
+ * @ignore Runs `fn` with `level` itself enabled again (and the levels inside it still off):
+ * a level's own rule re-entering its level, as Taylor mode does to run a custom operation's
+ * inline definition on series.
+ */
+export function atLevel<T>(level: FwLevel, fn: () => T): T {
+  const saved = limit;
+  limit = level.depth + 1;
+  try {
+    return fn();
+  } finally {
+    limit = saved;
+  }
+}
+
 /** @ignore The tangent of `t` at `level`, or `null` (a zero tangent). */
 export function tangentAt(t: Tensor, level: FwLevel): Tensor | null {
   for (let e = t._fw; e !== null; e = e.next) if (e.level === level) return e.tangent;

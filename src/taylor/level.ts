@@ -24,12 +24,14 @@ function swapFirstTwo(x: Tensor): Tensor {
 }
 
 /** @ignore Runs `fn` inside a new Taylor level of layout `ctx`. */
-export function withTaylorLevel<T>(ctx: TaylorCtx, fn: (level: FwLevel) => T): T {
+export function withTaylorLevel<T>(layout: TaylorCtx, fn: (level: FwLevel) => T): T {
+  let ctx: TaylorCtx = layout;
   const level = enterLevel((prim, entries, inputs, out, params) => {
     const rule = TAYLOR_RULES[prim] as TaylorRule<Params[typeof prim]>;
     const s = rule(entries, inputs, out, params, ctx);
     return s === null ? null : conformSeries(s, out, ctx, prim);
   });
+  ctx = { ...layout, level };
   try {
     return fn(level);
   } finally {

@@ -17,6 +17,7 @@ import { abs, cos, cosh, sign, sin, sinh } from "../ops/math.ts";
 import { pow } from "../ops/arithmetic.ts";
 import { reducedShape, unreduce } from "../primitives/factories.ts";
 import { AutogradError } from "../errors.ts";
+import { atLevel, tangentAt } from "../autograd/forward_ad.ts";
 import {
   conformSeries,
   type Jet,
@@ -285,11 +286,23 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   detSign: zero(),
   logabsdet: logabsdetRule,
   cholesky: choleskyRule,
-  // an operation defined by closures brings a VJP or JVP, not a series rule
-  custom: (_s, _i, _o, call) => {
-    throw new AutogradError(
-      `${call.op} has no Taylor-mode rule: a custom operation defines first-order rules (a VJP ` +
-        `or a JVP), from which jet, derivative and laplacian cannot build series`,
-    );
+  // an operation defined by closures brings a VJP or JVP, not a series rule: its inline
+  // definition in Tensor operations (checkpoint's function, customJvp's `inline`) runs at
+  // this level again instead, or the call is refused
+  custom: (_s, inputs, out, call, ctx) => {
+    const level = ctx.level;
+    if (call.inline === null || level === undefined) {
+      throw new AutogradError(
+        `${call.op} has no Taylor-mode rule: a custom operation defines first-order rules (a ` +
+          `VJP or a JVP), from which jet, derivative and laplacian cannot build series; give ` +
+          `it an inline definition in Tensor operations`,
+      );
+    }
+    const inline = call.inline;
+    const y = atLevel(level, () => inline(inputs));
+    if (y.numel !== out.numel) {
+      throw new AutogradError(`${call.op}: its inline definition returns another shape than it`);
+    }
+    return tangentAt(y, level);
   },
 };

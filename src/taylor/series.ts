@@ -15,7 +15,7 @@ import { Tensor, TRUSTED } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { gradEnabledNow } from "../autograd/grad_mode.ts";
-import { isEnabled } from "../autograd/forward_ad.ts";
+import { type FwLevel, isEnabled } from "../autograd/forward_ad.ts";
 import { BATCH_RULES, type BatchRule } from "../vmap/rules.ts";
 import { cast, filled } from "../ops/shape.ts";
 import { add } from "../ops/arithmetic.ts";
@@ -26,6 +26,11 @@ export interface TaylorCtx {
   readonly mode: "jet" | "lap";
   /** Rows of every series: K for a jet, D + 1 for the forward Laplacian. */
   readonly rows: number;
+  /**
+   * The level whose entries the inputs carry, when the rule runs for a level (not on jets
+   * inside another rule): lets a rule re-enter it (custom operations' inline definitions).
+   */
+  readonly level?: FwLevel;
 }
 
 /** The Taylor rule of a primitive: the output's series from the inputs' series. */
