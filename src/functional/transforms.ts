@@ -23,7 +23,7 @@ import { isBatchedAt, unwrapAt, type VmapLevel, wrap, wrapAt } from "../vmap/lev
 import { materialize } from "../vmap/rules.ts";
 import { vmap } from "../vmap/vmap.ts";
 import { scalar } from "../ops/arithmetic.ts";
-import { filled, identity } from "../ops/shape.ts";
+import { band, filled, identity } from "../ops/shape.ts";
 
 /** A function of tensors to differentiate. Numbers are accepted as results and arguments. */
 export type TensorFunction = (...args: Tensor[]) => TensorLike;
@@ -452,9 +452,7 @@ export function jvp(
 
 function identityBatch(x: Tensor): Tensor {
   const n = x.numel;
-  const e = filled([n, n], x.dtype, 0);
-  for (let i = 0; i < n; i++) e._buf[i * n + i] = 1;
-  return apply("reshape", [e], { shape: [n, ...x.shape] });
+  return apply("reshape", [band(n, n, 0, 0, x.dtype)], { shape: [n, ...x.shape] });
 }
 
 /**

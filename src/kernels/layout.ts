@@ -145,3 +145,31 @@ export function castKernel(src: Storage, dtype: DType, out: Storage): void {
     if (dtype === "int64") toInt64Values(out);
   }
 }
+
+/**
+ * Writes `value` into the band `lo ≤ j − i ≤ hi` of rows `from ≤ i < to` of the row-major
+ * `rows × cols` matrix `out` (the rest is left as it is): identities, triangles and their
+ * masks, and row selections, without a loop anywhere else.
+ */
+export function bandKernel(
+  out: Storage,
+  rows: number,
+  cols: number,
+  lo: number,
+  hi: number,
+  value: number,
+  from = 0,
+  to = rows,
+): void {
+  for (let i = from; i < to; i++) {
+    const start = Math.max(0, i + lo);
+    const end = Math.min(cols - 1, i + hi);
+    for (let j = start; j <= end; j++) out[i * cols + j] = value;
+  }
+}
+
+/** Whether every element is non-zero. */
+export function allNonZero(x: Storage): boolean {
+  for (let i = 0; i < x.length; i++) if (x[i] === 0) return false;
+  return true;
+}

@@ -199,3 +199,58 @@ export function determinantKernel(
     }
   }
 }
+
+/**
+ * Solves `A·X = B` (or `Aᵀ·X = B` when `adjoint`) for each of `count` n×n matrices `A` (one
+ * after another in `a`) and n×m right-hand sides (in `b`), into `out`. Returns `null`, or
+ * the first matrix whose factorization fails and whether it failed for a non-finite entry
+ * rather than a zero pivot.
+ */
+export function solveKernel(
+  a: Storage,
+  count: number,
+  n: number,
+  adjoint: boolean,
+  b: Storage,
+  m: number,
+  out: Storage,
+): { readonly batch: number; readonly notFinite: boolean } | null {
+  const lu = new Float64Array(n * n);
+  const perm = new Int32Array(n);
+  const at = adjoint ? new Float64Array(n * n) : null;
+  for (let k = 0; k < count; k++) {
+    let src = a;
+    let off = k * n * n;
+    if (at !== null) {
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) at[i * n + j] = a[off + j * n + i];
+      src = at;
+      off = 0;
+    }
+    const sign = luFactor(src, off, n, lu, perm);
+    if (sign === 0 || Number.isNaN(sign)) return { batch: k, notFinite: sign !== 0 };
+    luSolve(lu, perm, n, b, k * n * m, m, out, k * n * m);
+  }
+  return null;
+}
+
+/**
+ * Whether `‖A‖·‖B‖ ≤ max` (Frobenius norms) for each pair of the `count` n×n matrices in `a`
+ * and `b`: with `B = A⁻ᵀ`, whether every matrix's condition number is at most `max`.
+ */
+export function conditionAtMost(
+  a: Storage,
+  b: Storage,
+  count: number,
+  n: number,
+  max: number,
+): boolean {
+  for (let k = 0; k < count; k++) {
+    let na = 0, nb = 0;
+    for (let i = k * n * n; i < (k + 1) * n * n; i++) {
+      na += a[i] ** 2;
+      nb += b[i] ** 2;
+    }
+    if (!(Math.sqrt(na * nb) <= max)) return false;
+  }
+  return true;
+}

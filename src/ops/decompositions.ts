@@ -26,7 +26,7 @@ import {
 import { output } from "../primitives/helpers.ts";
 import { add, checkTensor, div, mul, sub } from "./arithmetic.ts";
 import { eq } from "./compare.ts";
-import { cast, filled, named, reshape } from "./shape.ts";
+import { band, cast, filled, named, reshape } from "./shape.ts";
 
 /** Swaps the last two dimensions. */
 export function mT(x: Tensor): Tensor {
@@ -63,9 +63,7 @@ export function catAt(xs: readonly Tensor[], dim: -1 | -2): Tensor {
 
 /** The constant `n×n` identity. */
 export function eyeOf(n: number, like: Tensor): Tensor {
-  const e = filled([n, n], like.dtype, 0);
-  for (let i = 0; i < n; i++) e._buf[i * n + i] = 1;
-  return e;
+  return band(n, n, 0, 0, like.dtype);
 }
 
 /** The diagonal of each matrix as a row (`[..., 1, n]`). */
@@ -392,9 +390,7 @@ function qrForward(a: Tensor): Tensor {
 
 /** The constant mask of the strictly lower triangle. */
 function strictLower(n: number, like: Tensor): Tensor {
-  const mask = filled([n, n], like.dtype, 0);
-  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) mask._buf[i * n + j] = 1;
-  return mask;
+  return band(n, n, -Infinity, -1, like.dtype);
 }
 
 // X = Qᵀ dA R⁻¹, Ω = tril(X, −1) − tril(X, −1)ᵀ: dQ = Q (Ω − X) + dA R⁻¹, dR = (X − Ω) R

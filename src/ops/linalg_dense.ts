@@ -12,7 +12,7 @@ import type { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
-import { cast, expand, filled, named, reshape } from "./shape.ts";
+import { band, cast, expand, named, reshape } from "./shape.ts";
 import { matmul } from "./linalg.ts";
 
 /**
@@ -83,9 +83,7 @@ function checkSquare(a: Tensor, op: string): void {
 
 function identityLike(a: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
-  const out = filled([n, n], a.dtype, 0);
-  for (let i = 0; i < n; i++) out._buf[i * n + i] = 1;
-  return expand(out, a.shape);
+  return expand(band(n, n, 0, 0, a.dtype), a.shape);
 }
 
 /**

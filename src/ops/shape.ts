@@ -18,12 +18,33 @@ import {
 } from "../shape.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
+import { bandKernel } from "../kernels/layout.ts";
 
 /** @ignore A fresh tensor of `shape` filled with `value` (no autograd). */
 export function filled(shape: Shape, dtype: DType, value: number): Tensor {
   const buf = allocate(dtype, sizeOf(shape));
   if (value !== 0) buf.fill(value);
   return new Tensor(buf, shape, dtype, TRUSTED);
+}
+
+/**
+ * @ignore The constant `rows × cols` matrix with `value` on the band `lo ≤ j − i ≤ hi` (of
+ * rows `from ≤ i < to`) and 0 elsewhere: `band(n, n, 0, 0)` is the identity,
+ * `band(n, n, -Infinity, 0)` the lower triangle.
+ */
+export function band(
+  rows: number,
+  cols: number,
+  lo: number,
+  hi: number,
+  dtype: DType,
+  value = 1,
+  from = 0,
+  to = rows,
+): Tensor {
+  const out = filled([rows, cols], dtype, 0);
+  bandKernel(out._buf, rows, cols, lo, hi, value, from, to);
+  return out;
 }
 
 /** @ignore Zeros of `shape` and `dtype`. */

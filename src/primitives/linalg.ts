@@ -20,14 +20,15 @@ import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   choleskyFactor,
+  conditionAtMost,
   determinantKernel,
-  luFactor,
-  luSolve,
+  solveKernel,
   triangularSolve,
 } from "../kernels/linalg.ts";
+import { allNonZero, bandKernel } from "../kernels/layout.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
-import { filled } from "../ops/shape.ts";
+import { band, filled } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
 import { type Forward, zeroTangent } from "./factories.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
@@ -74,11 +75,7 @@ function lowerSolve(l: Tensor, b: Tensor, trans: boolean, op: string): Tensor {
 
 /** The constant 0/1 mask of the lower (or upper) triangle, diagonal included. */
 function triangleMask(n: number, lower: boolean, like: Tensor): Tensor {
-  const mask = filled([n, n], like.dtype, 0);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) if (lower ? j <= i : j >= i) mask._buf[i * n + j] = 1;
-  }
-  return mask;
+  return lower ? band(n, n, -Infinity, 0, like.dtype) : band(n, n, 0, Infinity, like.dtype);
 }
 
 function where(k: number, a: Tensor): string {
@@ -88,10 +85,7 @@ function where(k: number, a: Tensor): string {
 /** The identity matrices of `a`'s batch shape. */
 function eyeLike(a: Tensor): Tensor {
   const n = a.shape[a.ndim - 1];
-  const out = filled(a.shape, a.dtype, 0);
-  const batch = a.numel / (n * n);
-  for (let b = 0; b < batch; b++) for (let i = 0; i < n; i++) out._buf[b * n * n + i * n + i] = 1;
-  return out;
+  return apply("expand", [band(n, n, 0, 0, a.dtype)], { shape: a.shape });
 }
 
 /** `x` with two trailing dimensions of size 1, to broadcast against matrices. */
@@ -113,11 +107,8 @@ function batches(a: Tensor): number {
 /** Lower triangle with a halved diagonal: Φ in the Cholesky derivative. */
 function phi(x: Tensor): Tensor {
   const n = x.shape[x.ndim - 1];
-  const mask = filled([n, n], x.dtype, 0);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < i; j++) mask._buf[i * n + j] = 1;
-    mask._buf[i * n + i] = 0.5;
-  }
+  const mask = band(n, n, -Infinity, 0, x.dtype);
+  bandKernel(mask._buf, n, n, 0, 0, 0.5); // a constant made here, not yet shared
   return mul(x, mask);
 }
 
@@ -126,8 +117,9 @@ const MAX_MINORS_N = 32;
 
 /** The constant `(n−1)×n` matrix that drops row `skip` (a left factor selecting rows). */
 function dropRow(n: number, skip: number, like: Tensor): Tensor {
-  const s = filled([n - 1, n], like.dtype, 0);
-  for (let c = 0, r = 0; c < n; c++) if (c !== skip) s._buf[r++ * n + c] = 1;
+  // rows before `skip` keep their column, the later ones take the next
+  const s = band(n - 1, n, 0, 0, like.dtype, 1, 0, skip);
+  bandKernel(s._buf, n - 1, n, 1, 1, 1, skip, n - 1); // a constant made here, not yet shared
   return s;
 }
 
@@ -136,16 +128,7 @@ const MAX_COND = 1e4;
 
 /** Whether `‖A‖·‖A⁻¹‖ ≤ MAX_COND` for every matrix of the batch (`inv` holds `A⁻ᵀ`). */
 function wellConditioned(a: Tensor, inv: Tensor): boolean {
-  const n = a.shape[a.ndim - 1];
-  for (let k = 0; k < batches(a); k++) {
-    let na = 0, ni = 0;
-    for (let i = k * n * n; i < (k + 1) * n * n; i++) {
-      na += a._buf[i] ** 2;
-      ni += inv._buf[i] ** 2;
-    }
-    if (!(Math.sqrt(na * ni) <= MAX_COND)) return false;
-  }
-  return true;
+  return conditionAtMost(a._buf, inv._buf, batches(a), a.shape[a.ndim - 1], MAX_COND);
 }
 
 /**
@@ -157,7 +140,7 @@ function wellConditioned(a: Tensor, inv: Tensor): boolean {
 function cofactors(a: Tensor, det: Tensor, op: string): Tensor {
   const n = a.shape[a.ndim - 1];
   if (n === 1) return filled(a.shape, a.dtype, 1);
-  if (det._buf.every((d) => d !== 0)) {
+  if (allNonZero(det._buf)) {
     let inv: Tensor | null = null;
     try {
       inv = solve(a, eyeLike(a), true, op);
@@ -181,8 +164,7 @@ function cofactors(a: Tensor, det: Tensor, op: string): Tensor {
     const without = mm(rows[i], a); // [..., n−1, n]
     for (let j = 0; j < n; j++) {
       const minor = mm(without, rows[j], false, true); // [..., n−1, n−1]
-      const e = filled([n, n], a.dtype, 0);
-      e._buf[i * n + j] = (i + j) % 2 === 0 ? 1 : -1;
+      const e = band(n, n, j - i, j - i, a.dtype, (i + j) % 2 === 0 ? 1 : -1, i, i + 1);
       const term = mul(asMatrix(apply("det", [minor], { op })), e);
       c = c === null ? term : add(c, term);
     }
@@ -209,29 +191,21 @@ export const linalgRules: RuleTable<LinalgParams> = {
     saves: true,
     forward([a, b], { adjoint, op }) {
       const n = a.shape[a.ndim - 1];
-      const m = b.shape[b.ndim - 1];
       const out = output(b.shape, a.dtype);
-      const lu = new Float64Array(n * n);
-      const perm = new Int32Array(n);
-      const at = new Float64Array(n * n);
-      for (let k = 0; k < batches(a); k++) {
-        let src = a._buf;
-        let off = k * n * n;
-        if (adjoint) {
-          for (let i = 0; i < n; i++) {
-            for (let j = 0; j < n; j++) at[i * n + j] = src[off + j * n + i];
-          }
-          src = at;
-          off = 0;
-        }
-        const sign = luFactor(src, off, n, lu, perm);
-        if (sign === 0 || Number.isNaN(sign)) {
-          throw new LinAlgError(
-            `linalg.${op}(): the matrix${where(k, a)} of shape ${fmtShape(a.shape)} is ` +
-              (sign === 0 ? "singular" : "not finite"),
-          );
-        }
-        luSolve(lu, perm, n, b._buf, k * n * m, m, out._buf, k * n * m);
+      const bad = solveKernel(
+        a._buf,
+        batches(a),
+        n,
+        adjoint,
+        b._buf,
+        b.shape[b.ndim - 1],
+        out._buf,
+      );
+      if (bad !== null) {
+        throw new LinAlgError(
+          `linalg.${op}(): the matrix${where(bad.batch, a)} of shape ${fmtShape(a.shape)} is ` +
+            (bad.notFinite ? "not finite" : "singular"),
+        );
       }
       return out;
     },
