@@ -121,12 +121,6 @@ export class Tensor {
   _fw: TangentEntry | null = null;
   /** @ignore Whether a non-leaf keeps its gradient (retainGrad). */
   _retainsGrad = false;
-  /** @ignore Engine scratch: gradient accumulated for a leaf during one pass. */
-  _acc: Tensor | null = null;
-  /** @ignore Engine scratch: the pass `_acc` belongs to. */
-  _accPass = 0;
-  /** @ignore Engine scratch: the pass for which this leaf is a target. */
-  _target = 0;
   /** @ignore Set on a batched tensor inside vmap: its level and its physical tensor. */
   _bat: BatchEntry | null = null;
   /** @ignore Gradient hooks (registerHook), run in registration order. */

@@ -45,32 +45,24 @@ let passCounter = 0;
 let running = 0;
 
 /**
- * The engine keeps its per-pass state on the nodes and leaves. A pass started inside another
- * one (checkpoint and custom-JVP rules run a backward of their own) may walk nodes the outer
- * pass is using, so it records their state here on first touch and puts it back when it ends.
+ * Per-pass state: for nodes it lives on the node (the engine's own object, read in the
+ * hottest loop); for leaves, which are user values, in maps local to the pass. A pass
+ * started inside another one (checkpoint and custom-JVP rules run a backward of their own)
+ * may walk nodes the outer pass is using, so it records their state here on first touch and
+ * puts it back when it ends.
  */
 class Saved {
   readonly nodes: Node[] = [];
   readonly nodeState: [number, boolean, Tensor | null, number][] = [];
-  readonly leaves: Tensor[] = [];
-  readonly leafState: [Tensor | null, number, number][] = [];
   node(n: Node): void {
     this.nodes.push(n);
     this.nodeState.push([n._visit, n._needed, n._g, n._target]);
     n._g = null;
   }
-  leaf(x: Tensor): void {
-    this.leaves.push(x);
-    this.leafState.push([x._acc, x._accPass, x._target]);
-  }
   restore(): void {
     for (let i = this.nodes.length - 1; i >= 0; i--) {
       const n = this.nodes[i];
       [n._visit, n._needed, n._g, n._target] = this.nodeState[i];
-    }
-    for (let i = this.leaves.length - 1; i >= 0; i--) {
-      const x = this.leaves[i];
-      [x._acc, x._accPass, x._target] = this.leafState[i];
     }
   }
 }
@@ -179,15 +171,15 @@ function run(
     if (saved !== null) saved.node(n);
     n._visit = pass;
   };
+  // leaves: the targets of this pass and the gradients they receive, by tensor
+  const leafTargets = new Set<Tensor>();
+  const leafGrads = new Map<Tensor, Tensor>();
   if (targets !== null) {
     for (const t of targets) {
       if (t._gradFn !== null) {
         if (saved !== null) saved.node(t._gradFn);
         t._gradFn._target = pass;
-      } else {
-        if (saved !== null) saved.leaf(t);
-        t._target = pass;
-      }
+      } else leafTargets.add(t);
     }
   }
   const allLeaves = targets === null;
@@ -195,7 +187,7 @@ function run(
     if (!x._requiresGrad) return false;
     const n = x._gradFn;
     if (n !== null) return n._needed || n._target === pass || (accumulate && x._retainsGrad);
-    return allLeaves || x._target === pass;
+    return allLeaves || leafTargets.has(x);
   };
 
   // 1. Post-order walk: every node comes after the nodes of its inputs.
@@ -245,15 +237,10 @@ function run(
   }
 
   // 2. Seed the roots and run the nodes from the outputs towards the leaves.
-  const touched: Tensor[] = [];
   const nodeResults = new Map<Node, Tensor>();
   const toLeaf = (x: Tensor, g: Tensor) => {
-    if (x._accPass !== pass) {
-      if (saved !== null) saved.leaf(x);
-      x._accPass = pass;
-      x._acc = g;
-      touched.push(x);
-    } else x._acc = add(x._acc as Tensor, g);
+    const prev = leafGrads.get(x);
+    leafGrads.set(x, prev === undefined ? g : add(prev, g));
   };
   const previousMode = setGradEnabled(createGraph);
   try {
@@ -297,11 +284,10 @@ function run(
       }
       if (!retainGraph) node._freed = true;
     }
-    for (const x of touched) if (x._hooks !== null) x._acc = runHooks(x, x._acc as Tensor);
+    for (const [x, acc] of leafGrads) if (x._hooks !== null) leafGrads.set(x, runHooks(x, acc));
     if (accumulate) {
-      for (const x of touched) {
-        if (targets !== null && x._target !== pass) continue;
-        const acc = x._acc as Tensor;
+      for (const [x, acc] of leafGrads) {
+        if (targets !== null && !leafTargets.has(x)) continue;
         const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
         x._grad = x._grad === null ? g : add(x._grad, g);
       }
@@ -317,12 +303,11 @@ function run(
     if (targets === null) return [];
     return targets.map((t) => {
       if (t._gradFn !== null) return nodeResults.get(t._gradFn) ?? null;
-      return t._accPass === pass ? t._acc : null;
+      return leafGrads.get(t) ?? null;
     });
   } finally {
     setGradEnabled(previousMode);
     for (const node of order) node._g = null;
-    for (const x of touched) x._acc = null;
   }
 }
 
