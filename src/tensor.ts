@@ -72,6 +72,20 @@ function checkStorage(buf: Storage, shape: Shape, dtype: DType): void {
   }
 }
 
+/** The shape most recently frozen (most outputs take their input's shape array). */
+let lastFrozen: Shape = Object.freeze([]);
+
+/**
+ * `shape` frozen, so that tensors may share one shape array (an op's output takes its
+ * input's) without a write through one reshaping the other; a caller's unfrozen array is
+ * copied first, not frozen in place. `Object.isFrozen` is a call into the runtime, so the
+ * array frozen last is checked first: in a chain of ops it is nearly always the one.
+ */
+function frozenShape(shape: Shape): Shape {
+  if (shape === lastFrozen || Object.isFrozen(shape)) return lastFrozen = shape;
+  return lastFrozen = Object.freeze(shape.slice());
+}
+
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
 export type TensorLike = Tensor | number;
 
@@ -107,7 +121,7 @@ export type NestedArray = number | boolean | readonly NestedArray[];
 export class Tensor {
   /** @ignore The storage, row-major and contiguous. Never written after construction. */
   readonly _buf: Storage;
-  /** The size of each dimension; `[]` for a 0-d tensor. */
+  /** The size of each dimension; `[]` for a 0-d tensor. Frozen: it can be shared, never written. */
   readonly shape: Shape;
   /** The element type. */
   readonly dtype: DType;
@@ -152,7 +166,7 @@ export class Tensor {
   constructor(buf: Storage, shape: Shape, dtype: DType, trusted?: typeof TRUSTED) {
     if (trusted !== TRUSTED) checkStorage(buf, shape, dtype);
     this._buf = buf;
-    this.shape = shape;
+    this.shape = frozenShape(shape);
     this.dtype = dtype;
   }
 

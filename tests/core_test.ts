@@ -38,3 +38,21 @@ Deno.test("backward through a 1,000,000-op chain does not overflow the stack", (
   assertClose(x.grad!, [Math.pow(1.0000001, 500_000)], { rtol: 1e-9 });
   assert.ok(ones([1]).numel === 1);
 });
+
+Deno.test("shapes are frozen: writing through one tensor's shape cannot reshape another", () => {
+  const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+  const y = x.mul(2);
+  assert.ok(Object.isFrozen(x.shape) && Object.isFrozen(y.shape));
+  assert.throws(() => {
+    (y.shape as number[])[0] = 7;
+  }, TypeError);
+  assert.deepEqual(x.shape, [2, 2]);
+  y.sum().backward();
+  assert.deepEqual(x.grad!.shape, [2, 2]);
+  // a caller's array is copied, not frozen in place
+  const s = [4];
+  const z = x.reshape(s);
+  s.push(1);
+  assert.deepEqual(z.shape, [4]);
+  assert.equal(Object.isFrozen(s), false);
+});
