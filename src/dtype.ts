@@ -10,7 +10,6 @@
  */
 
 import { DtypeError } from "./errors.ts";
-import { sharedStorage } from "./kernels/backend.ts";
 
 /** The element type of a tensor. */
 export type DType = "float32" | "float64" | "int64" | "bool";
@@ -78,25 +77,15 @@ class Slabs {
 const working = new Slabs();
 const kept = new Slabs();
 
-/**
- * Storage of at least this many bytes lives in a `SharedArrayBuffer` while the worker pool is
- * on (more than one thread), so that the workers can run kernels on it; it costs the same to
- * allocate (measured on Deno 2.9) and nothing else changes.
- */
-const SHARED_MIN_BYTES = 16384;
-
 /** Allocates zeroed storage for `n` elements of dtype `d`. */
 export function allocate(d: DType, n: number): Storage {
   const bytes = n * (d === "float32" ? 4 : d === "bool" ? 1 : 8);
   if (bytes > SMALL_BYTES) {
-    const buf = bytes >= SHARED_MIN_BYTES && sharedStorage()
-      ? new SharedArrayBuffer(bytes)
-      : new ArrayBuffer(bytes);
     return d === "float32"
-      ? new Float32Array(buf)
+      ? new Float32Array(n)
       : d === "bool"
-      ? new Uint8Array(buf)
-      : new Float64Array(buf);
+      ? new Uint8Array(n)
+      : new Float64Array(n);
   }
   return working.carve(d, n, bytes);
 }

@@ -155,16 +155,6 @@ export function gemmFor(work: number): Gemm | null {
 }
 
 /**
- * @ignore Whether large storage should be allocated in `SharedArrayBuffer`s, so that the
- * pool's workers can run kernels on it: when more than one thread is allowed and the runtime
- * has them.
- */
-export function sharedStorage(): boolean {
-  return getNumThreads() > 1 && userModule === null && pool !== null &&
-    typeof SharedArrayBuffer === "function";
-}
-
-/**
  * Sets the number of threads that large matrix products use, like `torch.set_num_threads`.
  * `1` runs everything on the calling thread, exactly as without a pool; larger values split
  * large products between the calling thread and `n - 1` Web Workers. The workers start on

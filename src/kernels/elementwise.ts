@@ -56,9 +56,10 @@ export function toInt64Values(buf: Storage): void {
 }
 
 /**
- * Rough cost per element of each unary operation for the worker pool's cut-over (1: a
- * memory-bound loop; 10: a transcendental function); 0 keeps it on the calling thread (erf
- * uses its module's constants, which the workers do not have).
+ * Rough cost per element of each unary operation for the worker pool's cut-over (10: a
+ * transcendental function); 0 keeps it on the calling thread: memory-bound loops, which the
+ * copies to and from the pool would slow down, and erf, which uses its module's constants
+ * that the workers do not have.
  */
 function unaryCost(op: UnaryOp): number {
   switch (op) {
@@ -70,7 +71,6 @@ function unaryCost(op: UnaryOp): number {
     case "round":
     case "logicalNot":
     case "sqrt":
-      return 1;
     case "erf":
       return 0;
     default:
@@ -298,8 +298,8 @@ export function binaryKernel(
   const n = out.length;
   if ((a.length === n || a.length === 1) && (b.length === n || b.length === 1)) {
     const sa = a.length === n ? 1 : 0, sb = b.length === n ? 1 : 0;
-    if (n >= 4096) {
-      const work = n * (op === "pow" || op === "atan2" ? 10 : op === "div" ? 2 : 1);
+    if (n >= 4096 && (op === "pow" || op === "atan2")) {
+      const work = n * 10; // memory-bound operations stay here (see parallel.ts)
       const args = [op, sa ? rowsOf(a) : a, 0, sa, sb ? rowsOf(b) : b, 0, sb, outRows(out), 0];
       if (parallelRows(binaryRow, n, work, [...args, ROW_COUNT])) return;
     }

@@ -1,10 +1,16 @@
 /**
- * Splitting the JavaScript kernels across the worker pool. A kernel calls
- * {@linkcode parallelRows} first; when the work is large, more than one thread is allowed and
- * its arrays live in `SharedArrayBuffer`s (as large storage does while the pool is on; see
- * `allocate` in `dtype.ts`), the rows are split between the calling thread and the workers
- * and it returns true; otherwise the kernel runs as it is. Each row is computed by the same
- * code as on one thread, so the results are the same bits.
+ * Splitting the expensive JavaScript kernels across the worker pool. A kernel calls
+ * {@linkcode parallelRows} first; when the work is large and more than one thread is allowed,
+ * its arrays are copied into the pool's shared scratch buffers, the rows are split between
+ * the calling thread and the workers, the written arrays are copied back, and it returns
+ * true; otherwise the kernel runs as it is. Each row is computed by the same code as on one
+ * thread, so the results are the same bits.
+ *
+ * Tensors keep their own (unshared) storage: `SharedArrayBuffer`s are not counted by V8's
+ * external-memory accounting, so a loop over fresh 4 MiB shared tensors grew to 2.4 GiB
+ * before a collection (ordinary buffers: 0.4 GiB). The copies cost about a nanosecond per
+ * element each way, so only kernels that spend several nanoseconds per element (exp, tanh,
+ * the softmax family, pow) are split; memory-bound ones (add, relu, sums) stay here.
  *
  * @module
  */
@@ -15,9 +21,10 @@ import { ROW_COUNT, type RowArg } from "./pool.ts";
 export { ROW_COUNT } from "./pool.ts";
 
 /**
- * Work (elements times a rough cost per element: 1 for a memory-bound loop, about 10 for a
- * transcendental function) under which a kernel stays on the calling thread. Posting a job
- * and waking the workers costs about 20–50 µs; 2^16 units of work take about as long.
+ * Work (elements times a rough cost per element: about 10 for a transcendental function)
+ * under which a kernel stays on the calling thread. Posting a job, copying the arrays and
+ * waking the workers costs about 20–50 µs; 2^16 units of work (6,500 tanh) take about as
+ * long on one thread (measured on the 2-core development machine, Deno 2.9).
  */
 export const PARALLEL_MIN_ELEMENT_WORK = 2 ** 16;
 
@@ -33,9 +40,6 @@ export function rowsOf(a: Float32Array | Float64Array | Uint8Array, s = 1): RowA
 export function outRows(a: Float32Array | Float64Array | Uint8Array, s = 1): RowArg {
   return { a, s, out: true };
 }
-
-/** Arrays of at most this many bytes that are not shared travel through a shared copy. */
-const COPY_MAX_BYTES = 1 << 16;
 
 function shared(a: { buffer: ArrayBufferLike }): boolean {
   return typeof SharedArrayBuffer === "function" && a.buffer instanceof SharedArrayBuffer;
@@ -57,16 +61,20 @@ export function parallelRows(
   const pool = threadPool();
   if (pool === null) return false;
   const posted = args.slice();
-  const copies: [RowArg, RowArg][] = []; // written arrays that are not shared, and their copies
+  const copies: [RowArg, RowArg][] = []; // written arrays and their shared copies
   for (let i = 0; i < posted.length; i++) {
     const d = posted[i];
     if (typeof d === "object" && d !== null && "s" in d) {
       const r = d as RowArg;
       if (shared(r.a)) continue;
-      // small arrays that are not shared (a reduction's output) travel through a shared copy
-      if (r.a.byteLength > COPY_MAX_BYTES) return false;
-      const Ctor = r.a.constructor as new (b: SharedArrayBuffer) => RowArg["a"];
-      const copy = { ...r, a: new Ctor(new SharedArrayBuffer(r.a.byteLength)) };
+      const sab = pool.scratch(i, r.a.byteLength);
+      if (sab === null) return false;
+      const Ctor = r.a.constructor as new (
+        b: SharedArrayBuffer,
+        o: number,
+        n: number,
+      ) => RowArg["a"];
+      const copy = { ...r, a: new Ctor(sab, 0, r.a.length) };
       if (r.out) copies.push([r, copy]);
       else copy.a.set(r.a);
       posted[i] = copy;

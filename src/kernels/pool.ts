@@ -1,7 +1,7 @@
 /**
  * A pool of Web Workers that run heavy kernels beside the calling thread: the WebAssembly
  * matrix product on one shared `WebAssembly.Memory`, and the registered JavaScript kernels
- * (`registry.ts`) on storage in `SharedArrayBuffer`s.
+ * (`registry.ts`) on scratch `SharedArrayBuffer`s that the pool keeps and reuses.
  *
  * The workers are created from in-memory source (a `Blob` URL), so they need no permission
  * and no file outside the package. The call stays synchronous: the calling thread posts the
@@ -28,6 +28,12 @@ const DONE = 1; // chunks finished in the current job
 const ERROR = 2; // 1 when a chunk of the current job threw
 const READY = 3; // workers started and serving jobs
 const SLOTS = 4;
+
+/**
+ * The largest scratch buffer of a JavaScript job: larger arrays stay on the calling thread
+ * (the pool's scratch is memory held while it is warm).
+ */
+export const SCRATCH_MAX_BYTES = 2 ** 27;
 
 /** The most chunks one job may have (the chunk index has 16 bits). */
 export const MAX_CHUNKS = 0xffff;
@@ -180,6 +186,7 @@ export class Pool {
   readonly #ctrl: Int32Array;
   readonly #url: string;
   readonly #wait: boolean;
+  readonly #scratch: SharedArrayBuffer[] = [];
   #epoch = 0;
 
   /**
@@ -274,6 +281,19 @@ export class Pool {
   rows(fn: CallableFunction, args: readonly unknown[], rows: number, per: number): boolean {
     const message = { name: fn.name, args, per, rows };
     return this.#run(Math.ceil(rows / per), message, rowChunk(fn, args, per, rows));
+  }
+
+  /**
+   * Shared scratch buffer `slot` of at least `bytes` bytes, reused from job to job (grown by
+   * powers of two) and dropped with the pool; null beyond {@linkcode SCRATCH_MAX_BYTES}.
+   */
+  scratch(slot: number, bytes: number): SharedArrayBuffer | null {
+    if (bytes > SCRATCH_MAX_BYTES) return null;
+    const have = this.#scratch[slot];
+    if (have !== undefined && have.byteLength >= bytes) return have;
+    const sab = new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, 65536))));
+    this.#scratch[slot] = sab;
+    return sab;
   }
 
   /** Terminates the workers. */

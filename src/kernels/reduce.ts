@@ -92,25 +92,10 @@ function reduceMiddle(
   return acc;
 }
 
-/** Reduces `x` viewed as `[outer, n, inner]` over the middle axis into `out[outer * inner]`. */
-function reduceRows(
-  op: ReduceOp,
-  x: Storage,
-  outer: number,
-  n: number,
-  inner: number,
-  out: Storage,
-): void {
-  const acc = reduceMiddle(op, x, outer, n, inner);
-  for (let i = 0; i < acc.length; i++) out[i] = acc[i];
-}
-
 /**
  * Reduces `x` of `shape` over the sorted distinct dimensions `dims` and writes the result
- * (the shape without those dimensions, row-major) into `out`. A reduction over one run of
- * dimensions with at least two rows before it may be split by rows across the worker pool
- * (each row summed in the same order: the same bits); reducing everything stays on the
- * calling thread, whose order of summation is the single-thread one.
+ * (the shape without those dimensions, row-major) into `out`. Reductions stay on the calling
+ * thread: they are memory-bound, so copying to the worker pool would cost more than it saves.
  */
 export function reduceKernel(
   op: ReduceOp,
@@ -157,15 +142,7 @@ export function reduceKernel(
     if (last && last[1] === d - 1) last[1] = d;
     else runs.push([d, d]);
   }
-  if (runs.length === 1 && x.length >= 4096) {
-    const [s, e] = runs[0];
-    let outer = 1, n = 1, inner = 1;
-    for (let i = 0; i < s; i++) outer *= shape[i];
-    for (let i = s; i <= e; i++) n *= shape[i];
-    for (let i = e + 1; i < shape.length; i++) inner *= shape[i];
-    const args = [op, rowsOf(x, n * inner), ROW_COUNT, n, inner, outRows(out, inner)];
-    if (parallelRows(reduceRows, outer, x.length, args)) return;
-  }
+
   for (let r = runs.length - 1; r >= 0; r--) {
     const [s, e] = runs[r];
     let outer = 1, n = 1, inner = 1;
@@ -300,4 +277,4 @@ export function norm2Kernel(
   for (let i = 0; i < out.length; i++) out[i] = Math.sqrt(out[i]);
 }
 
-registerKernels(identity, reduceMiddle, reduceRows, normalizerKernel);
+registerKernels(normalizerKernel);
