@@ -14,6 +14,7 @@ import {
   derivative,
   derivatives,
   exp,
+  Generator,
   grad,
   hessian,
   jet,
@@ -22,8 +23,10 @@ import {
   linalg,
   LinAlgError,
   matmul,
+  randn,
   ShapeError,
   sin,
+  stack,
   tanh,
   type Tensor,
   tensor,
@@ -110,6 +113,16 @@ Deno.test("jet", async (t) => {
     const [, ys] = jet(f, [a, b], [sa, sb]);
     const expected = nestedJvpDerivatives(f, [a, b], [sa, sb], 3);
     ys.forEach((d, k) => assertClose(d, expected[k], { rtol: 1e-10, atol: 1e-12 }));
+  });
+
+  await t.step("vmap over jet with batched primals and series equals a loop", () => {
+    const xs = f64([[0.1, 0.2], [0.3, -0.4], [0.5, 0.9]]);
+    const ss = f64([[1, 0], [0.5, 2], [-1, 1]]);
+    const f = (x: Tensor) => x.tanh().mul(x.sin()).sum();
+    const terms = (s: Tensor) => [s, s.mul(0.5), s];
+    const batched = vmap((x: Tensor, s: Tensor) => stack(jet(f, [x], [terms(s)])[1]))(xs, ss);
+    const loop = [0, 1, 2].map((i) => stack(jet(f, [xs.index(i)], [terms(ss.index(i))])[1]));
+    assertClose(batched, stack(loop), { rtol: 1e-13 });
   });
 
   await t.step("errors name jet: mismatched lengths, counts and shapes", () => {
@@ -388,6 +401,13 @@ Deno.test("laplacian", async (t) => {
     const batched = vmap(lap)(pts);
     const loop = [0, 1, 2].map((i) => lap(pts.index(i)).item());
     assertClose(batched, f64(loop), { rtol: 1e-12 });
+  });
+
+  await t.step("nested vmap over laplacian equals a double loop", () => {
+    const pts = randn([2, 3, 4], { dtype: "float64", generator: new Generator(1) });
+    const g = (x: Tensor) => x.pow(3).sum().tanh();
+    const loop = [0, 1].map((i) => [0, 1, 2].map((j) => laplacian(g)(pts.index(i, j)).item()));
+    assertClose(vmap(vmap(laplacian(g)))(pts), f64(loop), { rtol: 1e-13, atol: 1e-15 });
   });
 
   await t.step("hutchinson: unbiased, exact for a diagonal Hessian", () => {
