@@ -167,12 +167,14 @@ function generate(): number {
   blocks.forEach((b, i) => {
     const code = b.code
       .replaceAll('"@tapegrad/core/testing"', '"../../src/testing/mod.ts"')
-      .replaceAll('"@tapegrad/core"', '"../../mod.ts"');
+      .replaceAll('"@tapegrad/core"', '"../../mod.ts"')
+      .replaceAll('"node:assert/strict"', '"../../tests/runtimes/assert_shim.ts"');
     Deno.writeTextFileSync(
       `${GEN}/readme_${i}.ts`,
       `// README.md line ${b.line}, printing into the smoke suite's buffer\n` +
         `import { printed } from "../../tests/runtimes/smoke.ts";\n` +
-        `const console = { log: (...a: unknown[]) => void printed.push(a.map(String).join(" ")) };\n` +
+        `import { show } from "../../tests/runtimes/smoke.ts";\n` +
+        `const console = { log: (...a: unknown[]) => void printed.push(a.map(show).join(" ")) };\n` +
         code,
     );
     entries.push(
@@ -196,6 +198,11 @@ function generate(): number {
       `export function runAll(): Promise<SmokeReport> {\n` +
       `  return smoke({ readme: [\n${entries.join("\n")}\n  ], seeds: data.seeds, ` +
       `torchStateDict: data.torchStateDict });\n}\n`,
+  );
+  Deno.writeTextFileSync(
+    `${GEN}/browser_entry.ts`,
+    `import { runAll } from "./entry.ts";\n\n` +
+      `(globalThis as Record<string, unknown>).__smoke = await runAll();\n`,
   );
   Deno.writeTextFileSync(
     `${GEN}/main.ts`,
@@ -229,12 +236,9 @@ try {
       const headers = csp ? { "Content-Security-Policy": csp } : {};
       if (url === "http://tapegrad.test/") {
         req.respond({ status: 200, contentType: "text/html", headers,
-          body: '<!doctype html><script src="/smoke.js"></script><script src="/run.js"></script>' });
+          body: '<!doctype html><script type="module" src="/smoke.js"></script>' });
       } else if (url === "http://tapegrad.test/smoke.js") {
         req.respond({ status: 200, contentType: "text/javascript", headers, body: script });
-      } else if (url === "http://tapegrad.test/run.js") {
-        req.respond({ status: 200, contentType: "text/javascript", headers,
-          body: "window.__smoke = TapegradSmoke.runAll();" });
       } else req.respond({ status: 404, body: "" });
     });
     const errors = [];
@@ -362,10 +366,9 @@ async function main(): Promise<number> {
     if (chromiumWhy !== null) skip("Chromium", chromiumWhy);
     else {
       const bundle = await esbuild("browser.js", [
-        "entry.ts",
+        "browser_entry.ts",
         "--platform=browser",
-        "--format=iife",
-        "--global-name=TapegradSmoke",
+        "--format=esm",
         "--target=chrome120",
       ]);
       if (bundle !== null) {

@@ -78,6 +78,23 @@ export function runtimeName(): string {
   return nav?.userAgent ? `browser (${nav.userAgent})` : "unknown";
 }
 
+/**
+ * A value as `console.log` shows it, for the values README examples print: strings as they
+ * are, tensors as their repr, arrays as `[ 1, 2 ]`, plain objects as `{ a: 1 }`.
+ */
+export function show(v: unknown): string {
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) {
+    const items = v.map((x) => (typeof x === "string" ? `"${x}"` : show(x)));
+    return items.length === 0 ? "[]" : `[ ${items.join(", ")} ]`;
+  }
+  if (v instanceof tg.Tensor || typeof v !== "object" || v === null) return String(v);
+  const entries = Object.entries(v).map(([k, x]) =>
+    `${k}: ${typeof x === "string" ? `"${x}"` : show(x)}`
+  );
+  return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+}
+
 /** The console that README blocks print to (the runner's generated modules use it). */
 export const printed: string[] = [];
 
@@ -205,14 +222,24 @@ export async function smoke(input: SmokeInput): Promise<SmokeReport> {
     });
   }
 
-  // 5. Taylor mode: tanh's derivatives at 0 are 0, 1, 0, −2, 0, 16 (its Taylor series)
-  const derivatives = (tg as Record<string, unknown>).derivatives as
+  // 5. Taylor mode: tanh's derivatives at 0 are 0, 1, 0, −2, 0, 16 (its Taylor series), and
+  // jet of exp along x(t) = t carries e^0 = 1 in every coefficient
+  const taylor = tg as Record<string, unknown>;
+  const derivatives = taylor.derivatives as
     | ((f: (x: Tensor) => Tensor, n: number) => (x: Tensor) => Tensor)
     | undefined;
-  if (typeof derivatives === "function") {
+  const jet = taylor.jet as
+    | ((f: (x: Tensor) => Tensor, p: Tensor[], s: Tensor[][]) => [Tensor, Tensor[]])
+    | undefined;
+  if (typeof derivatives === "function" && typeof jet === "function") {
     check("taylor", "derivatives(tanh, 5)(0)", () => {
       const d = derivatives((x) => x.tanh(), 5)(tg.tensor(0, { dtype: "float64" }));
       ensure(JSON.stringify(d.toArray()) === "[0,1,0,-2,0,16]", String(d));
+    });
+    check("taylor", "jet(exp) along x(t) = t", () => {
+      const f64 = (v: number) => tg.tensor(v, { dtype: "float64" });
+      const [y, ys] = jet((x) => x.exp(), [f64(0)], [[f64(1), f64(0), f64(0)]]);
+      ensure(y.item() === 1 && ys.every((t) => t.item() === 1), ys.map(String).join(" "));
     });
   } else {
     sections.taylor = {

@@ -30,6 +30,7 @@ display as tables, and plots and graphs as pictures. In your own notebook, impor
     ("code", """import {
   autogradGrad,
   derivative,
+  derivatives,
   dotToSvg,
   grad,
   hessian,
@@ -64,6 +65,8 @@ const [dy] = autogradGrad([y], [x], { createGraph: true });
 const [d2y] = autogradGrad([dy], [x], { createGraph: true });
 const graph = dotToSvg(toDot(d2y));
 graph"""),
+    ("md", "Taylor mode gives all the derivatives of tanh at 0 in one pass (its Taylor coefficients times n!):"),
+    ("code", """derivatives(tanh, 9)(tensor(0, { dtype: "float64" }))"""),
     ("md", "`vmap` maps a scalar derivative over many points at once:"),
     ("code", """vmap(derivative(tanh, 1))(linspace(-1, 1, 5, { dtype: "float64" }))"""),
 ]
@@ -152,6 +155,9 @@ def check(nb, passed=None):
     graph = out[7].get("image/svg+xml", "")
     expect("TanhBackward0" in graph and "AccumulateGrad" in graph, "the tape of tanh'' as image/svg+xml")
     got = numbers(out[8].get("text/plain", ""))
+    # tanh = x − 2x³/3! + 16x⁵/5! − 272x⁷/7! + 7936x⁹/9! …
+    expect(got == [0, 1, 0, -2, 0, 16, 0, -272, 0, 7936], "derivatives of tanh at 0 in one Taylor pass")
+    got = numbers(out[9].get("text/plain", ""))
     want = [1 - math.tanh(v) ** 2 for v in (-1, -0.5, 0, 0.5, 1)]
     expect(len(got) == 5 and all(abs(a - b) < 1e-4 for a, b in zip(got, want)), "vmap of tanh prime")
     return failures, lost
@@ -167,7 +173,7 @@ if __name__ == "__main__":
             print("FAIL examples/notebook.ipynb differs from tests/tools/notebook.py: run it with --write")
             sys.exit(1)
     passed = set()
-    for attempt in range(4):
+    for attempt in range(10 if write else 4):
         nb = run(nbformat.from_dict(json.loads(json.dumps(build() if write else source))))
         if write:
             passed = set()  # --write keeps a run in which every output arrived
