@@ -15,7 +15,10 @@ import {
   gt,
   hessian,
   hvp,
+  jet,
   jvp,
+  laplacian,
+  linalg,
   manualSeed,
   matmul,
   randn,
@@ -272,4 +275,42 @@ Deno.test("registerHook: hooks under createGraph are recorded; typed errors", ()
   const z = tensor([1, 2], { requiresGrad: true });
   z.registerHook((g) => g.sum());
   assert.throws(() => z.mul(2).sum().backward(), ShapeError);
+});
+
+Deno.test("Taylor mode: a custom VJP is a typed error; customJvp with inline code and checkpoint run their code", () => {
+  const x = f64([0.3, -0.7, 1.1]);
+  assert.throws(
+    () => jet((v: Tensor) => softplus(v).sum(), [x], [[f64([1, 0, 0]), f64([0, 0, 0])]]),
+    (e: unknown) =>
+      e instanceof AutogradError && /customVjp\(softplusValue\).*Taylor/.test(e.message),
+  );
+  assert.throws(
+    () => laplacian((v: Tensor) => safeNorm(v))(x),
+    (e: unknown) => e instanceof AutogradError && /customJvp.*inline/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      laplacian((v: Tensor) => linalg.eigvalsh(v.reshape([3, 1]).matmul(v.reshape([1, 3]))).sum())(
+        x,
+      ),
+    (e: unknown) => e instanceof AutogradError && /linalg\.eigh/.test(e.message),
+  );
+  const norm = (v: Tensor) => v.pow(2).sum().sqrt();
+  const inlined = customJvp(
+    norm,
+    ([v]: Tensor[], [t]: Tensor[]) => [norm(v), v.mul(t).sum().div(norm(v))],
+    {
+      inline: norm,
+    },
+  );
+  // Δ|x| = (d − 1)/|x| in d = 3 dimensions
+  const r = Math.hypot(0.3, -0.7, 1.1);
+  assertClose(laplacian((v: Tensor) => inlined(v))(x), f64(2 / r));
+  // checkpoint under Taylor mode: the function runs on the series
+  const w = f64([[0.5, -1, 0.2], [2, 0.3, -0.4], [0.1, 0.1, 0.9]]);
+  const body = (v: Tensor) => matmul(w, v.reshape([3, 1])).tanh().sum();
+  assertClose(laplacian((v: Tensor) => checkpoint(body)(v))(x), laplacian(body)(x));
+  // reverse mode over the inlined series (a PINN-style loss)
+  const g = grad((v: Tensor) => laplacian((u: Tensor) => inlined(u))(v))(x);
+  assertClose(g, x.mul(-2 / r ** 3));
 });
