@@ -125,6 +125,16 @@ Deno.test("jet", async (t) => {
     assertClose(batched, stack(loop), { rtol: 1e-13 });
   });
 
+  await t.step("gradients flow to the primal and to the series terms", () => {
+    // y2 = −sin(x) x1² + cos(x) x2
+    const y2 = (x: Tensor, x1: Tensor, x2: Tensor) => jet(sin, [x], [[x1, x2]])[1][1];
+    const [x, x1, x2] = [f64(0.3), f64(0.7), f64(-0.4)];
+    const [gx, g1, g2] = grad(y2, { argnums: [0, 1, 2] })(x, x1, x2);
+    assert.ok(Math.abs(gx.item() - (-Math.cos(0.3) * 0.49 + Math.sin(0.3) * 0.4)) < 1e-15);
+    assert.ok(Math.abs(g1.item() - -2 * Math.sin(0.3) * 0.7) < 1e-15);
+    assert.ok(Math.abs(g2.item() - Math.cos(0.3)) < 1e-15);
+  });
+
   await t.step("errors name jet: mismatched lengths, counts and shapes", () => {
     const x = f64([1, 2]);
     assert.throws(() => jet(exp, [x, x], [[x], [x, x]]), RangeError);
@@ -391,6 +401,22 @@ Deno.test("laplacian", async (t) => {
       const at = (v: number[]) => loss(tensor(v, { dtype: "float64", shape: [2, 3] })).item();
       const fd = (at(up) - at(dn)) / (2 * h);
       assert.ok(Math.abs(g.toTypedArray()[i] - fd) < 1e-6 * (1 + Math.abs(fd)), `entry ${i}`);
+    });
+  });
+
+  await t.step("grad of the Laplacian in the point equals finite differences", () => {
+    const g = (v: Tensor) => v.tanh().pow(2).sum().mul(v.index(0).sin());
+    const x = f64([0.3, -0.2, 0.5]);
+    const got = grad((v: Tensor) => laplacian(g)(v))(x).toTypedArray();
+    const h = 1e-5;
+    [0, 1, 2].forEach((i) => {
+      const at = (dv: number) =>
+        laplacian(g)(f64([0.3, -0.2, 0.5].map((v, j) => (j === i ? v + dv : v)))).item();
+      const fd = (at(h) - at(-h)) / (2 * h);
+      assert.ok(
+        Math.abs(got[i] - fd) < 1e-7 * (1 + Math.abs(fd)),
+        `entry ${i}: ${got[i]} vs ${fd}`,
+      );
     });
   });
 
