@@ -79,7 +79,7 @@ export function weighted<T>(
   };
 }
 
-/** The value row and the series of `j` stacked: `[x_0, x_1, …]`. */
+/** The value `x` and its series `s` stacked: `[x_0, x_1, …]`. */
 export function full(x: Tensor, s: Tensor): Tensor {
   return catRows([lift(x), s]);
 }
