@@ -79,13 +79,17 @@ function composite<T>(
     f(inputs.map((x, i) => ({ x, s: series[i] })), inputs, out, params, ctx).s;
 }
 
-/** `x^c` for a number `c`: exact repeated products for small whole `c` at points with zeros. */
+/**
+ * `x^c` for a number `c`: repeated products (Cauchy) for small whole `c`, the power recurrence
+ * otherwise. The recurrence divides by x_0 at every order and loses accuracy geometrically
+ * where |x_0| is small against the series' scale (`tanh(x)²` at 0.3: 23% off at order 30), and
+ * fails at zeros; the products are stable everywhere.
+ */
 function powNumber(s: Tensor, x: Tensor, out: Tensor, c: number, ctx: TaylorCtx): MaybeTensor {
   if (c === 0) return null;
   if (c === 1) return s;
   const whole = Number.isInteger(c) && c > 0 && c <= 64;
-  // the recurrence divides by x_0: at zeros (or where x^c underflows) multiply instead
-  if (whole && (x._buf.some((v) => v === 0) || out._buf.some((v) => v === 0))) {
+  if (whole) {
     let base: Jet = { x, s }, acc: Jet | null = null;
     for (let e = c; e > 0; e >>= 1) {
       if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
