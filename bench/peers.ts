@@ -1,5 +1,5 @@
 /**
- * Tapegrad against its peers in one run: runs the W1–W5 workloads here, then PyTorch's
+ * Tapegrad against its peers in one run: runs the W1–W7 workloads here, then PyTorch's
  * (`../shared/peers/torch_bench.py --threads 1`, one BLAS thread) on the same machine, and
  * prints a table with the ratio per metric. The JavaScript peers (TensorFlow.js, jax-js,
  * js-pytorch) come from `../shared/peers/results_reference.jsonl`, a reference run on this
@@ -24,6 +24,24 @@ interface Metric {
   /** The key in PyTorch's record where it differs. */
   readonly torchKey?: string;
   readonly higherIsBetter: boolean;
+  /** Where the value is not a top-level number: how to read it from a record. */
+  readonly read?: (r: Record) => unknown;
+}
+
+/** The time of one order in a W6 record's `orders` list. */
+function orderMs(order: number): (r: Record) => unknown {
+  return (r) =>
+    (r.orders as { order: number; ms: number }[] | undefined)?.find((o) => o.order === order)?.ms;
+}
+
+function w6Order(order: number): Metric {
+  return {
+    workload: "W6 tanh derivative order n",
+    metric: `ms, n = ${order}`,
+    key: `order_${order}`,
+    higherIsBetter: false,
+    read: orderMs(order),
+  };
 }
 
 const METRICS: readonly Metric[] = [
@@ -46,6 +64,38 @@ const METRICS: readonly Metric[] = [
     metric: "full Hessian ms (PyTorch: vectorize=True)",
     key: "hessian_ms",
     torchKey: "hessian_vectorized_ms",
+    higherIsBetter: false,
+  },
+  ...[4, 8, 12, 16, 32, 64].map(w6Order),
+  {
+    workload: "W6 tanh derivative order n",
+    metric: "highest order within 0.25 s",
+    key: "max_order_done",
+    higherIsBetter: true,
+  },
+  {
+    workload: "W7 PINN Laplacian",
+    metric: "Laplacian ms (Tapegrad: laplacian; PyTorch: nested grad)",
+    key: "laplacian_ms",
+    higherIsBetter: false,
+  },
+  {
+    workload: "W7 PINN Laplacian",
+    metric: "Laplacian ms, both by nested grad",
+    key: "laplacian_nested_ms",
+    torchKey: "laplacian_ms",
+    higherIsBetter: false,
+  },
+  {
+    workload: "W7 PINN Laplacian",
+    metric: "Laplacian ms, both by vmap(hessian) trace",
+    key: "laplacian_hessian_ms",
+    higherIsBetter: false,
+  },
+  {
+    workload: "W7 PINN Laplacian",
+    metric: "PINN step ms (loss with Δu, 6 gradients)",
+    key: "pinn_step_ms",
     higherIsBetter: false,
   },
 ];
@@ -94,6 +144,7 @@ function reference(): Record[] {
 
 function fmt(v: unknown): string {
   if (typeof v !== "number" || !Number.isFinite(v)) return "—";
+  if (Number.isInteger(v)) return String(v);
   if (v >= 100) return v.toFixed(0);
   if (v >= 10) return v.toFixed(1);
   if (v >= 1) return v.toFixed(2);
@@ -107,19 +158,19 @@ function fmt(v: unknown): string {
 function pick(
   recs: readonly Record[],
   workload: string,
-  key: string,
+  read: (r: Record) => unknown,
   peer?: string,
 ): Record | undefined {
   return recs.find((x) =>
     x.workload === workload && (peer === undefined || x.peer === peer) &&
-    x.error === undefined && x.hvp_correct !== false && typeof x[key] === "number"
+    x.error === undefined && x.hvp_correct !== false && typeof read(x) === "number"
   );
 }
 
 /** A value with the variant's short tag, if the peer reported variants. */
-function cell(r: Record | undefined, key: string): string {
+function cell(r: Record | undefined, read: (r: Record) => unknown): string {
   if (r === undefined) return "—";
-  return typeof r.tag === "string" ? `${fmt(r[key])} (${r.tag})` : fmt(r[key]);
+  return typeof r.tag === "string" ? `${fmt(read(r))} (${r.tag})` : fmt(read(r));
 }
 
 /** How Tapegrad compares, as "N× faster" or "N× slower". */
@@ -128,6 +179,7 @@ function ratio(m: Metric, ours: unknown, theirs: unknown): string {
     return "—";
   }
   if (m.key === "hvp_over_grad") return `${(ours / theirs).toFixed(2)} (ratio of ratios)`;
+  if (m.key === "max_order_done") return `${ours} vs ${theirs}`;
   const speedup = m.higherIsBetter ? ours / theirs : theirs / ours;
   return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
 }
@@ -152,10 +204,13 @@ export function table(
   ];
   for (const m of METRICS) {
     const w = m.workload.slice(0, 2);
-    const a = pick(ours, w, m.key)?.[m.key];
-    const tk = m.torchKey ?? m.key;
-    const b = pick(torch, w, tk)?.[tk];
-    const js = JS_PEERS.map((p) => cell(pick(ref, w, m.key, p), m.key));
+    const read = m.read ?? ((r: Record) => r[m.key]);
+    const readTorch = m.read ?? ((r: Record) => r[m.torchKey ?? m.key]);
+    const ours1 = pick(ours, w, read);
+    const torch1 = pick(torch, w, readTorch);
+    const a = ours1 && read(ours1);
+    const b = torch1 && readTorch(torch1);
+    const js = JS_PEERS.map((p) => cell(pick(ref, w, read, p), read));
     lines.push(
       `| ${m.workload} | ${m.metric} | ${fmt(a)} | ${fmt(b)} | ${ratio(m, a, b)} | ${
         js.join(" | ")

@@ -1,5 +1,5 @@
 /**
- * The five peer workloads (W1–W5) on Tapegrad, written exactly as `../shared/peers/README.md`
+ * The seven peer workloads (W1–W7) on Tapegrad, written exactly as `../shared/peers/README.md`
  * defines them, with the same data (mulberry32 uniforms and Box-Muller normals, seeded as the
  * JavaScript peers seed them) and the same timing discipline (warm up at least 2 calls and
  * 300 ms, then the median of up to `reps` timed calls). Prints one JSON line per workload in
@@ -14,18 +14,28 @@ import {
   add,
   autogradGrad,
   crossEntropy,
+  derivative,
+  diagonal,
   grad,
   hessian,
   hvp,
+  laplacian,
   matmul,
+  mean,
   setDefaultDtype,
   sum,
   type Tensor,
   tensor,
   valueAndGrad,
+  vmap,
 } from "../mod.ts";
 import type { Node } from "../src/autograd/node.ts";
+import tanhDerivatives from "../tests/fixtures/tanh_derivatives.json" with { type: "json" };
 import { wasmGemm } from "../src/kernels/matmul.ts";
+
+/** The exact derivatives of tanh at 1 of orders 0..100 (the peers' `tanh_derivatives.json`). */
+export const TANH_DERIVATIVES: readonly number[] = Object.entries(tanhDerivatives)
+  .sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v);
 
 /** The exact 8th derivative of tanh at 1 (the peers' golden value). */
 export const TANH_D8_AT_1 = -277.062135603031;
@@ -425,6 +435,220 @@ export function w5(): Record {
   };
 }
 
+/** The W6 orders, in the order they are run. */
+export const W6_ORDERS = [4, 8, 12, 16, 24, 32, 48, 64];
+const W6_STOP_MS = 250;
+
+/** One order of W6. */
+export interface OrderTiming {
+  order: number;
+  ms: number;
+  reps: number;
+  value: number;
+  rel_err: number;
+}
+
+/**
+ * Times `nth(order)` for the W6 orders: median of up to 5 runs after one warm-up run (one run
+ * when a run takes over 1 s), stopping after the first order whose run takes over 0.25 s.
+ */
+function orderScaling(nth: (order: number) => number, orders = W6_ORDERS): OrderTiming[] {
+  const rows: OrderTiming[] = [];
+  for (const order of orders) {
+    const t0 = performance.now();
+    const value = nth(order);
+    const first = performance.now() - t0;
+    const { median_ms, reps } = first > 1000
+      ? { median_ms: first, reps: 1 }
+      : bench(() => nth(order), { warmup: 0, warmupMs: 0, reps: 5 });
+    const exact = TANH_DERIVATIVES[order];
+    rows.push({
+      order,
+      ms: median_ms,
+      reps,
+      value,
+      rel_err: Math.abs(value - exact) / Math.abs(exact),
+    });
+    if (Math.max(first, median_ms) > W6_STOP_MS) break;
+  }
+  return rows;
+}
+
+/**
+ * W6: the n-th derivative of tanh at 1 (float64) for n = 4 … 64, by Taylor mode
+ * (`derivative(f, n)`: one pass); the same orders by nesting reverse mode (`autogradGrad` with
+ * `createGraph`, as PyTorch does) are reported beside it as `nested_orders`, up to order 12
+ * (order 16 that way takes about half a minute).
+ */
+export function w6(): Record {
+  const x = tensor(1, { dtype: "float64" });
+  const tanh = (v: Tensor) => v.tanh();
+  const orders = orderScaling((n) => derivative(tanh, n)(x).item());
+  const nested = orderScaling((n) => {
+    const xv = tensor(1, { dtype: "float64", requiresGrad: true });
+    let y = xv.tanh();
+    for (let k = 0; k < n; k++) [y] = autogradGrad([y], [xv], { createGraph: true }) as Tensor[];
+    return y.item();
+  }, W6_ORDERS.filter((n) => n <= 12));
+  const maxErr = Math.max(...orders.map((o) => o.rel_err));
+  return {
+    workload: "W6",
+    dtype: "float64",
+    orders,
+    max_order_done: Math.max(...orders.map((o) => o.order)),
+    max_rel_err: maxErr,
+    method: "derivative(f, n): one Taylor-mode pass",
+    nested_orders: nested,
+    nested_max_order_done: Math.max(...nested.map((o) => o.order)),
+    nested_method: "autogradGrad(createGraph: true) nested n times",
+    median_ms: orders[orders.length - 1].ms,
+    check_ok: maxErr <= 1e-12 && nested.every((o) => o.rel_err <= 1e-11),
+  };
+}
+
+/** The W7 network's weights `[W1, b1, W2, b2, W3, b3]` (16-64-64-1) and points `X` (128×16). */
+export function w7Data(): { params: Float64Array[]; X: Float64Array } {
+  const r = rng(3);
+  const d = 16, h = 64, B = 128;
+  const X = Float64Array.from(normals(r, B * d));
+  const params = [
+    Float64Array.from(normals(r, d * h, 1 / 4)),
+    new Float64Array(h),
+    Float64Array.from(normals(r, h * h, 1 / 8)),
+    new Float64Array(h),
+    Float64Array.from(normals(r, h, 1 / 8)),
+    new Float64Array(1),
+  ];
+  return { params, X };
+}
+
+/**
+ * The Laplacian of `u(x) = tanh(tanh(x W1 + b1) W2 + b2) W3 + b3` at each row of `X`, in plain
+ * float64 loops, independent of the library: the value, the d input derivatives and the
+ * Laplacian of every hidden unit are carried through the layers (with `h = tanh z`,
+ * `∇h = (1 − h²)∇z` and `Δh = (1 − h²)Δz − 2h(1 − h²)|∇z|²`).
+ */
+export function w7LaplacianReference(
+  [w1, b1, w2, b2, w3]: readonly Float64Array[],
+  X: Float64Array,
+  d: number,
+): Float64Array {
+  const h = b1.length, B = X.length / d;
+  const out = new Float64Array(B);
+  // layer 1: ∇z1 = W1 rows (constant), Δz1 = 0
+  const colNorm1 = new Float64Array(h);
+  for (let i = 0; i < d; i++) for (let j = 0; j < h; j++) colNorm1[j] += w1[i * h + j] ** 2;
+  for (let b = 0; b < B; b++) {
+    const x = X.subarray(b * d, (b + 1) * d);
+    const z1 = linear(x, w1, b1, 1, d);
+    const h1 = z1.map(Math.tanh);
+    const s1 = h1.map((t) => 1 - t * t);
+    const lap1 = h1.map((t, j) => -2 * t * s1[j] * colNorm1[j]);
+    // ∇h1[i][j] = s1[j] W1[i, j]; z2 = h1 W2 + b2
+    const z2 = linear(h1, w2, b2, 1, h);
+    const grad2 = new Float64Array(d * h); // ∇z2[i][k] = Σ_j s1[j] W1[i, j] W2[j, k]
+    for (let i = 0; i < d; i++) {
+      for (let j = 0; j < h; j++) {
+        const g = s1[j] * w1[i * h + j];
+        for (let k = 0; k < h; k++) grad2[i * h + k] += g * w2[j * h + k];
+      }
+    }
+    let lap = 0;
+    for (let k = 0; k < h; k++) {
+      let lapZ2 = 0;
+      for (let j = 0; j < h; j++) lapZ2 += lap1[j] * w2[j * h + k];
+      let sq = 0;
+      for (let i = 0; i < d; i++) sq += grad2[i * h + k] ** 2;
+      const t = Math.tanh(z2[k]);
+      lap += ((1 - t * t) * lapZ2 - 2 * t * (1 - t * t) * sq) * w3[k];
+    }
+    out[b] = lap;
+  }
+  return out;
+}
+
+/**
+ * W7: the Laplacian of a 16-64-64-1 tanh MLP at 128 points (float64) with `laplacian` (forward
+ * Laplacian, batched by `vmap`), and one gradient step of `mean((Δu − 1)²)` with respect to
+ * the six weights (reverse over Taylor mode). Beside it, Tapegrad's own other ways: the trace
+ * of `vmap(hessian(u))`, and nested `grad` (one backward for ∇u with `createGraph`, then one
+ * per input dimension, as PINN code in PyTorch does).
+ */
+export function w7(): Record {
+  const d = 16, B = 128;
+  const data = w7Data();
+  const f64 = { dtype: "float64" } as const;
+  const shapes = [[d, 64], [64], [64, 64], [64], [64, 1], [1]];
+  const params = data.params.map((v, i) => tensor(v, { ...f64, shape: shapes[i] }));
+  const X = tensor(data.X, { ...f64, shape: [B, d] });
+  const mlp = (ps: readonly Tensor[], x: Tensor) => {
+    const [w1, b1, w2, b2, w3, b3] = ps;
+    return matmul(add(matmul(add(matmul(x, w1), b1).tanh(), w2), b2).tanh(), w3).add(b3);
+  };
+  const lapOf = (ps: readonly Tensor[]) => vmap(laplacian((x: Tensor) => sum(mlp(ps, x))))(X);
+  const lapHessian = () =>
+    sum(diagonal(vmap(hessian((x: Tensor) => sum(mlp(params, x))))(X), 0, 1, 2), -1);
+  const lapNested = () => {
+    const x = tensor(data.X, { ...f64, shape: [B, d], requiresGrad: true });
+    const [g] = autogradGrad([sum(mlp(params, x))], [x], { createGraph: true }) as Tensor[];
+    let lap: Tensor | null = null;
+    for (let i = 0; i < d; i++) {
+      const [gi] = autogradGrad([sum(g.index("...", i))], [x], { retainGraph: true }) as Tensor[];
+      lap = lap === null ? gi.index("...", i) : lap.add(gi.index("...", i));
+    }
+    return lap!;
+  };
+  const loss = (...ps: Tensor[]) => mean(lapOf(ps).sub(1).pow(2));
+  const step = valueAndGrad(loss, { argnums: [0, 1, 2, 3, 4, 5] });
+  const lossByHessian = (...ps: Tensor[]) => {
+    const u1 = (x: Tensor) => sum(mlp(ps, x));
+    const lap = sum(diagonal(vmap(hessian(u1))(X), 0, 1, 2), -1);
+    return mean(lap.sub(1).pow(2));
+  };
+
+  const ref = w7LaplacianReference(data.params, data.X, d);
+  const lap = lapOf(params).toTypedArray() as Float64Array;
+  const lapErr = relErr(lap, ref);
+  const hessErr = relErr(lapHessian().toTypedArray(), ref);
+  const nestedErr = relErr(lapNested().toTypedArray(), ref);
+  const [, grads] = step(...params);
+  const [, gradsH] = valueAndGrad(lossByHessian, { argnums: [0, 1, 2, 3, 4, 5] })(...params);
+  const gradErr = Math.max(
+    ...grads.slice(0, 5).map((g, i) => relErr(g.toTypedArray(), gradsH[i].toTypedArray())),
+  );
+  const b3Grad = Math.abs(grads[5].item());
+
+  const timed = (fn: () => Tensor | [Tensor, Tensor[]]) =>
+    bench(() => {
+      const r = fn();
+      return Array.isArray(r) ? r[1].map((g) => g.toTypedArray()) : r.toTypedArray();
+    }, { warmup: 2, reps: 10 }).median_ms;
+  const laplacianMs = timed(() => lapOf(params));
+  const stepMs = timed(() => step(...params));
+  const hessianMs = timed(lapHessian);
+  const nestedMs = timed(lapNested);
+  return {
+    workload: "W7",
+    dtype: "float64",
+    d,
+    width: 64,
+    points: B,
+    check_lap_mean: lap.reduce((a, b) => a + b, 0) / B,
+    laplacian_ms: laplacianMs,
+    pinn_step_ms: stepMs,
+    laplacian_hessian_ms: hessianMs,
+    laplacian_nested_ms: nestedMs,
+    median_ms: stepMs,
+    method: "vmap(laplacian(u)): forward Laplacian; step: valueAndGrad over it",
+    lap_rel_err: lapErr,
+    lap_hessian_rel_err: hessErr,
+    lap_nested_rel_err: nestedErr,
+    step_grad_rel_err_vs_hessian: gradErr,
+    check_ok: lapErr < 1e-12 && hessErr < 1e-12 && nestedErr < 1e-12 && gradErr < 1e-10 &&
+      b3Grad === 0,
+  };
+}
+
 /** The workloads by name. */
 export const WORKLOADS: { [name: string]: () => Record } = {
   W1: w1,
@@ -433,6 +657,8 @@ export const WORKLOADS: { [name: string]: () => Record } = {
   W4: w4,
   W4n: w4n,
   W5: w5,
+  W6: w6,
+  W7: w7,
 };
 
 /** Runs the selected workloads and returns their records. */

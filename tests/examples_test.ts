@@ -2,11 +2,15 @@
 
 import assert from "node:assert/strict";
 import {
-  derivativesAt,
+  main as tanhMain,
   plotSvg,
-  tanhDerivativeExact,
+  tanhDerivativesExact,
   tanhPolynomial,
 } from "../examples/tanh_derivatives.ts";
+import { main as odeMain } from "../examples/taylor_ode.ts";
+import { train as trainPinn } from "../examples/pinn_poisson.ts";
+import tanhExact from "./fixtures/tanh_derivatives.json" with { type: "json" };
+import taylorFixture from "./fixtures/taylor.json" with { type: "json" };
 import { newton } from "../examples/newton.ts";
 import { main as dotMain, tanhDerivativeGraph } from "../examples/dot_graph.ts";
 import { main as hessianMain } from "../examples/hessian_mlp.ts";
@@ -14,16 +18,25 @@ import { main as spectrumMain, P as spectrumParams } from "../examples/hessian_s
 import { main as implicitMain } from "../examples/implicit_function.ts";
 import { derivative, type Tensor, tensor } from "../mod.ts";
 
-Deno.test("tanh derivatives to order 8 match the closed form", () => {
+/** The peers' exact tanh⁽ⁿ⁾(1), n = 0..100 (80-digit arithmetic, rounded to float64). */
+const TANH_EXACT = Array.from({ length: 101 }, (_, n) => (tanhExact as Record<string, number>)[n]);
+
+Deno.test("tanh derivatives to order 100 in one pass match the exact values", () => {
   // P_1 = 1 − t², P_2 = −2t + 2t³
-  assert.deepEqual(tanhPolynomial(1), [1, 0, -1]);
-  assert.deepEqual(tanhPolynomial(2), [0, -2, 0, 2]);
-  const rows = derivativesAt(1, 8);
-  assert.equal(rows.length, 8);
-  for (const r of rows) assert.ok(r.relErr < 1e-12, `order ${r.order}: ${r.relErr}`);
-  const eighth = rows[7].autograd;
-  assert.ok(Math.abs(eighth - -277.062135603031) / 277.062135603031 < 1e-13, String(eighth));
-  assert.ok(Math.abs(tanhDerivativeExact(8, 1) - -277.062135603031) < 1e-9);
+  assert.deepEqual(tanhPolynomial(1), [1n, 0n, -1n]);
+  assert.deepEqual(tanhPolynomial(2), [0n, -2n, 0n, 2n]);
+  // the example's own closed form (400-digit fixed point) is the peers' file, bit for bit
+  assert.deepEqual(tanhDerivativesExact(100), TANH_EXACT);
+  const lines: string[] = [];
+  const rows = tanhMain((l) => lines.push(l));
+  assert.equal(rows.length, 101);
+  for (const r of rows) {
+    const err = Math.abs(r.taylor - TANH_EXACT[r.order]) / Math.abs(TANH_EXACT[r.order]);
+    assert.ok(err <= 1e-12, `order ${r.order}: ${r.taylor} vs ${TANH_EXACT[r.order]} (${err})`);
+  }
+  assert.ok(Math.abs(rows[8].taylor - -277.062135603031) / 277.062135603031 < 1e-14);
+  assert.match(lines.at(-1)!, /^all 101 orders in one pass/);
+  assert.ok(lines.some((l) => l.trimStart().startsWith("100  6.52616530571796")));
 });
 
 Deno.test("the tanh plot is an SVG with one curve per order and a legend", () => {
@@ -31,6 +44,42 @@ Deno.test("the tanh plot is an SVG with one curve per order and a legend", () =>
   assert.ok(svg.startsWith("<svg"));
   assert.equal(svg.match(/<path /g)?.length, 5);
   for (const label of [">tanh<", ">tanh'<", ">tanh⁽⁴⁾<"]) assert.ok(svg.includes(label), label);
+});
+
+Deno.test("the Taylor-series ODE solver reaches the closed forms and the exact pendulum", () => {
+  const lines: string[] = [];
+  const r = odeMain((l) => lines.push(l));
+  // y' = y² from y(0) = 1 is 1/(1 − t) = Σ tᵏ: the k-th derivative at 0 is k!
+  let fact = 1;
+  r.quadraticDerivatives.forEach((d, k) => {
+    if (k > 0) fact *= k;
+    assert.ok(Math.abs(d - fact) <= 1e-15 * fact, `y⁽${k}⁾(0) = ${d}, not ${k}!`);
+  });
+  assert.equal(r.quadraticDerivatives.length, 31);
+  for (const q of r.quadratic) assert.ok(q.relErr < 1e-12, `y' = y² at ${q.t}: ${q.relErr}`);
+  assert.deepEqual(r.quadratic.map((q) => q.t), [0.5, 0.9, 0.99]);
+  for (const g of r.gaussian) assert.ok(g.relErr < 1e-13, `y' = −2ty at ${g.t}: ${g.relErr}`);
+  // the pendulum against the exact elliptic-function solution from gen_taylor.py
+  const ref = taylorFixture.pendulum.states;
+  assert.equal(r.pendulum.length, ref.length);
+  r.pendulum.forEach((p, i) => {
+    assert.equal(p.t, ref[i].t);
+    assert.ok(p.error < 1e-13, `pendulum at t = ${p.t}: error ${p.error}`);
+  });
+  assert.ok(r.energyDrift < 1e-14, `energy drift ${r.energyDrift}`);
+  assert.ok(lines.some((l) => l.startsWith("pendulum θ'' = −sin θ")));
+});
+
+Deno.test("the PINN's error against sin(πx)sin(πy) falls below 1e-2 in 200 Adam steps", () => {
+  // a shorter schedule than the example's (1000 steps with decay), with a constant rate
+  const r = trainPinn({ steps: 200, lr: 1e-2, decay: 1, every: 50 });
+  const first = r.errors[0], last = r.errors.at(-1)!;
+  assert.equal(last.step, 200);
+  assert.ok(first.l2 > 0.5, `the untrained network is far off (${first.l2})`);
+  assert.ok(last.l2 < 1e-2, `relative L2 error after 200 steps: ${last.l2}`);
+  assert.ok(last.loss < first.loss / 100, `loss ${first.loss} -> ${last.loss}`);
+  assert.equal(r.losses.length, 200);
+  assert.ok(r.losses.every(Number.isFinite));
 });
 
 Deno.test("Newton's method on x⁴ − 2x² from 2 follows the plain-number iteration to 1", () => {
