@@ -23,14 +23,12 @@ import * as M from "./ops/math.ts";
 import * as R from "./ops/reduce.ts";
 import * as S from "./ops/shape.ts";
 import * as L from "./ops/linalg.ts";
-// [imports: activations-nn]
+import * as C from "./ops/compare.ts";
 import * as Act from "./ops/activations.ts";
 import * as NN from "./ops/nn.ts";
-// [imports: reduce-shape-index]
 import * as St from "./ops/statistics.ts";
 import * as Mp from "./ops/manipulation.ts";
 import * as Ix from "./ops/indexing.ts";
-// [imports: linalg]
 import * as LD from "./ops/linalg_dense.ts";
 
 /** @ignore The token internal callers pass to skip the constructor's checks. */
@@ -521,7 +519,7 @@ export class Tensor {
     return tensorDisplay(this);
   }
 
-  // ---- conversions ---------------------------------------------------------------------
+  // ---- conversions ---------------------------------------------------------------------------
 
   /** This tensor converted to `dtype` (itself when it already has that dtype). */
   to(dtype: DType): Tensor {
@@ -536,7 +534,7 @@ export class Tensor {
     return S.cast(this, "float64");
   }
 
-  // ---- arithmetic ----------------------------------------------------------------------
+  // ---- arithmetic ----------------------------------------------------------------------------
 
   /** `this + other`, broadcasting. See {@linkcode add}. */
   add(other: TensorLike): Tensor {
@@ -563,7 +561,7 @@ export class Tensor {
     return A.pow(this, exponent);
   }
 
-  // ---- elementwise math ----------------------------------------------------------------
+  // ---- elementwise math ----------------------------------------------------------------------
 
   /** Elementwise `e^x`. */
   exp(): Tensor {
@@ -601,56 +599,131 @@ export class Tensor {
   relu(): Tensor {
     return M.relu(this);
   }
-
-  // ---- linear algebra ------------------------------------------------------------------
-
-  /** Matrix product with PyTorch's `matmul` semantics. See {@linkcode matmul}. */
-  matmul(other: Tensor): Tensor {
-    return L.matmul(this, other);
+  /** Elementwise `e^x − 1`, accurate near 0. See {@linkcode expm1}. */
+  expm1(): Tensor {
+    return M.expm1(this);
+  }
+  /** Elementwise `log(1 + x)`, accurate near 0. See {@linkcode log1p}. */
+  log1p(): Tensor {
+    return M.log1p(this);
+  }
+  /** Elementwise base-2 logarithm. See {@linkcode log2}. */
+  log2(): Tensor {
+    return M.log2(this);
+  }
+  /** Elementwise `1 / √x`. See {@linkcode rsqrt}. */
+  rsqrt(): Tensor {
+    return M.rsqrt(this);
+  }
+  /** Elementwise `x²`. See {@linkcode square}. */
+  square(): Tensor {
+    return M.square(this);
+  }
+  /** Elementwise `1 / x`. See {@linkcode reciprocal}. */
+  reciprocal(): Tensor {
+    return M.reciprocal(this);
+  }
+  /** Elementwise sign (−1, 0 or 1). See {@linkcode sign}. */
+  sign(): Tensor {
+    return M.sign(this);
+  }
+  /** Elementwise tangent. See {@linkcode tan}. */
+  tan(): Tensor {
+    return M.tan(this);
+  }
+  /** Elementwise arcsine. See {@linkcode asin}. */
+  asin(): Tensor {
+    return M.asin(this);
+  }
+  /** Elementwise arccosine. See {@linkcode acos}. */
+  acos(): Tensor {
+    return M.acos(this);
+  }
+  /** Elementwise arctangent. See {@linkcode atan}. */
+  atan(): Tensor {
+    return M.atan(this);
+  }
+  /** Elementwise hyperbolic sine. See {@linkcode sinh}. */
+  sinh(): Tensor {
+    return M.sinh(this);
+  }
+  /** Elementwise hyperbolic cosine. See {@linkcode cosh}. */
+  cosh(): Tensor {
+    return M.cosh(this);
+  }
+  /** Elementwise inverse hyperbolic sine. See {@linkcode asinh}. */
+  asinh(): Tensor {
+    return M.asinh(this);
+  }
+  /** Elementwise inverse hyperbolic cosine. See {@linkcode acosh}. */
+  acosh(): Tensor {
+    return M.acosh(this);
+  }
+  /** Elementwise inverse hyperbolic tangent. See {@linkcode atanh}. */
+  atanh(): Tensor {
+    return M.atanh(this);
+  }
+  /** Elementwise error function. See {@linkcode erf}. */
+  erf(): Tensor {
+    return M.erf(this);
+  }
+  /** Elementwise floor. See {@linkcode floor}. */
+  floor(): Tensor {
+    return M.floor(this);
+  }
+  /** Elementwise ceiling. See {@linkcode ceil}. */
+  ceil(): Tensor {
+    return M.ceil(this);
+  }
+  /** Elementwise rounding, half to even. See {@linkcode round}. */
+  round(): Tensor {
+    return M.round(this);
   }
 
-  // ---- shape ---------------------------------------------------------------------------
+  // ---- comparisons and logic -----------------------------------------------------------------
 
-  /** The transpose of a tensor with at most 2 dimensions. See {@linkcode t}. */
-  t(): Tensor {
-    return S.t(this);
+  /** `this == other` as a bool tensor. See {@linkcode eq}. */
+  eq(other: TensorLike): Tensor {
+    return C.eq(this, other);
   }
-  /** Swaps dimensions `dim0` and `dim1`. See {@linkcode transpose}. */
-  transpose(dim0: number, dim1: number): Tensor {
-    return S.transpose(this, dim0, dim1);
+  /** `this != other` as a bool tensor. See {@linkcode ne}. */
+  ne(other: TensorLike): Tensor {
+    return C.ne(this, other);
   }
-  /** Reorders the dimensions. See {@linkcode permute}. */
-  permute(dims: readonly number[]): Tensor {
-    return S.permute(this, dims);
+  /** `this < other` as a bool tensor. See {@linkcode lt}. */
+  lt(other: TensorLike): Tensor {
+    return C.lt(this, other);
   }
-  /** The same values in a new shape; one size may be `-1`. See {@linkcode reshape}. */
-  reshape(shape: readonly number[]): Tensor {
-    return S.reshape(this, shape);
+  /** `this <= other` as a bool tensor. See {@linkcode le}. */
+  le(other: TensorLike): Tensor {
+    return C.le(this, other);
   }
-  /** Broadcasts to a larger shape. See {@linkcode expand}. */
-  expand(shape: readonly number[]): Tensor {
-    return S.expand(this, shape);
+  /** `this > other` as a bool tensor. See {@linkcode gt}. */
+  gt(other: TensorLike): Tensor {
+    return C.gt(this, other);
+  }
+  /** `this >= other` as a bool tensor. See {@linkcode ge}. */
+  ge(other: TensorLike): Tensor {
+    return C.ge(this, other);
+  }
+  /** Elementwise logical and. See {@linkcode logicalAnd}. */
+  logicalAnd(other: Tensor): Tensor {
+    return C.logicalAnd(this, other);
+  }
+  /** Elementwise logical or. See {@linkcode logicalOr}. */
+  logicalOr(other: Tensor): Tensor {
+    return C.logicalOr(this, other);
+  }
+  /** Elementwise logical not. See {@linkcode logicalNot}. */
+  logicalNot(): Tensor {
+    return C.logicalNot(this);
+  }
+  /** This tensor where `condition` holds, `other` elsewhere (PyTorch's `x.where(c, y)`). See {@linkcode where}. */
+  where(condition: Tensor, other: TensorLike): Tensor {
+    return C.where(condition, this, other);
   }
 
-  // ---- reductions ----------------------------------------------------------------------
-
-  /** Sum of all elements, or over `dim`. See {@linkcode sum}. */
-  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.sum(this, dim, keepdim);
-  }
-  /** Mean of all elements, or over `dim`. See {@linkcode mean}. */
-  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.mean(this, dim, keepdim);
-  }
-  /** Vector norm (2-norm by default). See {@linkcode norm}. */
-  norm(p: number | "fro" = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
-    return R.norm(this, p, dim, keepdim);
-  }
-
-  // ---- methods added by the operation-set work, one block per area ---------------------
-  // [methods: activations-nn]
-
-  // ---- activations and nn --------------------------------------------------------------
+  // ---- activations and nn --------------------------------------------------------------------
 
   /** Clamps into `[min, max]`. See {@linkcode clamp}. */
   clamp(min?: TensorLike | null, max?: TensorLike | null): Tensor {
@@ -677,9 +750,20 @@ export class Tensor {
     return NN.logSoftmax(this, dim);
   }
 
-  // [methods: reduce-shape-index]
+  // ---- reductions ----------------------------------------------------------------------------
 
-  // ---- more reductions -----------------------------------------------------------------
+  /** Sum of all elements, or over `dim`. See {@linkcode sum}. */
+  sum(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.sum(this, dim, keepdim);
+  }
+  /** Mean of all elements, or over `dim`. See {@linkcode mean}. */
+  mean(dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.mean(this, dim, keepdim);
+  }
+  /** Vector norm (2-norm by default). See {@linkcode norm}. */
+  norm(p: number | "fro" = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+    return R.norm(this, p, dim, keepdim);
+  }
 
   /** Product of all elements, or over `dim`. See {@linkcode prod}. */
   prod(dim?: number | readonly number[] | null, keepdim = false): Tensor {
@@ -736,7 +820,32 @@ export class Tensor {
     return R.cumprod(this, dim);
   }
 
-  // ---- shape and indexing ---------------------------------------------------------------
+  // ---- shape and indexing --------------------------------------------------------------------
+
+  /** The transpose of a tensor with at most 2 dimensions. See {@linkcode t}. */
+  t(): Tensor {
+    return S.t(this);
+  }
+  /** Swaps dimensions `dim0` and `dim1`. See {@linkcode transpose}. */
+  transpose(dim0: number, dim1: number): Tensor {
+    return S.transpose(this, dim0, dim1);
+  }
+  /** Reorders the dimensions. See {@linkcode permute}. */
+  permute(dims: readonly number[]): Tensor {
+    return S.permute(this, dims);
+  }
+  /** The same values in a new shape; one size may be `-1`. See {@linkcode reshape}. */
+  reshape(shape: readonly number[]): Tensor {
+    return S.reshape(this, shape);
+  }
+  /** Broadcasts to a larger shape. See {@linkcode expand}. */
+  expand(shape: readonly number[]): Tensor {
+    return S.expand(this, shape);
+  }
+  /** Broadcasts to `shape`. See {@linkcode broadcastTo}. */
+  broadcastTo(shape: readonly number[]): Tensor {
+    return S.broadcastTo(this, shape);
+  }
 
   /** Flattens dimensions. See {@linkcode flatten}. */
   flatten(startDim = 0, endDim = -1): Tensor {
@@ -811,9 +920,12 @@ export class Tensor {
     return Ix.index(this, ...specs);
   }
 
-  // [methods: linalg]
+  // ---- linear algebra ------------------------------------------------------------------------
 
-  // ---- linear algebra -----------------------------------------------------------------
+  /** Matrix product with PyTorch's `matmul` semantics. See {@linkcode matmul}. */
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
 
   /** Inner product of 1-D tensors. See {@linkcode dot}. */
   dot(other: Tensor): Tensor {
