@@ -44,3 +44,10 @@ Deno.test("the WAT sources, which no module imports, stay out of the package", (
   assert.equal(published("src/kernels/wasm/gemm_wasm.ts"), true);
   assert.equal(published("mod.ts"), true);
 });
+
+Deno.test("deno check keeps the source erasable TypeScript, which Node's type stripping runs", () => {
+  // erasableSyntaxOnly refuses enums, namespaces with values and parameter properties;
+  // verbatimModuleSyntax makes type-only imports say so, since stripping drops them
+  assert.equal(config.compilerOptions.erasableSyntaxOnly, true);
+  assert.equal(config.compilerOptions.verbatimModuleSyntax, true);
+});
