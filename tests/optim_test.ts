@@ -96,7 +96,9 @@ Deno.test("L-BFGS follows torch.optim.LBFGS (fixed steps and strong Wolfe), eval
         evals.push(state.funcEvals);
       }
       assert.deepEqual(evals, c.funcEvals);
-      assertTrajectory(traj, c.trajectory, name, 1e-10);
+      // near the optimum the quasi-Newton steps amplify last-bit differences of the gradients
+      // and dot products (torch's BLAS sums in another order): 5.4e-12 at worst, measured
+      assertTrajectory(traj, c.trajectory, name, 1e-11);
       assertTrajectory([losses], [c.losses], `${name} losses`, 1e-12);
     });
   }

@@ -3,7 +3,9 @@
  * `sgd`, `adam`, `adamw`, `rmsprop`, `adagrad` (`init(params)` then
  * `update(grads, state, params)`), `lbfgs` (`step(loss, state, params)`), learning-rate
  * schedules, and clipping by the global norm. Updates are tensor operations: when the
- * gradients are on the tape, so is the update, and meta-gradients flow through it.
+ * gradients are on the tape, so is the update, and meta-gradients flow through it. In the
+ * imperative style (parameters are leaves requiring grad whose `.grad` was filled by
+ * `backward()`), the update runs off the tape and returns fresh leaves requiring grad.
  *
  * @example Adam on a tree of parameters
  * ```ts
