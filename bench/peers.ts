@@ -181,7 +181,8 @@ function ratio(m: Metric, ours: unknown, theirs: unknown): string {
   if (m.key === "hvp_over_grad") return `${(ours / theirs).toFixed(2)} (ratio of ratios)`;
   if (m.key === "max_order_done") return `${ours} vs ${theirs}`;
   const speedup = m.higherIsBetter ? ours / theirs : theirs / ours;
-  return speedup >= 1 ? `${speedup.toFixed(2)}× faster` : `${(1 / speedup).toFixed(2)}× slower`;
+  const times = (r: number) => (r >= 100 ? r.toFixed(0) : r.toFixed(2));
+  return speedup >= 1 ? `${times(speedup)}× faster` : `${times(1 / speedup)}× slower`;
 }
 
 /** The JavaScript peers shown from the reference run. */
