@@ -242,8 +242,14 @@ export type { PlotFunction, PlotOptions } from "./src/viz/plot.ts";
 export { dotToSvg } from "./src/viz/dot_svg.ts";
 export { SvgImage } from "./src/viz/svg_image.ts";
 // [area: extending autograd]
-export { checkpoint, customJvp, customVjp } from "./src/functional/custom.ts";
-export type { CustomJvpOptions, TensorFn } from "./src/functional/custom.ts";
+export {
+  checkpoint,
+  customJvp,
+  customVjp,
+  defineFunction,
+  FunctionCtx,
+} from "./src/functional/custom.ts";
+export type { CustomJvpOptions, FunctionDefinition, TensorFn } from "./src/functional/custom.ts";
 export type { GradHook, RemovableHandle } from "./src/tensor.ts";
 // [area: training] pytrees, optimizers, nn blocks
 export * as tree from "./src/tree.ts";

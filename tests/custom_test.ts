@@ -11,6 +11,7 @@ import {
   checkpoint,
   customJvp,
   customVjp,
+  defineFunction,
   grad,
   gt,
   hessian,
@@ -313,4 +314,40 @@ Deno.test("Taylor mode: a custom VJP is a typed error; customJvp with inline cod
   // reverse mode over the inlined series (a PINN-style loss)
   const g = grad((v: Tensor) => laplacian((u: Tensor) => inlined(u))(v))(x);
   assertClose(g, x.mul(-2 / r ** 3));
+});
+
+Deno.test("defineFunction: PyTorch-style ctx, saved tensors, double backward, the same errors", () => {
+  // y = x·w with the backward written by hand; needsInputGrad says which gradients to make
+  const seen: boolean[][] = [];
+  const MulFn = defineFunction({
+    name: "MyMul",
+    forward(ctx, x, w) {
+      ctx.saveForBackward(x, w);
+      return x.mul(w);
+    },
+    backward(ctx, g) {
+      seen.push([...ctx.needsInputGrad]);
+      const [x, w] = ctx.savedTensors;
+      return [ctx.needsInputGrad[0] ? g.mul(w) : null, ctx.needsInputGrad[1] ? g.mul(x) : null];
+    },
+  });
+  const x = f64([1, 2]).requiresGrad_();
+  const w = f64([3, -1]);
+  const y = MulFn(x, w);
+  assert.equal(y.gradFn?.name, "MyMulBackward");
+  const [gx] = autogradGrad(y.pow(2).sum(), [x], { createGraph: true });
+  assertClose(gx!, x.mul(w).mul(w).mul(2)); // d(xw)²/dx = 2xw²
+  const [gxx] = autogradGrad(gx!.sum(), [x]);
+  assertClose(gxx!, w.mul(w).mul(2));
+  assert.deepEqual(seen[0], [true, false]);
+  const Bad = defineFunction({
+    name: "Bad",
+    forward: (_ctx, v) => v.mul(2),
+    backward: (_ctx, g) => [g, g],
+  });
+  assert.throws(
+    () => Bad(x).sum().backward(),
+    (e: unknown) => e instanceof AutogradError && /customVjp\(Bad\)/.test(e.message),
+  );
+  assert.throws(() => jvp((v: Tensor) => Bad(v), [x.detach()], [f64([1, 1])]), AutogradError);
 });

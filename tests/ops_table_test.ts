@@ -76,6 +76,8 @@ const NOT_OPS = new Set([
   "customVjp",
   "customJvp",
   "checkpoint",
+  "defineFunction",
+  "FunctionCtx",
   "derivatives",
   "jet",
   "laplacian",

@@ -167,10 +167,6 @@ function run(
   createGraph: boolean,
   retainGraph: boolean,
 ): (Tensor | null)[] {
-  const visit = (n: Node) => {
-    if (saved !== null) saved.node(n);
-    n._visit = pass;
-  };
   // leaves: the targets of this pass and the gradients they receive, by tensor
   const leafTargets = new Set<Tensor>();
   const leafGrads = new Map<Tensor, Tensor>();
@@ -197,7 +193,8 @@ function run(
   for (const r of roots) {
     const n = r._gradFn;
     if (n !== null && n._visit !== pass) {
-      visit(n);
+      if (saved !== null) saved.node(n);
+      n._visit = pass;
       stackN.push(n);
       stackI.push(0);
     }
@@ -217,7 +214,8 @@ function run(
       }
       stackI[top] = j;
       if (child !== null) {
-        visit(child);
+        if (saved !== null) saved.node(child);
+        child._visit = pass;
         stackN.push(child);
         stackI.push(0);
       }

@@ -383,3 +383,81 @@ export function checkpoint(f: TensorFn): (...xs: TensorLike[]) => Tensor {
     return apply("custom", inputs, call);
   };
 }
+
+/** The context of one call of a {@linkcode defineFunction} operation (PyTorch's `ctx`). */
+export class FunctionCtx {
+  /** The tensors `forward` saved with {@linkcode FunctionCtx.saveForBackward}. */
+  savedTensors: readonly Tensor[] = [];
+  /** Whether each argument requires grad. */
+  readonly needsInputGrad: readonly boolean[];
+  /** @ignore Made by the operation for each call. */
+  constructor(inputs: readonly Tensor[]) {
+    this.needsInputGrad = inputs.map((x) => x.requiresGrad);
+  }
+  /**
+   * Saves tensors for the backward rule (arguments, the output, or values computed from
+   * them; under `createGraph` the rule differentiates through them).
+   *
+   * @param tensors the tensors to save
+   */
+  saveForBackward(...tensors: Tensor[]): void {
+    this.savedTensors = tensors;
+  }
+}
+
+/** The definition of an operation in PyTorch's `autograd.Function` style. */
+export interface FunctionDefinition {
+  /** The name; the gradFn is `<name>Backward`. */
+  readonly name: string;
+  /** Computes the output, saving what `backward` needs on `ctx`. */
+  forward(ctx: FunctionCtx, ...xs: Tensor[]): Tensor;
+  /** The gradient of each argument (`null` for none) given the output's gradient. */
+  backward(ctx: FunctionCtx, g: Tensor): readonly (Tensor | null)[];
+}
+
+/**
+ * A custom operation in the style of PyTorch's `torch.autograd.Function`, as a thin layer
+ * over {@linkcode customVjp}: `forward(ctx, ...xs)` computes the output and saves tensors on
+ * `ctx`, `backward(ctx, g)` returns one gradient per argument. Because the backward is
+ * written in Tensor operations it differentiates again under `createGraph`, and the same
+ * checks and errors as `customVjp` apply (forward mode and Taylor mode are refused).
+ *
+ * @param def `{ name, forward, backward }`
+ * @returns the operation, a function of tensors
+ * @throws {AutogradError} from the operation when `backward` returns the wrong number of
+ *   gradients or is reached in forward mode
+ * @throws {ShapeError} from the operation when a gradient has the wrong shape
+ * @example An exp whose backward reuses the saved output
+ * ```ts
+ * import { defineFunction, grad, type Tensor, tensor } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * const Exp = defineFunction({
+ *   name: "Exp",
+ *   forward(ctx, x) {
+ *     const y = x.exp();
+ *     ctx.saveForBackward(y);
+ *     return y;
+ *   },
+ *   backward(ctx, g) {
+ *     const [y] = ctx.savedTensors;
+ *     return [g.mul(y)];
+ *   },
+ * });
+ * const x = tensor(1, { dtype: "float64", requiresGrad: true });
+ * assert.equal(Exp(x).gradFn?.name, "ExpBackward");
+ * assert.equal(grad((v: Tensor) => Exp(v))(tensor(0, { dtype: "float64" })).item(), 1);
+ * ```
+ */
+export function defineFunction(def: FunctionDefinition): (...xs: TensorLike[]) => Tensor {
+  const f = (...xs: Tensor[]) => def.forward(new FunctionCtx(xs), ...xs);
+  Object.defineProperty(f, "name", { value: def.name });
+  return customVjp(
+    f,
+    (...xs: Tensor[]) => {
+      const ctx = new FunctionCtx(xs);
+      return [def.forward(ctx, ...xs), ctx] as const;
+    },
+    (ctx: FunctionCtx, g: Tensor) => def.backward(ctx, g),
+  );
+}
