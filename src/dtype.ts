@@ -53,33 +53,26 @@ export function checkDtype(d: unknown, op: string): DType {
 const SLAB_BYTES = 1 << 16;
 const SMALL_BYTES = 1024;
 
-/** A series of slabs that small storage is carved from. */
-class Slabs {
-  slab = new ArrayBuffer(SLAB_BYTES);
-  offset = 0;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOffset = 0;
+// the kept series: the same scheme, for storage copied by keptStorage
+let keptSlab = new ArrayBuffer(SLAB_BYTES);
+let keptOffset = 0;
 
-  /** Carves `n` zeroed elements of dtype `d` (`bytes` in all) from the current slab. */
-  carve(d: DType, n: number, bytes: number): Storage {
-    if (this.offset + bytes > SLAB_BYTES) {
-      this.slab = new ArrayBuffer(SLAB_BYTES);
-      this.offset = 0;
-    }
-    const at = this.offset;
-    this.offset += (bytes + 7) & ~7;
-    return d === "float32"
-      ? new Float32Array(this.slab, at, n)
-      : d === "bool"
-      ? new Uint8Array(this.slab, at, n)
-      : new Float64Array(this.slab, at, n);
+function carve(bytes: number): number {
+  if (slabOffset + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabOffset = 0;
   }
+  const at = slabOffset;
+  slabOffset += (bytes + 7) & ~7;
+  return at;
 }
-
-const working = new Slabs();
-const kept = new Slabs();
 
 /** Allocates zeroed storage for `n` elements of dtype `d`. */
 export function allocate(d: DType, n: number): Storage {
-  const bytes = n * (d === "float32" ? 4 : d === "bool" ? 1 : 8);
+  const width = d === "float32" ? 4 : d === "bool" ? 1 : 8;
+  const bytes = n * width;
   if (bytes > SMALL_BYTES) {
     return d === "float32"
       ? new Float32Array(n)
@@ -87,7 +80,12 @@ export function allocate(d: DType, n: number): Storage {
       ? new Uint8Array(n)
       : new Float64Array(n);
   }
-  return working.carve(d, n, bytes);
+  const at = carve(bytes); // first: it may start a new slab
+  return d === "float32"
+    ? new Float32Array(slab, at, n)
+    : d === "bool"
+    ? new Uint8Array(slab, at, n)
+    : new Float64Array(slab, at, n);
 }
 
 /**
@@ -101,10 +99,22 @@ export function allocate(d: DType, n: number): Storage {
  * blocks through the C heap; views into the kept slabs cost neither.
  */
 export function keptStorage<S extends Storage>(buf: S, d: DType): S {
-  if (buf.byteLength > SMALL_BYTES || buf.byteLength === buf.buffer.byteLength) return buf;
-  const out = kept.carve(d, buf.length, buf.byteLength) as S;
-  out.set(buf as never);
-  return out;
+  const bytes = buf.byteLength;
+  if (bytes > SMALL_BYTES || bytes === buf.buffer.byteLength) return buf;
+  if (keptOffset + bytes > SLAB_BYTES) {
+    keptSlab = new ArrayBuffer(SLAB_BYTES);
+    keptOffset = 0;
+  }
+  const at = keptOffset;
+  keptOffset += (bytes + 7) & ~7;
+  const n = buf.length;
+  const out = d === "float32"
+    ? new Float32Array(keptSlab, at, n)
+    : d === "bool"
+    ? new Uint8Array(keptSlab, at, n)
+    : new Float64Array(keptSlab, at, n);
+  out.set(buf);
+  return out as S;
 }
 
 /**
