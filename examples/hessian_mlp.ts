@@ -1,8 +1,9 @@
 /**
  * The Hessian of a small network's loss with respect to its parameters: a 2-4-1 tanh
- * network (17 parameters, flattened into one vector) on a fixed batch, its full Hessian by
- * `hessian` (forward-over-reverse, vectorized), and a Hessian-vector product by `hvp`,
- * checked against each other and against finite differences of the gradient.
+ * network (17 parameters: a pytree raveled into one vector by `tree.ravel`) on a fixed
+ * batch, its full Hessian by `hessian` (forward-over-reverse, vectorized), and a
+ * Hessian-vector product by `hvp`, checked against each other and against finite
+ * differences of the gradient.
  *
  * `deno run examples/hessian_mlp.ts`
  *
@@ -16,10 +17,11 @@ import {
   matmul,
   mseLoss,
   range,
-  slice,
   type Tensor,
   tensor,
   trace,
+  tree,
+  zeros,
 } from "../mod.ts";
 
 const f64 = { dtype: "float64" } as const;
@@ -27,15 +29,18 @@ const f64 = { dtype: "float64" } as const;
 const X = tensor([[0.1, -0.4], [0.8, 0.3], [-0.5, 0.9], [0.2, 0.2], [-0.7, -0.6]], f64);
 const Y = tensor([[0.3], [0.9], [-0.2], [0.4], [-0.8]], f64);
 
-/**
- * The mean squared error of the network whose 17 parameters are flattened in `theta`:
- * W1 (2×4), b1 (4), W2 (4×1), b2 (1).
- */
+/** The network's parameters as a pytree, `[[W1 (2×4), b1 (4)], [W2 (4×1), b2 (1)]]`. */
+export type Params = [[Tensor, Tensor], [Tensor, Tensor]];
+
+/** One flat vector of 17 parameters back to the tree (arrays keep their order in `ravel`). */
+const unravel = tree.ravel([
+  [zeros([2, 4], f64), zeros([4], f64)],
+  [zeros([4, 1], f64), zeros([1], f64)],
+])[1] as (theta: Tensor) => Params;
+
+/** The mean squared error of the network whose 17 parameters are flattened in `theta`. */
 export function loss(theta: Tensor): Tensor {
-  const w1 = slice(theta, 0, 0, 8).reshape([2, 4]);
-  const b1 = slice(theta, 0, 8, 12);
-  const w2 = slice(theta, 0, 12, 16).reshape([4, 1]);
-  const b2 = slice(theta, 0, 16, 17);
+  const [[w1, b1], [w2, b2]] = unravel(theta);
   const h = matmul(X, w1).add(b1).tanh();
   return mseLoss(matmul(h, w2).add(b2), Y);
 }
