@@ -196,6 +196,15 @@ Deno.test("parameterCount, structure and errors of the blocks", () => {
     /int64/,
   );
   assert.throws(() => nn.xavierUniform([3]), RangeError);
+  const grouped = nn.conv1d.init({ inChannels: 4, outChannels: 6, kernelSize: 3, groups: 2 }, 0);
+  assert.deepEqual(grouped.weight.shape, [6, 2, 3]);
+  assert.ok(flat(grouped.weight).every((x) => Math.abs(x) <= 1 / Math.sqrt(6) + 1e-7));
+  assert.deepEqual(nn.conv1d.apply(grouped, ones([4, 5]), { groups: 2 }).shape, [6, 3]);
+  assert.throws(
+    () => nn.conv1d.init({ inChannels: 4, outChannels: 5, kernelSize: 3, groups: 2 }),
+    /groups must be a positive integer dividing both channel counts/,
+  );
+  assert.throws(() => nn.conv1d.apply(grouped, ones([4, 5])), /with 1 group\(s\) expects 2/);
   // gradient trees must match the block's params for an optimizer
   assert.throws(() => tree.map((a: Tensor, b: Tensor) => a.add(b), p, { layers: [] }), TreeError);
 });

@@ -1,9 +1,9 @@
 /**
  * Convolutions (`nn.conv1d`, `nn.conv2d`) as PyTorch's cross-correlation with stride,
- * padding and dilation, built from differentiable operations only: the input is padded,
- * its windows are gathered with `indexSelect` (an unfold), and one matrix product with the
- * flattened kernel does the rest. Every derivative, to any order and in both modes, comes
- * from those operations' rules; no convolution primitive is needed.
+ * padding, dilation and channel groups, built from differentiable operations only: the input
+ * is padded, its windows are gathered with `indexSelect` (an unfold), and one matrix product
+ * with the flattened kernel (one per group) does the rest. Every derivative, to any order and
+ * in both modes, comes from those operations' rules; no convolution primitive is needed.
  *
  * @module
  */
@@ -29,6 +29,8 @@ export interface ConvOptions {
   readonly kernelSize: number | readonly number[];
   /** Whether there is a bias (default true). */
   readonly bias?: boolean;
+  /** Channel groups: both channel counts must divide by it (default 1). */
+  readonly groups?: number;
   /** The dtype (default: the default dtype). */
   readonly dtype?: FloatDType;
 }
@@ -41,6 +43,8 @@ export interface ConvApplyOptions {
   readonly padding?: number | readonly number[];
   /** Dilation of the kernel (default 1). */
   readonly dilation?: number | readonly number[];
+  /** Channel groups (default 1): input channels `C` are split into `groups` blocks of `C/groups`, each seen by `outChannels/groups` filters. */
+  readonly groups?: number;
 }
 
 /** Parameters of a convolution. */
@@ -80,6 +84,7 @@ function convInit(
     outChannels: "number",
     kernelSize: "shape",
     bias: "boolean",
+    groups: "number",
     dtype: "string",
   });
   for (const k of ["inChannels", "outChannels", "kernelSize"] as const) {
@@ -99,7 +104,9 @@ function convInit(
   );
   const kernel = perDim(options.kernelSize, n, "kernelSize", op, 1);
   const g = seeded(seed);
-  const shape = [options.outChannels, options.inChannels, ...kernel];
+  const groups = options.groups ?? 1;
+  checkGroups(op, groups, options.inChannels, options.outChannels);
+  const shape = [options.outChannels, options.inChannels / groups, ...kernel];
   const weight = kaimingUniform(shape, { generator: g, dtype: options.dtype });
   if (options.bias === false) return { weight };
   const bound = 1 / Math.sqrt(fans(shape)[0]);
@@ -107,6 +114,15 @@ function convInit(
     weight,
     bias: uniform([options.outChannels], -bound, bound, { generator: g, dtype: options.dtype }),
   };
+}
+
+function checkGroups(op: string, groups: number, inC: number, outC: number): void {
+  if (!Number.isInteger(groups) || groups < 1 || inC % groups !== 0 || outC % groups !== 0) {
+    throw new RangeError(
+      `${op}: groups must be a positive integer dividing both channel counts (${inC} in, ` +
+        `${outC} out); got ${groups}`,
+    );
+  }
 }
 
 /**
@@ -120,7 +136,13 @@ function convApply(
   x: Tensor,
   options: ConvApplyOptions = {},
 ): Tensor {
-  checkOptions(op, options, { stride: "shape", padding: "shape", dilation: "shape" });
+  checkOptions(op, options, {
+    stride: "shape",
+    padding: "shape",
+    dilation: "shape",
+    groups: "number",
+  });
+  const groups = options.groups ?? 1;
   const w = params.weight;
   if (!(x instanceof Tensor) || (x.ndim !== n + 1 && x.ndim !== n + 2)) {
     throw new ShapeError(
@@ -135,12 +157,15 @@ function convApply(
   const unbatched = x.ndim === n + 1;
   const xb = unbatched ? x.unsqueeze(0) : x;
   const [batch, channels] = xb.shape;
-  const [outC, inC] = w.shape;
+  const [outC, perGroup] = w.shape;
+  const inC = perGroup * groups;
   if (channels !== inC) {
     throw new ShapeError(
-      `${op}: input of shape [${x.shape}] has ${channels} channels but the weight [${w.shape}] expects ${inC}`,
+      `${op}: input of shape [${x.shape}] has ${channels} channels but the weight [${w.shape}] ` +
+        `with ${groups} group(s) expects ${inC}`,
     );
   }
+  checkGroups(op, groups, inC, outC);
   const kernel = w.shape.slice(2);
   const stride = perDim(options.stride ?? 1, n, "stride", op, 1);
   const padding = perDim(options.padding ?? 0, n, "padding", op, 0);
@@ -175,8 +200,17 @@ function convApply(
   const kDims = outSizes.map((_, i) => 3 + 2 * i);
   const patches = cols.permute([0, ...outDims, 1, ...kDims]);
   const positions = outSizes.reduce((a, b) => a * b, 1);
-  const flat = patches.reshape([batch, positions, inC * kernel.reduce((a, b) => a * b, 1)]);
-  let y = flat.matmul(w.reshape([outC, -1]).t()); // [N, positions, outC]
+  const window = perGroup * kernel.reduce((a, b) => a * b, 1);
+  let y: Tensor;
+  if (groups === 1) {
+    const flat = patches.reshape([batch, positions, window]);
+    y = flat.matmul(w.reshape([outC, -1]).t()); // [N, positions, outC]
+  } else {
+    // one product per group: [g, N·P, window] @ [g, window, outC/g]
+    const flat = patches.reshape([batch * positions, groups, window]).permute([1, 0, 2]);
+    const wg = w.reshape([groups, outC / groups, window]).permute([0, 2, 1]);
+    y = flat.matmul(wg).permute([1, 0, 2]).reshape([batch, positions, outC]);
+  }
   if (params.bias !== undefined) y = y.add(params.bias);
   const out = y.permute([0, 2, 1]).reshape([batch, outC, ...outSizes]);
   return unbatched ? out.squeeze(0) : out;
