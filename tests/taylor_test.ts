@@ -171,6 +171,27 @@ Deno.test("derivative and derivatives", async (t) => {
     }
   });
 
+  await t.step(
+    "whole powers stay accurate at order 30: (tanh²)⁽ⁿ⁾ = −tanh⁽ⁿ⁺¹⁾, x⁻² = (1/x)²",
+    () => {
+      // tanh² = 1 − tanh': the power goes through products, tanh through its own recurrence
+      const x = f64(0.3);
+      const sq = derivatives((v: Tensor) => v.tanh().pow(2), 30)(x).toTypedArray();
+      const t = derivatives(tanh, 31)(x).toTypedArray();
+      for (let n = 1; n <= 30; n++) {
+        assert.ok(Math.abs(sq[n] + t[n + 1]) <= 1e-12 * Math.abs(t[n + 1]), `order ${n}`);
+      }
+      // (x⁻²)⁽ⁿ⁾ = (−1)ⁿ (n + 1)! x^−(n+2)
+      const inv = derivatives((v: Tensor) => v.pow(-2), 20)(f64(0.5)).toTypedArray();
+      let fact = 1;
+      for (let n = 0; n <= 20; n++) {
+        fact *= n + 1;
+        const exact = (n % 2 === 0 ? 1 : -1) * fact * 0.5 ** -(n + 2);
+        assert.ok(Math.abs(inv[n] / exact - 1) < 1e-13, `x⁻² order ${n}`);
+      }
+    },
+  );
+
   await t.step("derivative(exp∘sin, n) against the Faà di Bruno closed form at n = 3", () => {
     // (e^{sin x})''' = e^{sin x}(cos³x − 3 sin x cos x − cos x)
     const x = 0.7, s = Math.sin(x), c = Math.cos(x);

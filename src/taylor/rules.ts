@@ -83,15 +83,16 @@ function composite<T>(
  * `x^c` for a number `c`: repeated products (Cauchy) for small whole `c`, the power recurrence
  * otherwise. The recurrence divides by x_0 at every order and loses accuracy geometrically
  * where |x_0| is small against the series' scale (`tanh(x)²` at 0.3: 23% off at order 30), and
- * fails at zeros; the products are stable everywhere.
+ * fails at zeros; the products are stable everywhere (negative whole powers: products of the
+ * Riccati 1/x, which divides by nothing).
  */
 function powNumber(s: Tensor, x: Tensor, out: Tensor, c: number, ctx: TaylorCtx): MaybeTensor {
   if (c === 0) return null;
   if (c === 1) return s;
-  const whole = Number.isInteger(c) && c > 0 && c <= 64;
-  if (whole) {
-    let base: Jet = { x, s }, acc: Jet | null = null;
-    for (let e = c; e > 0; e >>= 1) {
+  if (Number.isInteger(c) && Math.abs(c) <= 64) {
+    // x^−m = (1/x)^m, with 1/x from its Riccati recurrence (no division by x_0)
+    let base: Jet = c > 0 ? { x, s } : jrecip({ x, s }, ctx), acc: Jet | null = null;
+    for (let e = Math.abs(c); e > 0; e >>= 1) {
       if (e & 1) acc = acc === null ? base : jmul(acc, base, ctx);
       if (e > 1) base = jsq(base, ctx);
     }
