@@ -102,7 +102,7 @@ function powNumber(s: Tensor, x: Tensor, out: Tensor, c: number, ctx: TaylorCtx)
 }
 
 /**
- * `a^b`: for a constant exponent the power shape (a number: exact products at zeros for
+ * `a^b`: for a constant exponent the power shape (a number: repeated products for
  * whole powers), else `exp(b log a)`.
  */
 const powRule: TaylorRule<null> = ([sa, sb], [a, b], out, _p, ctx) => {
