@@ -265,3 +265,18 @@ Deno.test("spectral functions reject bad input with typed errors naming the func
   );
   assert.throws(() => linalg.lstsq(f64([[1]]), f64([[1]]), { driver: "x" as never }), TypeError);
 });
+
+Deno.test("the kernels on larger and clustered inputs match PyTorch", () => {
+  const l = fixture.large;
+  assertClose(linalg.eigvalsh(f64(l.symmetric)), f64(l.eigenvalues), { atol: 1e-12 });
+  const c = f64(l.clustered);
+  assertClose(linalg.eigvalsh(c), f64(l.clusteredEigenvalues), { atol: 1e-12 });
+  const v = linalg.eigh(c).eigenvectors;
+  const n = v.shape[0];
+  const eye = f64(
+    Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => +(i === j))),
+  );
+  assertClose(matmul(mT(v), v), eye, { atol: 1e-12 });
+  assertClose(linalg.svdvals(f64(l.tall)), f64(l.singularValues), { atol: 1e-12 });
+  assertClose(linalg.qr(f64(l.tall)).R, f64(l.R), { atol: 1e-12 });
+});
