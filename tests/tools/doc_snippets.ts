@@ -1,0 +1,157 @@
+/**
+ * Gathers the runnable code blocks of the JSDoc comments (mod.ts and src/) and of README.md
+ * into one test module, one `Deno.test` per block, so that `deno test` runs them all in one
+ * module instead of starting one module (and loading the library again) per block.
+ *
+ * It finds the blocks `deno test --doc` would run (fenced `ts`/`js` blocks, or unlabelled in
+ * JSDoc, without `ignore`) and turns each block's imports into awaited dynamic imports inside
+ * its test. Their types are checked where they stand, by `deno check --doc`; the generated
+ * module is `@ts-nocheck` (its blocks are not rewritten for the type checker).
+ *
+ * `deno run --allow-read --allow-write=.cache tests/tools/doc_snippets.ts [out]` writes
+ * `.cache/doc_snippets.gen.ts` (git-ignored) and prints how many blocks it gathered.
+ *
+ * @module
+ */
+
+const RUNNABLE = new Set(["ts", "typescript", "js", "javascript", "mts", "mjs", "tsx", "jsx"]);
+const SPECIFIERS: Record<string, string> = {
+  "@tapegrad/core": "../mod.ts",
+  "@tapegrad/core/testing": "../src/testing/mod.ts",
+};
+
+/** One runnable block: where it is and its source. */
+export interface Snippet {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+  readonly code: string;
+}
+
+/** The runnable fenced blocks of `lines` (already stripped of comment decoration). */
+function fenced(
+  file: string,
+  lines: readonly { text: string; line: number }[],
+  inJsDoc: boolean,
+): Snippet[] {
+  const out: Snippet[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(`{3,}|~{3,})\s*([\w-]*)(.*)$/.exec(lines[i].text.trim());
+    if (open === null) continue;
+    const fence = open[1];
+    const lang = open[2].toLowerCase();
+    const attrs = open[3].split(/[\s,]+/).filter((a) => a !== "");
+    let j = i + 1;
+    while (j < lines.length && !lines[j].text.trim().startsWith(fence)) j++;
+    const runnable = (lang === "" ? inJsDoc : RUNNABLE.has(lang)) && !attrs.includes("ignore");
+    if (runnable) {
+      out.push({
+        file,
+        start: lines[i].line,
+        // the range as `deno test --doc` names it: the opening fence to the line after the closing one
+        end: lines[Math.min(j, lines.length - 1)].line + 1,
+        code: lines.slice(i + 1, j).map((l) => l.text).join("\n"),
+      });
+    }
+    i = j;
+  }
+  return out;
+}
+
+/** The runnable blocks of the JSDoc comments of a TypeScript source. */
+export function fromSource(file: string, text: string): Snippet[] {
+  const out: Snippet[] = [];
+  const all = text.split("\n");
+  for (let i = 0; i < all.length; i++) {
+    if (!/^\s*\/\*\*/.test(all[i])) continue;
+    const body: { text: string; line: number }[] = [];
+    let j = i;
+    for (; j < all.length; j++) {
+      const stripped = all[j]
+        .replace(/^\s*\/\*\*\s?/, "")
+        .replace(/\s*\*\/\s*$/, "")
+        .replace(/^\s*\* ?/, "");
+      body.push({ text: stripped, line: j + 1 });
+      if (all[j].includes("*/")) break;
+    }
+    out.push(...fenced(file, body, true));
+    i = j;
+  }
+  return out;
+}
+
+/** The runnable blocks of a Markdown file. */
+export function fromMarkdown(file: string, text: string): Snippet[] {
+  return fenced(file, text.split("\n").map((t, i) => ({ text: t, line: i + 1 })), false);
+}
+
+/** One import clause as destructuring from an awaited dynamic import (or nothing for types). */
+function importAsConst(clause: string, spec: string): string {
+  const from = `await import(${JSON.stringify(SPECIFIERS[spec] ?? spec)})`;
+  const c = clause.trim();
+  if (c.startsWith("type ")) return "";
+  const star = /^\*\s+as\s+(\w+)$/.exec(c);
+  if (star !== null) return `const ${star[1]} = ${from};`;
+  const parts: string[] = [];
+  const named = /\{([\s\S]*)\}/.exec(c);
+  const def = c.replace(/\{[\s\S]*\}/, "").replace(/,/g, " ").trim();
+  if (def !== "") parts.push(`default: ${def}`);
+  if (named !== null) {
+    for (const raw of named[1].split(",")) {
+      const n = raw.trim();
+      if (n === "" || n.startsWith("type ")) continue;
+      const as = /^(\w+)\s+as\s+(\w+)$/.exec(n);
+      parts.push(as === null ? n : `${as[1]}: ${as[2]}`);
+    }
+  }
+  return parts.length === 0
+    ? `await import(${JSON.stringify(SPECIFIERS[spec] ?? spec)});`
+    : `const { ${parts.join(", ")} } = ${from};`;
+}
+
+/** A block as the body of an async test function. */
+export function asTestBody(code: string): string {
+  return code.replace(
+    /^import\s+([\s\S]*?)\s+from\s+["']([^"']+)["'];?[ \t]*$/gm,
+    (_m, clause: string, spec: string) => importAsConst(clause, spec),
+  ).replace(
+    /^import\s+["']([^"']+)["'];?[ \t]*$/gm,
+    (_m, spec: string) => `await import(${JSON.stringify(SPECIFIERS[spec] ?? spec)});`,
+  );
+}
+
+/** The generated test module for `snippets`. */
+export function testModule(snippets: readonly Snippet[]): string {
+  const tests = snippets.map((s) =>
+    `Deno.test(${JSON.stringify(`${s.file}#${s.start}-${s.end}`)}, async () => {\n${
+      asTestBody(s.code)
+    }\n});\n`
+  );
+  return `// @ts-nocheck -- generated by tests/tools/doc_snippets.ts; the blocks' types are checked\n` +
+    `// where they stand (deno check --doc). Do not edit.\n\n${tests.join("\n")}`;
+}
+
+/** The tracked sources with JSDoc blocks: mod.ts and src/, recursively. */
+function sources(): string[] {
+  const files = ["mod.ts"];
+  const walk = (dir: string) => {
+    for (const e of [...Deno.readDirSync(dir)].sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = `${dir}/${e.name}`;
+      if (e.isDirectory) walk(p);
+      else if (e.name.endsWith(".ts")) files.push(p);
+    }
+  };
+  walk("src");
+  return files;
+}
+
+if (import.meta.main) {
+  const out = Deno.args[0] ?? ".cache/doc_snippets.gen.ts";
+  const snippets = [
+    ...sources().flatMap((f) => fromSource(f, Deno.readTextFileSync(f))),
+    ...fromMarkdown("README.md", Deno.readTextFileSync("README.md")),
+  ];
+  Deno.mkdirSync(out.replace(/\/[^/]*$/, ""), { recursive: true });
+  Deno.writeTextFileSync(out, testModule(snippets));
+  console.log(`doc snippets: ${snippets.length} blocks -> ${out}`);
+}
