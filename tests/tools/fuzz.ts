@@ -34,6 +34,7 @@ if (import.meta.main) {
     order: number;
     error: string;
     program: Program;
+    shrunk?: Program;
   }[] = [];
   let programs = 0, steps = 0, batch = 0;
   while (performance.now() < deadline) {
@@ -55,12 +56,20 @@ if (import.meta.main) {
           skipped.set(out.skipped, (skipped.get(out.skipped) ?? 0) + 1);
         } else orders[out.order]++;
       } catch (e) {
-        failures.push({ batch, index: i, order, error: String(e).slice(0, 500), program: prog });
+        const failure = { batch, index: i, order, error: String(e).slice(0, 500), program: prog };
+        failures.push(failure);
         if (failures.length <= 20) {
-          console.log(
-            `FAILURE (batch ${batch}, program ${i}, order ${order}): ${String(e).slice(0, 300)}`,
-          );
+          console.log(`FAILURE (batch ${batch}, program ${i}, order ${order}): ${failure.error}`);
           console.log(JSON.stringify(prog));
+          // replay the draw in fast-check and let it shrink the program
+          const shrunk = fc.check(
+            fc.property(arb, (p) => void checkProgram(p, order, programs)),
+            { seed: seed * 1_000_003 + batch, path: String(i), endOnFailure: true },
+          ).counterexample?.[0];
+          if (shrunk !== undefined) {
+            console.log(`  shrunk to: ${JSON.stringify(shrunk)}`);
+            Object.assign(failure, { shrunk });
+          }
         }
       }
     }
