@@ -761,7 +761,11 @@ export class Tensor {
     return R.mean(this, dim, keepdim);
   }
   /** Vector norm (2-norm by default). See {@linkcode norm}. */
-  norm(p: number | "fro" = 2, dim?: number | readonly number[] | null, keepdim = false): Tensor {
+  norm(
+    p: number | "fro" | "nuc" = 2,
+    dim?: number | readonly number[] | null,
+    keepdim = false,
+  ): Tensor {
     return R.norm(this, p, dim, keepdim);
   }
 

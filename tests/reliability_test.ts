@@ -319,13 +319,19 @@ Deno.test("binary operations promote 0-d tensors like PyTorch, also under vmap",
     "i64 vector / 0-d i64": () => tg.div(i64v, i64s),
     "f32 vector max 0-d f64": () => tg.maximum(f32v, f64s),
     "where f32 vector, 0-d f64": () => tg.where(tensor([true, false]), f32v, f64s),
+    "f32 vector > 0-d f64, equal in float32": () =>
+      tg.gt(tensor([1.403406, 2]), tensor(1.403406, f64)),
+    "f32 vector - 0-d f64, equal in float32": () =>
+      tg.sub(tensor([1.403406, 2]), tensor(1.403406, f64)),
+    "f32 vector == 0-d f64": () => tg.eq(tensor([0.1, 0.2]), tensor(0.1, f64)),
   };
   const cases = data.promotion as { name: string; dtype: string; out: NestedArray }[];
   assert.deepEqual(cases.map((c) => c.name).sort(), Object.keys(ours).sort());
   for (const c of cases) {
     const out = ours[c.name]();
     assert.equal(out.dtype, c.dtype, c.name);
-    assertClose(out, c.out, { atol: 1e-7, message: c.name });
+    if (out.dtype === "bool") assert.deepEqual(out.toArray(), c.out, c.name);
+    else assertClose(out, c.out, { atol: c.name.includes("equal in") ? 0 : 1e-7, message: c.name });
   }
   // under vmap a batched 0-d float64 is physically 1-d, and must still not widen
   const v = vmap((s: Tensor) => tg.add(f32v, s))(tensor([0.5, 1], f64));
@@ -334,12 +340,16 @@ Deno.test("binary operations promote 0-d tensors like PyTorch, also under vmap",
   assert.equal(w.dtype, "float64"); // 0-d float32 + 0-d float64 per example
 });
 
-Deno.test("known PyTorch behaviours: where needs bool, norm p = 0 counts, nuc is refused", () => {
+Deno.test("known PyTorch behaviours: where needs bool, norm p = 0 counts, nuc is nuclear", () => {
   const m = tg.ones([2, 3]);
   throwsWith(() => tg.where(m, m, m), DtypeError, /where/, /bool/);
   assert.equal(tg.norm(m, 0).item(), 6);
   assert.deepEqual(tg.norm(tensor([[0, 1], [0, 0]]), 0, 1).toArray(), [1, 0]);
-  throwsWith(() => tg.norm(m, "nuc" as "fro"), RangeError, /norm/, /nuc/);
+  // "nuc": the nuclear norm as torch.norm (PyTorch: 8.3485 for arange(6).reshape(2, 3))
+  assert.ok(Math.abs(tg.norm(tg.arange(6, f64).reshape([2, 3]), "nuc").item() - 8.3485) < 1e-4);
+  assert.deepEqual(tg.norm(tg.ones([2, 2, 3], f64), "nuc", [1, 2]).shape, [2]);
+  throwsWith(() => tg.norm(tg.ones([3]), "nuc"), ShapeError, /norm/, /nuc/);
+  throwsWith(() => tg.norm(m, "max" as "fro"), RangeError, /norm/, /max/);
   const x = tensor([0, 1, -2], { requiresGrad: true });
   tg.norm(x, 0).backward();
   assert.deepEqual(x.grad!.toArray(), [0, 0, 0]);

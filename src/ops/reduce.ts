@@ -6,8 +6,9 @@
  */
 
 import { isFloating } from "../dtype.ts";
-import { DtypeError } from "../errors.ts";
-import { normalizeDim, normalizeDims } from "../shape.ts";
+import { DtypeError, ShapeError } from "../errors.ts";
+import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
+import { matrixNorm } from "./linalg_spectral.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, constant, mul, pow } from "./arithmetic.ts";
@@ -93,7 +94,8 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
 
 /**
  * Vector norm of all elements, or over `dim`: `p = 2` (default, also `"fro"`), `1`,
- * `Infinity`, `-Infinity`, `0` (the number of non-zero elements, as PyTorch), or any other
+ * `Infinity`, `-Infinity`, `0` (the number of non-zero elements, as PyTorch), `"nuc"` (the
+ * nuclear norm of a matrix, or of the two dimensions in `dim`: its singular values' sum), or any other
  * `p` as `(Σ|x|^p)^(1/p)`. The gradient at zero is zero, as in PyTorch, for every `p`; so are
  * the higher derivatives there (PyTorch gives NaN for `p < 2` from the second order on).
  *
@@ -102,8 +104,8 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * @param dim the dimension(s) to reduce (all when omitted)
  * @param keepdim keep reduced dimensions with size 1
  * @returns the norm (gradFn `NormBackward1`)
- * @throws {ShapeError} for a dimension out of range
- * @throws {RangeError} for a `p` that is neither a number nor `"fro"` (e.g. `"nuc"`)
+ * @throws {ShapeError} for a dimension out of range, or `"nuc"` without a matrix
+ * @throws {RangeError} for a `p` that is neither a number nor `"fro"` or `"nuc"`
  * @example The 2-norm and the 1-norm of (3, 4)
  * ```ts
  * import { norm, tensor } from "@tapegrad/core";
@@ -115,14 +117,29 @@ export function mean(x: Tensor, dim?: Dims, keepdim = false): Tensor {
  * assert.equal(norm(v, Infinity).item(), 4);
  * ```
  */
-export function norm(x: Tensor, p: number | "fro" = 2, dim?: Dims, keepdim = false): Tensor {
+export function norm(
+  x: Tensor,
+  p: number | "fro" | "nuc" = 2,
+  dim?: Dims,
+  keepdim = false,
+): Tensor {
   checkTensor(x, "norm");
+  if (p === "nuc") {
+    // the nuclear norm of a matrix (or of the two dims in `dim`), as torch.norm
+    const dims = dim === undefined || dim === null ? null : typeof dim === "number" ? [dim] : dim;
+    if ((dims === null && x.ndim !== 2) || (dims !== null && dims.length !== 2)) {
+      throw new ShapeError(
+        `norm() with p = "nuc" needs a matrix, or two dimensions in dim; got shape ` +
+          `${fmtShape(x.shape)}${dims === null ? "" : ` and dim [${dims.join(", ")}]`}`,
+      );
+    }
+    const pair = (dims ?? [-2, -1]) as unknown as readonly [number, number];
+    return named(matrixNorm(x, "nuc", pair, keepdim), "NormBackward1");
+  }
   if (p !== "fro" && (typeof p !== "number" || Number.isNaN(p))) {
     throw new RangeError(
-      `norm() supports p = "fro" or a number (0, 1, 2, ±Infinity or any other); got ${String(p)}${
-        (p as unknown) === "nuc"
-          ? " (the nuclear norm needs singular values, which are not available)"
-          : ""
+      `norm() supports p = "fro", "nuc" or a number (0, 1, 2, ±Infinity or any other); got ${
+        String(p)
       }`,
     );
   }

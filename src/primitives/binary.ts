@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type DType, floatResult, promoteShaped, promoteTypes } from "../dtype.ts";
+import { type DType, floatResult, promoteShaped, promoteTypes, type Storage } from "../dtype.ts";
 import { broadcastShapes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
@@ -67,10 +67,20 @@ function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType): Fo
     const shape = broadcastShapes(a.shape, b.shape, op);
     const d = promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
     const out = output(shape, dtypeOf(d, d));
-    binaryKernel(op, a._buf, a.shape, b._buf, b.shape, shape, out._buf);
+    binaryKernel(op, inPrecision(a, d), a.shape, inPrecision(b, d), b.shape, shape, out._buf);
     if (out.dtype === "int64") toInt64Values(out._buf);
     return out;
   };
+}
+
+/**
+ * The values of `x` in the precision of the computation dtype `d`: a 0-d float64 operand of a
+ * float32 operation is rounded to float32 first, as PyTorch casts every operand to the
+ * common dtype (so `float32 [1.403406] > 0-d float64 1.403406` is false, and their difference
+ * 0). Every other promotion is exact, so the storage is used as it is.
+ */
+function inPrecision(x: Tensor, d: DType): Storage {
+  return x.dtype === "float64" && d === "float32" ? Float32Array.from(x._buf) : x._buf;
 }
 
 const addForward = binaryForward("add", promoteTypes);
