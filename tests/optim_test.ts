@@ -212,3 +212,17 @@ Deno.test("clipByGlobalNorm leaves small gradients alone and is differentiable",
     assert.ok(Math.abs(d[i] - fd) < 1e-7, `${i}: ${d[i]} vs ${fd}`);
   });
 });
+
+Deno.test("float32 parameters stay float32, even with a float64 learning-rate tensor", () => {
+  for (
+    const opt of [optim.sgd({ lr: tensor(0.1, f64), momentum: 0.9 }), optim.adam(), optim.rmsprop()]
+  ) {
+    const params = { w: tensor([1, 2], { dtype: "float32" }) };
+    const { params: next } = (opt as optim.Optimizer<unknown>).update(
+      { w: tensor([0.5, -0.5], f64) },
+      (opt as optim.Optimizer<unknown>).init(params),
+      params,
+    );
+    assert.equal(next.w.dtype, "float32", opt.name);
+  }
+});

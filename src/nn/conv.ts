@@ -15,7 +15,7 @@ import { Tensor } from "../tensor.ts";
 import { tensor } from "../creation.ts";
 import { indexSelect } from "../ops/indexing.ts";
 import { pad } from "../ops/manipulation.ts";
-import { checkOptions, checkRange } from "../optim/common.ts";
+import { checkOptions, checkRange } from "../options.ts";
 import { fans, kaimingUniform, uniform } from "./init.ts";
 import { type Block, seeded } from "./layers.ts";
 

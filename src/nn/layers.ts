@@ -18,7 +18,7 @@ import { variance } from "../ops/statistics.ts";
 import { elu, gelu, leakyRelu, silu } from "../ops/activations.ts";
 import { relu, sigmoid, tanh } from "../ops/math.ts";
 import { leaves } from "../tree.ts";
-import { checkOptions, checkRange } from "../optim/common.ts";
+import { checkOptions, checkRange } from "../options.ts";
 import { fans, kaimingUniform, normal, uniform } from "./init.ts";
 import { Generator } from "../random.ts";
 

@@ -10,7 +10,7 @@ import { stack } from "../ops/manipulation.ts";
 import { minimum } from "../ops/activations.ts";
 import { div } from "../ops/arithmetic.ts";
 import { flatten, leafTensor, leavesWithPath, type MapLeaves, unflatten } from "../tree.ts";
-import { checkRange } from "./common.ts";
+import { checkRange } from "../options.ts";
 
 /**
  * The 2-norm of all leaves of a tree together: `‖(‖g₁‖, ‖g₂‖, …)‖`.

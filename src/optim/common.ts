@@ -9,6 +9,8 @@
 import { isFloating } from "../dtype.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
+import { cast } from "../ops/shape.ts";
+import { checkRange } from "../options.ts";
 import {
   checkSameStructure,
   flatten,
@@ -55,63 +57,6 @@ export interface Optimizer<S> {
    * @returns the new parameters and state
    */
   update<P>(grads: unknown, state: S, params: P): Update<P, S>;
-}
-
-type Kind = "number" | "boolean" | "lr" | "pair" | "string" | "numbers" | "shape";
-
-/** Checks an options object against its known keys and kinds; unknown keys are a TypeError. */
-export function checkOptions(
-  op: string,
-  options: unknown,
-  known: Readonly<Record<string, Kind>>,
-): void {
-  if (options === undefined) return;
-  if (options === null || typeof options !== "object" || Array.isArray(options)) {
-    throw new TypeError(
-      `${op}: options must be an object; got ${options === null ? "null" : typeof options}`,
-    );
-  }
-  for (const [k, v] of Object.entries(options)) {
-    const kind = known[k];
-    if (kind === undefined) {
-      throw new TypeError(
-        `${op}: unknown option "${k}" (known options: ${Object.keys(known).join(", ")})`,
-      );
-    }
-    if (v === undefined) continue;
-    const ok = kind === "number"
-      ? typeof v === "number"
-      : kind === "boolean"
-      ? typeof v === "boolean"
-      : kind === "string"
-      ? typeof v === "string" || v === null
-      : kind === "lr"
-      ? typeof v === "number" || typeof v === "function" || v instanceof Tensor
-      : kind === "pair"
-      ? Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === "number")
-      : kind === "shape"
-      ? typeof v === "number" || (Array.isArray(v) && v.every((x) => typeof x === "number"))
-      : Array.isArray(v) && v.every((x) => typeof x === "number");
-    if (!ok) {
-      const want = {
-        number: "a number",
-        boolean: "a boolean",
-        string: "a string",
-        lr: "a number, a Tensor or a schedule function",
-        pair: "a pair of numbers",
-        numbers: "an array of numbers",
-        shape: "a number or an array of numbers",
-      }[kind];
-      throw new TypeError(
-        `${op}: option "${k}" must be ${want}; got ${JSON.stringify(v) ?? typeof v}`,
-      );
-    }
-  }
-}
-
-/** Throws a RangeError naming `op` unless `ok`. */
-export function checkRange(ok: boolean, op: string, what: string, value: unknown): void {
-  if (!ok) throw new RangeError(`${op}: invalid ${what}: ${value}`);
 }
 
 /** Checks a learning rate (non-negative when a number). */
@@ -194,8 +139,13 @@ export function runUpdate<T>(
   const record = gs.some(onTape) || onTape(lr) ||
     buffers.some((b) => b !== null && b.some(onTape)) ||
     ps.some((p) => p.requiresGrad && (p.gradFn !== null || p.grad === null));
-  if (record) return body();
-  const out = noGrad(body);
+  // a float64 learning rate or gradient must not promote float32 parameters
+  const keepDtype = (out: { params: Tensor[]; rest: T }) => ({
+    params: out.params.map((p, i) => (p.dtype === ps[i].dtype ? p : cast(p, ps[i].dtype))),
+    rest: out.rest,
+  });
+  if (record) return keepDtype(body());
+  const out = keepDtype(noGrad(body));
   return {
     params: out.params.map((p, i) => (ps[i].requiresGrad ? p.detach().requiresGrad_(true) : p)),
     rest: out.rest,

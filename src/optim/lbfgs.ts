@@ -12,7 +12,8 @@ import type { Tensor } from "../tensor.ts";
 import { tensor } from "../creation.ts";
 import { ravel } from "../tree.ts";
 import { valueAndGrad } from "../functional/pytree.ts";
-import { checkOptions, checkRange, paramLeaves } from "./common.ts";
+import { checkOptions, checkRange } from "../options.ts";
+import { paramLeaves } from "./common.ts";
 
 /** Options of {@linkcode lbfgs}. */
 export interface LbfgsOptions {

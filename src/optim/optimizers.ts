@@ -12,11 +12,10 @@ import type { Tensor } from "../tensor.ts";
 import { sub } from "../ops/arithmetic.ts";
 import { maximum } from "../ops/activations.ts";
 import { filled } from "../ops/shape.ts";
+import { checkOptions, checkRange } from "../options.ts";
 import {
   bufferLeaves,
   checkLr,
-  checkOptions,
-  checkRange,
   gradLeaves,
   type LearningRate,
   like,

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkOptions, checkRange } from "./common.ts";
+import { checkOptions, checkRange } from "../options.ts";
 
 /** Options of {@linkcode stepLR}. */
 export interface StepLROptions {
