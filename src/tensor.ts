@@ -290,7 +290,9 @@ export class Tensor {
    * gradient summed over all its uses (PyTorch's `register_hook`). The hook may return a
    * tensor of the same shape to replace the gradient (then used for the tensor's `grad`, for
    * the gradients flowing on to its inputs, and by the hooks after it), or nothing to keep
-   * it. Under `createGraph` the hook's operations are recorded.
+   * it. Under `createGraph` the hook's operations are recorded. As in PyTorch 2, `retainGrad`
+   * and `autogradGrad` see the gradient after the hooks (PyTorch 1.13's order depended on
+   * when `retain_grad` was called, and its `autograd.grad` ignored leaf hooks).
    *
    * @param hook called with the gradient; returns a replacement or nothing
    * @returns a handle whose `remove()` unregisters the hook
