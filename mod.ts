@@ -249,7 +249,12 @@ export {
   defineFunction,
   FunctionCtx,
 } from "./src/functional/custom.ts";
-export type { CustomJvpOptions, FunctionDefinition, TensorFn } from "./src/functional/custom.ts";
+export type {
+  CustomJvpOptions,
+  CustomVjpOptions,
+  FunctionDefinition,
+  TensorFn,
+} from "./src/functional/custom.ts";
 export type { GradHook, RemovableHandle } from "./src/tensor.ts";
 // [area: training] pytrees, optimizers, nn blocks
 export * as tree from "./src/tree.ts";

@@ -44,6 +44,18 @@ function args(xs: readonly TensorLike[], op: string): Tensor[] {
   return xs.map((x, i) => toTensor(x, `${op} argument ${i}`));
 }
 
+/** Options of {@linkcode customVjp}. */
+export interface CustomVjpOptions {
+  /** The name in error messages (default `customVjp(<f's name>)`). */
+  readonly name?: string;
+  /**
+   * `f`, `forward` and `backward` accept extra leading batch dimensions on every argument
+   * (and on `g`), so `vmap` calls them once for the whole batch instead of once per example
+   * (default false).
+   */
+  readonly vectorized?: boolean;
+}
+
 /** The residuals saved by a custom-VJP forward, by the output they belong to. */
 const residualsOf = new WeakMap<Tensor, unknown>();
 
@@ -55,7 +67,7 @@ const residualsOf = new WeakMap<Tensor, unknown>();
  * argument's shape. The rule is written in Tensor operations: under `createGraph` (nested
  * `grad`, `hessian` by reverse over reverse) it is recorded and differentiated like any other
  * code, and residuals computed from the arguments carry their dependence on them. Inside
- * `vmap` the function runs once per example. Tensors that `f` reads from its closure are
+ * `vmap` the function runs once per example, or once on the batch with `vectorized`. Tensors that `f` reads from its closure are
  * constants to the rule: pass what must be differentiated as arguments.
  *
  * Forward mode (`jvp`, `jacfwd`, `hvp`) is not defined for it, as in JAX: use
@@ -64,6 +76,7 @@ const residualsOf = new WeakMap<Tensor, unknown>();
  * @param f the function, for evaluation without derivatives
  * @param forward `(...xs) => [value, residuals]`, for evaluation before a backward pass
  * @param backward `(residuals, g) => gradients`, one per argument of the function
+ * @param options `name` for errors, `vectorized` for `vmap`
  * @returns the function with the custom rule (gradFn named after `f`, e.g. `LogSumExpBackward`)
  * @throws {AutogradError} from the returned function when `backward` returns the wrong number
  *   of gradients, or when tangents reach it in forward mode
@@ -95,14 +108,15 @@ export function customVjp<R>(
   f: TensorFn,
   forward: (...xs: Tensor[]) => readonly [Tensor, R],
   backward: (residuals: R, g: Tensor) => readonly (Tensor | null)[],
+  options: CustomVjpOptions = {},
 ): (...xs: TensorLike[]) => Tensor {
-  const op = opName("customVjp", f);
+  const op = options.name ?? opName("customVjp", f);
   const call: CustomCall = {
     name: nodeName(f, "CustomVjpBackward"),
     op,
     kind: "customVjp",
     inline: null,
-    vectorized: false,
+    vectorized: options.vectorized ?? false,
     forward(inputs) {
       const recorded = gradEnabledNow() && inputs.some((x) => x._requiresGrad);
       if (!recorded) return noGrad(() => checkOutput(f(...inputs), op, "f")).detach();
@@ -211,7 +225,7 @@ export interface CustomJvpOptions {
  * on tangents that require grad and taking the gradient of the (linear) tangent output, so
  * `grad`, `vjp`, `hessian` and nested transforms all use the rule. The rule must be linear in
  * the tangents and written in Tensor operations (then it differentiates to any order).
- * Inside `vmap` the function runs once per example.
+ * Inside `vmap` the function runs once per example, or once on the batch with `vectorized`.
  *
  * @param f the function, for the value
  * @param jvp `(primals, tangents, value) => [value, tangent]`
