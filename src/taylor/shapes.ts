@@ -17,7 +17,7 @@
  */
 
 import type { Tensor } from "../tensor.ts";
-import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
+import type { Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, pow, sub } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
@@ -335,9 +335,4 @@ export function quadrature(h: (x: Jet, ctx: TaylorCtx) => Jet): UnaryShape {
       return [hj.x, hj.s === null ? 0 : row(hj.s, 0)];
     },
   };
-}
-
-/** Zeros in place of a missing series, for rules combining several. */
-export function orZeros(s: MaybeTensor, x: Tensor, ctx: TaylorCtx): Tensor {
-  return s ?? zeroSeries(x, ctx);
 }
