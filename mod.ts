@@ -19,6 +19,7 @@
  * @module
  */
 
+// tensors, dtypes, errors, creation and randomness
 export { Tensor } from "./src/tensor.ts";
 export type { NestedArray, TensorLike } from "./src/tensor.ts";
 export type { DType, FloatDType, Storage } from "./src/dtype.ts";
@@ -44,13 +45,27 @@ export {
 } from "./src/creation.ts";
 export type { FromDataOptions, RandomOptions, TensorOptions } from "./src/creation.ts";
 
-// autograd
+// autograd: the tape, grad mode, and extending it with custom rules, checkpoints and hooks
 export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from "./src/autograd/grad_mode.ts";
 export { autogradGrad, backward } from "./src/autograd/engine.ts";
-export type { AutogradGradOptions, BackwardOptions } from "./src/autograd/engine.ts";
 export { AccumulateGrad, Node } from "./src/autograd/node.ts";
+export {
+  checkpoint,
+  customJvp,
+  customVjp,
+  defineFunction,
+  FunctionCtx,
+} from "./src/functional/custom.ts";
+export type { AutogradGradOptions, BackwardOptions } from "./src/autograd/engine.ts";
+export type {
+  CustomJvpOptions,
+  CustomVjpOptions,
+  FunctionDefinition,
+  TensorFn,
+} from "./src/functional/custom.ts";
+export type { GradHook, RemovableHandle } from "./src/tensor.ts";
 
-// operations
+// operations: arithmetic and elementwise math
 export { add, div, mul, neg, pow, sub } from "./src/ops/arithmetic.ts";
 export {
   abs,
@@ -83,6 +98,8 @@ export {
   tan,
   tanh,
 } from "./src/ops/math.ts";
+
+// operations: comparisons and logic
 export {
   eq,
   ge,
@@ -95,53 +112,52 @@ export {
   ne,
   where,
 } from "./src/ops/compare.ts";
+
+// operations: reductions and statistics
 export { mean, norm, sum } from "./src/ops/reduce.ts";
-export type { Dims } from "./src/ops/reduce.ts";
-export { broadcastTo, cast, expand, permute, reshape, t, transpose } from "./src/ops/shape.ts";
-export { matmul } from "./src/ops/linalg.ts";
-export { binaryCrossEntropyWithLogits } from "./src/ops/nn.ts";
-
-// functional transforms (over pytrees; the tensor cores live in src/functional/transforms.ts)
 export {
-  grad,
-  hessian,
-  hvp,
-  jacfwd,
-  jacobian,
-  jacrev,
-  jet,
-  jvp,
-  laplacian,
-  valueAndGrad,
-  vjp,
-  vmap,
-} from "./src/functional/pytree.ts";
-export type {
-  ArgLike,
-  ArgsLike,
-  Grad,
-  GradArgs,
-  Hessian,
-  Jacobian,
-  JacobianTransform,
-  TreeJacobianOptions,
-  TreeVmapOptions,
-  VjpOptions,
-} from "./src/functional/pytree.ts";
-export type {
-  GradOptions,
-  JacobianOptions,
-  TensorFunction,
-  ValueAndGradOptions,
-} from "./src/functional/transforms.ts";
+  amax,
+  amin,
+  argmax,
+  argmin,
+  cumprod,
+  cumsum,
+  logsumexp,
+  max,
+  min,
+  prod,
+  std,
+  variance,
+} from "./src/ops/statistics.ts";
+export type { Dims } from "./src/ops/reduce.ts";
+export type { ValuesIndices, VarianceOptions } from "./src/ops/statistics.ts";
 
-// [area: taylor] Taylor mode: jet, all derivatives in one pass, the forward Laplacian
-// (jet and laplacian are exported above from the pytree layer over src/taylor/transforms.ts)
-export { derivative, derivatives } from "./src/taylor/transforms.ts";
-export type { LaplacianOptions, TaylorFunction } from "./src/taylor/transforms.ts";
+// operations: shape, manipulation and indexing
+export { broadcastTo, cast, expand, permute, reshape, t, transpose } from "./src/ops/shape.ts";
+export {
+  cat,
+  chunk,
+  diag,
+  diagonal,
+  flatten,
+  flip,
+  movedim,
+  pad,
+  roll,
+  split,
+  squeeze,
+  stack,
+  trace,
+  tril,
+  triu,
+  unsqueeze,
+  view,
+} from "./src/ops/manipulation.ts";
+export { gather, index, indexSelect, Range, range, scatterAdd, slice } from "./src/ops/indexing.ts";
+export type { IndexSpec } from "./src/ops/indexing.ts";
 
-// -- exports added by the operation-set work, one block per area (keep each block sorted) --
-// [area: activations-nn]
+// operations: activations and losses
+export { binaryCrossEntropyWithLogits } from "./src/ops/nn.ts";
 export {
   atan2,
   clamp,
@@ -174,50 +190,77 @@ export type {
   NllLossOptions,
   Reduction,
 } from "./src/ops/nn.ts";
-// [area: reduce-shape-index]
-export { cumprod } from "./src/ops/reduce.ts";
-export {
-  amax,
-  amin,
-  argmax,
-  argmin,
-  cumsum,
-  logsumexp,
-  max,
-  min,
-  prod,
-  std,
-  variance,
-} from "./src/ops/statistics.ts";
-export type { ValuesIndices, VarianceOptions } from "./src/ops/statistics.ts";
-export {
-  cat,
-  chunk,
-  diag,
-  diagonal,
-  flatten,
-  flip,
-  movedim,
-  pad,
-  roll,
-  split,
-  squeeze,
-  stack,
-  trace,
-  tril,
-  triu,
-  unsqueeze,
-  view,
-} from "./src/ops/manipulation.ts";
-export { gather, index, indexSelect, Range, range, scatterAdd, slice } from "./src/ops/indexing.ts";
-export type { IndexSpec } from "./src/ops/indexing.ts";
-// [area: linalg]
+
+// operations: linear algebra (the matrix product, dense and spectral linalg)
+export { matmul } from "./src/ops/matmul.ts";
 export { dot, outer } from "./src/ops/linalg_dense.ts";
-export type { Slogdet } from "./src/ops/linalg_dense.ts";
 export { einsum } from "./src/ops/einsum.ts";
 export * as linalg from "./src/linalg.ts";
-// [area: viz]
+export type { Slogdet } from "./src/ops/linalg_dense.ts";
+
+// transforms (over pytrees; the tensor cores live in src/functional/transforms.ts), vmap and
+// Taylor mode (jet and laplacian come from the pytree layer over src/taylor/transforms.ts)
+export {
+  grad,
+  hessian,
+  hvp,
+  jacfwd,
+  jacobian,
+  jacrev,
+  jet,
+  jvp,
+  laplacian,
+  valueAndGrad,
+  vjp,
+  vmap,
+} from "./src/functional/pytree.ts";
+export { derivative, derivatives } from "./src/taylor/transforms.ts";
+export type {
+  ArgLike,
+  ArgsLike,
+  Grad,
+  GradArgs,
+  Hessian,
+  Jacobian,
+  JacobianTransform,
+  TreeJacobianOptions,
+  TreeVmapOptions,
+  VjpOptions,
+} from "./src/functional/pytree.ts";
+export type {
+  GradOptions,
+  JacobianOptions,
+  TensorFunction,
+  ValueAndGradOptions,
+} from "./src/functional/transforms.ts";
+export type { LaplacianOptions, TaylorFunction } from "./src/taylor/transforms.ts";
+export type { Randomness, VmapOptions } from "./src/vmap/vmap.ts";
+
+// training: pytrees, optimizers, nn blocks
+export * as tree from "./src/tree.ts";
+export * as optim from "./src/optim/mod.ts";
+export * as nn from "./src/nn/mod.ts";
+export type { MapLeaves, Tree, TreeDef } from "./src/tree.ts";
+
+// data in and out: JSON, safetensors
+export { fromJSON } from "./src/io/json.ts";
+export { loadSafetensors, saveSafetensors } from "./src/io/safetensors.ts";
+export type { TensorJSON } from "./src/io/json.ts";
+export type {
+  LoadSafetensorsOptions,
+  SaveSafetensorsOptions,
+  TensorTree,
+} from "./src/io/safetensors.ts";
+
+// visualization and display: graphs, plots, SVG
 export { toDot } from "./src/viz/dot.ts";
+export { plot } from "./src/viz/plot.ts";
+export { dotToSvg } from "./src/viz/dot_svg.ts";
+export { SvgImage } from "./src/viz/svg_image.ts";
+export type { DotOptions } from "./src/viz/dot.ts";
+export type { PlotFunction, PlotOptions } from "./src/viz/plot.ts";
+
+// backend: WebAssembly kernels and threads
 export {
   backendInfo,
   getNumThreads,
@@ -226,38 +269,3 @@ export {
   wasmKernelBytes,
 } from "./src/kernels/backend.ts";
 export type { BackendInfo } from "./src/kernels/backend.ts";
-export type { DotOptions } from "./src/viz/dot.ts";
-export type { Randomness, VmapOptions } from "./src/vmap/vmap.ts";
-// [area: ecosystem] data in and out, save and load, display
-export { fromJSON } from "./src/io/json.ts";
-export type { TensorJSON } from "./src/io/json.ts";
-export { loadSafetensors, saveSafetensors } from "./src/io/safetensors.ts";
-export type {
-  LoadSafetensorsOptions,
-  SaveSafetensorsOptions,
-  TensorTree,
-} from "./src/io/safetensors.ts";
-export { plot } from "./src/viz/plot.ts";
-export type { PlotFunction, PlotOptions } from "./src/viz/plot.ts";
-export { dotToSvg } from "./src/viz/dot_svg.ts";
-export { SvgImage } from "./src/viz/svg_image.ts";
-// [area: extending autograd]
-export {
-  checkpoint,
-  customJvp,
-  customVjp,
-  defineFunction,
-  FunctionCtx,
-} from "./src/functional/custom.ts";
-export type {
-  CustomJvpOptions,
-  CustomVjpOptions,
-  FunctionDefinition,
-  TensorFn,
-} from "./src/functional/custom.ts";
-export type { GradHook, RemovableHandle } from "./src/tensor.ts";
-// [area: training] pytrees, optimizers, nn blocks
-export * as tree from "./src/tree.ts";
-export type { MapLeaves, Tree, TreeDef } from "./src/tree.ts";
-export * as optim from "./src/optim/mod.ts";
-export * as nn from "./src/nn/mod.ts";

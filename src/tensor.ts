@@ -22,7 +22,7 @@ import * as A from "./ops/arithmetic.ts";
 import * as M from "./ops/math.ts";
 import * as R from "./ops/reduce.ts";
 import * as S from "./ops/shape.ts";
-import * as L from "./ops/linalg.ts";
+import * as L from "./ops/matmul.ts";
 import * as C from "./ops/compare.ts";
 import * as Act from "./ops/activations.ts";
 import * as NN from "./ops/nn.ts";
@@ -823,7 +823,7 @@ export class Tensor {
   }
   /** Cumulative product along `dim`. See {@linkcode cumprod}. */
   cumprod(dim: number): Tensor {
-    return R.cumprod(this, dim);
+    return St.cumprod(this, dim);
   }
 
   // ---- shape and indexing --------------------------------------------------------------------

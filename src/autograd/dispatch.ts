@@ -20,7 +20,7 @@ import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive, Rule } from "../primitives/types.ts";
 import { RULES } from "../primitives/table.ts";
-import { gradEnabledNow } from "./grad_mode.ts";
+import { isGradEnabled } from "./grad_mode.ts";
 import { belowLevel, fwEnabledCount, type FwLevel, isEnabled, tangentAt } from "./forward_ad.ts";
 import { Node } from "./node.ts";
 import { conformTangent } from "./conform.ts";
@@ -68,7 +68,7 @@ export function apply<P extends Primitive>(
   } catch (e) {
     throw outOfMemory(e, prim, inputs) ?? e;
   }
-  if (gradEnabledNow() && isFloating(out.dtype)) {
+  if (isGradEnabled() && isFloating(out.dtype)) {
     for (let i = 0; i < inputs.length; i++) {
       if (inputs[i]._requiresGrad) {
         const node = new Node(

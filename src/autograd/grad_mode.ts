@@ -7,11 +7,6 @@
 
 let enabled = true;
 
-/** @ignore Internal fast read of the grad mode by the dispatcher. */
-export function gradEnabledNow(): boolean {
-  return enabled;
-}
-
 /**
  * Whether operations are currently recorded for autograd.
  *

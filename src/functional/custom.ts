@@ -12,7 +12,7 @@ import { fmtShape, shapesEqual } from "../shape.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { autogradGrad } from "../autograd/engine.ts";
-import { enableGrad, gradEnabledNow, noGrad } from "../autograd/grad_mode.ts";
+import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad_mode.ts";
 import { isEnabled } from "../autograd/forward_ad.ts";
 import { type Node, nodeCount } from "../autograd/node.ts";
 import { filled } from "../ops/shape.ts";
@@ -118,7 +118,7 @@ export function customVjp<R>(
     inline: null,
     vectorized: options.vectorized ?? false,
     forward(inputs) {
-      const recorded = gradEnabledNow() && inputs.some((x) => x._requiresGrad);
+      const recorded = isGradEnabled() && inputs.some((x) => x._requiresGrad);
       if (!recorded) return noGrad(() => checkOutput(f(...inputs), op, "f")).detach();
       const pair = forward(...inputs);
       if (!Array.isArray(pair) || pair.length !== 2) {
@@ -287,7 +287,7 @@ export function customJvp(
         out,
       ),
     vjp(g, inputs, out, needs) {
-      const createGraph = gradEnabledNow();
+      const createGraph = isGradEnabled();
       return enableGrad(() => {
         const primals = createGraph ? inputs.slice() : inputs.map((x) => leafOf(x, false));
         const tangents = inputs.map((x, i) => leafOf(filled(x.shape, x.dtype, 0), needs[i]));
@@ -359,7 +359,7 @@ export function checkpoint(f: TensorFn): (...xs: TensorLike[]) => Tensor {
   const op = opName("checkpoint", f);
   return (...raw) => {
     const xs = args(raw, op);
-    const plain = !gradEnabledNow() || xs.some((x) => x._bat !== null || hasTangent(x));
+    const plain = !isGradEnabled() || xs.some((x) => x._bat !== null || hasTangent(x));
     if (plain) return checkOutput(f(...xs), op, "f");
     const start = nodeCount();
     const leaves = xs.map((x) => leafOf(x, x._requiresGrad));
@@ -380,7 +380,7 @@ export function checkpoint(f: TensorFn): (...xs: TensorLike[]) => Tensor {
       forward: (ins) =>
         ins === inputs ? value : noGrad(() => checkOutput(f(...ins.slice(0, n)), op, "f")).detach(),
       vjp(g, ins, _out, needs) {
-        const createGraph = gradEnabledNow();
+        const createGraph = isGradEnabled();
         return enableGrad(() => {
           const own = ins.slice(0, n).map((x, i) => (createGraph ? x : leafOf(x, needs[i])));
           const out = checkOutput(f(...own), op, "f");

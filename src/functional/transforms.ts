@@ -139,7 +139,7 @@ function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): bool
 }
 
 /** The result of evaluating `f` for reverse mode: its output and a pullback. */
-interface Linearized {
+interface RecordedVjp {
   readonly out: Tensor;
   readonly aux: unknown;
   readonly pullback: (ct: Tensor) => Tensor[];
@@ -152,14 +152,14 @@ interface Linearized {
  * `vmap`, those arguments are batched at every level any of them is batched at, the tape
  * runs on their physical tensors, and the gradients are wrapped back: per-example gradients.
  */
-function linearize(
+function recordVjp(
   f: (...args: Tensor[]) => unknown,
   args: readonly TensorLike[],
   argnums: readonly number[],
   op: string,
   hasAux = false,
   extraLevels: readonly VmapLevel[] = [],
-): Linearized {
+): RecordedVjp {
   const callerRecords = isGradEnabled();
   const inputs = args.map((a, i) => toTensor(a, `${op}() argument ${i}`));
   const levels = batchLevels(inputs);
@@ -186,7 +186,7 @@ function linearize(
     // f closes over tensors batched by an enclosing vmap: evaluate again with the
     // differentiated arguments batched at those levels too, for per-example gradients.
     if (extraLevels.length > 0) throw new Error(`${op}(): inconsistent batching inside vmap()`);
-    return linearize(f, args, argnums, op, hasAux, missing);
+    return recordVjp(f, args, argnums, op, hasAux, missing);
   }
   const connected = batchedAtAll(out, levels);
   const root = connected ? peel(out, levels) : out;
@@ -277,12 +277,12 @@ function valueAndGradImpl(
   detachValue = true,
 ): [Tensor, Tensor | Tensor[], unknown] {
   const list = checkArgnums(argnums, args.length, op);
-  const lin = linearize(f, args, list, op, hasAux);
-  checkScalarOutput(lin.out, op);
-  const grads = lin.pullback(ones(lin.out));
+  const rec = recordVjp(f, args, list, op, hasAux);
+  checkScalarOutput(rec.out, op);
+  const grads = rec.pullback(ones(rec.out));
   // grad() drops the value: no detached copy for it
-  const value = lin.nested || !detachValue ? lin.out : lin.out.detach();
-  return [value, typeof argnums === "number" ? grads[0] : grads, lin.aux];
+  const value = rec.nested || !detachValue ? rec.out : rec.out.detach();
+  return [value, typeof argnums === "number" ? grads[0] : grads, rec.aux];
 }
 
 /**
@@ -362,11 +362,11 @@ export function vjp(
   f: TensorFunction,
   ...primals: TensorLike[]
 ): [Tensor, (cotangent: TensorLike) => Tensor[]] {
-  const lin = linearize(f, primals, primals.map((_, i) => i), "vjp");
-  const value = lin.nested ? lin.out : lin.out.detach();
+  const rec = recordVjp(f, primals, primals.map((_, i) => i), "vjp");
+  const value = rec.nested ? rec.out : rec.out.detach();
   const pullback = (ct: TensorLike) => {
-    const c = typeof ct === "number" ? filled(lin.out.shape, lin.out.dtype, ct) : ct;
-    return lin.pullback(c);
+    const c = typeof ct === "number" ? filled(rec.out.shape, rec.out.dtype, ct) : ct;
+    return rec.pullback(c);
   };
   return [value, pullback];
 }
@@ -479,17 +479,17 @@ export function jacrev(
   const argnum = options.argnums ?? 0;
   return (...args) => {
     checkArgnums(argnum, args.length, "jacrev");
-    const lin = linearize(f, args, [argnum], "jacrev");
+    const rec = recordVjp(f, args, [argnum], "jacrev");
     const x = toTensor(args[argnum], "jacrev() argument");
-    const shape = [...lin.out.shape, ...x.shape];
-    if (lin.out.numel === 0 || x.numel === 0) return filled(shape, x.dtype, 0);
-    if (lin.out.numel === 1) {
-      return apply("reshape", [lin.pullback(filled(lin.out.shape, lin.out.dtype, 1))[0]], {
+    const shape = [...rec.out.shape, ...x.shape];
+    if (rec.out.numel === 0 || x.numel === 0) return filled(shape, x.dtype, 0);
+    if (rec.out.numel === 1) {
+      return apply("reshape", [rec.pullback(filled(rec.out.shape, rec.out.dtype, 1))[0]], {
         shape,
       });
     }
-    const rows = vmap((ct: Tensor) => lin.pullback(ct)[0], { randomness: "same" })(
-      identityBatch(lin.out),
+    const rows = vmap((ct: Tensor) => rec.pullback(ct)[0], { randomness: "same" })(
+      identityBatch(rec.out),
     );
     return apply("reshape", [rows], { shape });
   };

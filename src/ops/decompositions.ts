@@ -24,22 +24,10 @@ import {
   symmetricEigen,
 } from "../kernels/spectral.ts";
 import { output } from "../primitives/helpers.ts";
+import { mm, mT } from "../primitives/matmul.ts";
 import { add, checkTensor, div, mul, sub } from "./arithmetic.ts";
 import { eq } from "./compare.ts";
 import { band, cast, filled, named, reshape } from "./shape.ts";
-
-/** Swaps the last two dimensions. */
-export function mT(x: Tensor): Tensor {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.ndim - 1] = x.ndim - 2;
-  perm[x.ndim - 2] = x.ndim - 1;
-  return apply("permute", [x], { perm });
-}
-
-/** The matrix product of the last two dimensions, batch dimensions broadcast. */
-export function mm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  return apply("matmul", [a, b], { transA, transB });
-}
 
 /** Rows `start..end−1` of each matrix (the second-to-last dimension). */
 export function rows(x: Tensor, start: number, end: number): Tensor {

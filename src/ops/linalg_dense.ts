@@ -13,7 +13,7 @@ import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
 import { band, cast, expand, named, reshape } from "./shape.ts";
-import { matmul } from "./linalg.ts";
+import { matmul } from "./matmul.ts";
 
 /**
  * The inner product of two 1-D tensors of the same length.

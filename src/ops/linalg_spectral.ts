@@ -19,8 +19,9 @@ import { norm, sum } from "./reduce.ts";
 import { amax, amin } from "./statistics.ts";
 import { cast, filled, named, permute, reshape } from "./shape.ts";
 import { squeeze, unsqueeze } from "./manipulation.ts";
-import { matmul } from "./linalg.ts";
-import { checkMatrix, mm, mT, qr, safeReciprocal, svd, svdvals } from "./decompositions.ts";
+import { matmul } from "./matmul.ts";
+import { checkMatrix, qr, safeReciprocal, svd, svdvals } from "./decompositions.ts";
+import { mm, mT } from "../primitives/matmul.ts";
 
 /** The order of a {@linkcode matrixNorm}, as PyTorch's `ord`. */
 export type MatrixNormOrd = "fro" | "nuc" | 2 | -2 | 1 | -1 | number;

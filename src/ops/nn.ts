@@ -19,7 +19,7 @@ import { eq, gt, lt, ne, where } from "./compare.ts";
 import { mean, sum } from "./reduce.ts";
 import { cast, named, reshape, t as transpose2d } from "./shape.ts";
 import { clamp } from "./activations.ts";
-import { matmul } from "./linalg.ts";
+import { matmul } from "./matmul.ts";
 
 /** How a loss reduces its per-element values. */
 export type Reduction = "mean" | "sum" | "none";

@@ -1,21 +1,20 @@
 /**
  * Reductions: `sum`, `mean`, `norm`, over all elements or over `dim` (a number or a list),
- * with `keepdim`; and the cumulative product `cumprod`.
+ * with `keepdim`.
  *
  * @module
  */
 
 import { isFloating } from "../dtype.ts";
 import { DtypeError, ShapeError } from "../errors.ts";
-import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
+import { fmtShape, normalizeDims } from "../shape.ts";
 import { matrixNorm } from "./linalg_spectral.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, constant, mul, pow } from "./arithmetic.ts";
 import { abs } from "./math.ts";
 import { eq, ne, where } from "./compare.ts";
-import { cast, identity, named, reshape } from "./shape.ts";
-import { slice } from "./indexing.ts";
+import { cast, named } from "./shape.ts";
 import { getDefaultDtype } from "../dtype.ts";
 
 /** The dimensions a reduction may take: one, several, or all (`undefined`/`null`). */
@@ -164,37 +163,4 @@ export function norm(
 function powAwayFromZero(x: Tensor, c: number): Tensor {
   const zero = eq(x, 0);
   return where(zero, 0, pow(where(zero, 1, x), c));
-}
-
-/**
- * Cumulative product along `dim`: `out[k] = x[0] · x[1] · … · x[k]`. Built as a parallel
- * prefix scan of multiplications (⌈log₂ n⌉ rounds), with no division anywhere, so its
- * derivatives are exact to any order even where elements are zero.
- *
- * @param x a tensor
- * @param dim the dimension
- * @returns a tensor of `x`'s shape (gradFn `CumprodBackward0`; integers multiply to int64)
- * @throws {ShapeError} for `dim` out of range
- * @example Products so far, and the gradient through a zero
- * ```ts
- * import { cumprod, grad, type Tensor, tensor } from "@tapegrad/core";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(cumprod(tensor([[1, 2, 3], [4, 5, 6]]), 1).toArray(), [[1, 2, 6], [4, 20, 120]]);
- * const g = grad((x: Tensor) => cumprod(x, 0).sum())(tensor([2, 0, 3]));
- * assert.deepEqual(g.toArray(), [1, 8, 0]);
- * ```
- */
-export function cumprod(x: Tensor, dim: number): Tensor {
-  checkTensor(x, "cumprod");
-  const d = normalizeDim(dim, x.ndim, "cumprod");
-  const xs = isFloating(x.dtype) || x.dtype === "int64" ? x : cast(x, "int64");
-  if (x.ndim === 0) return named(reshape(cumprod(reshape(xs, [1]), 0), []), "CumprodBackward0");
-  // Hillis–Steele scan: after the round with stride s, y[k] is the product of x[k-2s+1..k]
-  let y = xs;
-  const n = x.shape[d];
-  for (let s = 1; s < n; s *= 2) {
-    y = apply("cat", [slice(y, d, 0, s), mul(slice(y, d, s), slice(y, d, 0, n - s))], { dim: d });
-  }
-  return named(y === x ? identity(x) : y, "CumprodBackward0");
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { allocate, checkDtype, type DType, isFloating } from "../dtype.ts";
+import { allocate, checkDtype, type DType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
 import {
   broadcastsTo,
@@ -279,9 +279,4 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
  */
 export function identity(x: Tensor, name = "AliasBackward0"): Tensor {
   return apply("reshape", [x], { shape: x.shape }, name);
-}
-
-/** @ignore Whether `x` is floating; non-floating tensors never carry gradients. */
-export function floating(x: Tensor): boolean {
-  return isFloating(x.dtype);
 }

@@ -30,6 +30,7 @@ import { apply } from "../autograd/dispatch.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
 import { band, filled } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
+import { mm, mT } from "./matmul.ts";
 import { type Forward, zeroTangent } from "./factories.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
 
@@ -50,18 +51,6 @@ export interface LinalgParams {
   logabsdet: { readonly op: string };
   /** The lower Cholesky factor of a symmetric positive-definite matrix. */
   cholesky: { readonly op: string };
-}
-
-/** Swaps the last two dimensions. */
-function mT(x: Tensor): Tensor {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.ndim - 1] = x.ndim - 2;
-  perm[x.ndim - 2] = x.ndim - 1;
-  return apply("permute", [x], { perm });
-}
-
-function mm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
-  return apply("matmul", [a, b], { transA, transB });
 }
 
 function solve(a: Tensor, b: Tensor, adjoint: boolean, op: string): Tensor {

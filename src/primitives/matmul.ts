@@ -35,8 +35,17 @@ export interface MatmulParams {
   matmul: MatmulFlags;
 }
 
-function mm(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
+/** @ignore `op(A)·op(B)` over the last two dimensions (batch dimensions broadcast). */
+export function mm(a: Tensor, b: Tensor, transA = false, transB = false): Tensor {
   return apply("matmul", [a, b], { transA, transB });
+}
+
+/** @ignore `x` with its last two dimensions swapped. */
+export function mT(x: Tensor): Tensor {
+  const perm = x.shape.map((_, i) => i);
+  perm[x.ndim - 1] = x.ndim - 2;
+  perm[x.ndim - 2] = x.ndim - 1;
+  return apply("permute", [x], { perm });
 }
 
 /** Rules of the matrix product. */

@@ -14,6 +14,7 @@ import type { MaybeTensor, Params } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, neg, sub } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
+import { mT } from "../primitives/matmul.ts";
 import {
   addLastRow,
   catRows,
@@ -138,13 +139,6 @@ export const solveRule: TaylorRule<Params["solve"]> = solverRule(generalSolver);
 export const triangularSolveRule: TaylorRule<Params["triangularSolve"]> = solverRule(
   triangularSolver,
 );
-
-function mT(x: Tensor): Tensor {
-  const perm = x.shape.map((_, i) => i);
-  perm[x.ndim - 1] = x.ndim - 2;
-  perm[x.ndim - 2] = x.ndim - 1;
-  return apply("permute", [x], { perm });
-}
 
 /** `L_0 Φ(L_0⁻¹ R L_0⁻ᵀ)` for every row `R` (symmetric) of `r`: the Cholesky factor's step. */
 function cholStep(l0: Tensor, r: Tensor, op: string): Tensor {

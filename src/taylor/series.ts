@@ -14,7 +14,7 @@ import { fmtShape, shapesEqual } from "../shape.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { gradEnabledNow } from "../autograd/grad_mode.ts";
+import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { type FwLevel, isEnabled } from "../autograd/forward_ad.ts";
 import { BATCH_RULES, type BatchRule } from "../vmap/rules.ts";
 import { cast, filled } from "../ops/shape.ts";
@@ -131,7 +131,7 @@ export function zeroSeries(x: Tensor, ctx: TaylorCtx): Tensor {
  * plain-loop kernels; watched ones must go through Tensor operations.
  */
 export function watched(...ts: readonly MaybeTensor[]): boolean {
-  const recording = gradEnabledNow();
+  const recording = isGradEnabled();
   for (const t of ts) {
     if (t === null) continue;
     if (t._bat !== null) return true;

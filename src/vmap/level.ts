@@ -76,11 +76,6 @@ export function rewrap(entry: BatchEntry, phys: Tensor): Tensor {
   return wrap(phys, entry.level);
 }
 
-/** @ignore The physical tensor of `x` at `level`, or null when `x` is not batched there. */
-export function physAt(x: Tensor, level: VmapLevel): Tensor | null {
-  return x._bat !== null && x._bat.level === level ? x._bat.phys : null;
-}
-
 /** @ignore Whether `x` is batched at `level`, directly or under inner levels. */
 export function isBatchedAt(x: Tensor, level: VmapLevel): boolean {
   for (let t = x; t._bat !== null; t = t._bat.phys) if (t._bat.level === level) return true;

@@ -10,10 +10,7 @@ import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor } from "./arithmetic.ts";
 import { named } from "./shape.ts";
-
-function mm(a: Tensor, b: Tensor): Tensor {
-  return apply("matmul", [a, b], { transA: false, transB: false });
-}
+import { mm } from "../primitives/matmul.ts";
 
 function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply("reshape", [x], { shape });
