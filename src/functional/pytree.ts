@@ -248,10 +248,14 @@ function gradImpl(
   argnums: unknown,
   hasAux: boolean,
   op: string,
+  coreGrad?: (...a: unknown[]) => unknown,
 ): [Tensor, unknown, unknown] {
   const list = normArgnums(argnums, args.length, op);
   if (args.every((a, i) => a instanceof Tensor || (typeof a === "number" && list.includes(i)))) {
-    // no trees: the tensor core as it is (saves the flattening on small, hot calls)
+    // no trees: the tensor core as it is (saves the flattening on small, hot calls); grad
+    // passes the core's grad, which neither detaches nor returns the value (nested grad runs
+    // this at every level)
+    if (coreGrad !== undefined) return [null as unknown as Tensor, coreGrad(...args), undefined];
     const vg = core.valueAndGrad(f as core.TensorFunction, { argnums, hasAux } as never) as (
       ...a: unknown[]
     ) => [unknown, unknown];
@@ -338,8 +342,13 @@ export function grad(
 ): (...args: any[]) => any {
   const argnums = options.argnums ?? 0;
   const hasAux = options.hasAux ?? false;
+  const coreGrad = hasAux
+    ? undefined
+    : core.grad(f as core.TensorFunction, { argnums } as never) as (
+      ...a: unknown[]
+    ) => unknown;
   return (...args) => {
-    const [, g, aux] = gradImpl(f, args, argnums, hasAux, "grad");
+    const [, g, aux] = gradImpl(f, args, argnums, hasAux, "grad", coreGrad);
     return hasAux ? [g, aux] : g;
   };
 }

@@ -161,13 +161,14 @@ function recordVjp(
   extraLevels: readonly VmapLevel[] = [],
 ): RecordedVjp {
   const callerRecords = isGradEnabled();
-  const inputs = args.map((a, i) => toTensor(a, `${op}() argument ${i}`));
+  // (tensors pass straight through: no message string built on the hot path)
+  const inputs = args.map((a, i) => a instanceof Tensor ? a : toTensor(a, `${op}() argument ${i}`));
   const levels = batchLevels(inputs);
   for (const l of extraLevels) if (!levels.includes(l)) levels.push(l);
-  levels.sort((a, b) => a.depth - b.depth);
+  if (levels.length > 1) levels.sort((a, b) => a.depth - b.depth);
   const leaves = argnums.map((i) => differentiable(peel(inputs[i], levels), op, i));
   const callArgs = inputs.slice();
-  argnums.forEach((i, k) => (callArgs[i] = rewrapAt(leaves[k], levels)));
+  for (let k = 0; k < argnums.length; k++) callArgs[argnums[k]] = rewrapAt(leaves[k], levels);
   const result = enableGrad(() => f(...callArgs));
   let outLike: unknown = result;
   let aux: unknown = undefined;
@@ -180,8 +181,8 @@ function recordVjp(
   if (!(outLike instanceof Tensor) && typeof outLike !== "number") {
     throw new TypeError(`${op}(): f must return a Tensor or a number; got ${typeof outLike}`);
   }
-  const out = toTensor(outLike as TensorLike, `${op}() output`);
-  const missing = batchLevels([out]).filter((l) => !levels.includes(l));
+  const out = outLike instanceof Tensor ? outLike : toTensor(outLike as number, `${op}() output`);
+  const missing = out._bat === null ? [] : batchLevels([out]).filter((l) => !levels.includes(l));
   if (missing.length > 0) {
     // f closes over tensors batched by an enclosing vmap: evaluate again with the
     // differentiated arguments batched at those levels too, for per-example gradients.
