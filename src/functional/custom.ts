@@ -67,8 +67,9 @@ const residualsOf = new WeakMap<Tensor, unknown>();
  * argument's shape. The rule is written in Tensor operations: under `createGraph` (nested
  * `grad`, `hessian` by reverse over reverse) it is recorded and differentiated like any other
  * code, and residuals computed from the arguments carry their dependence on them. Inside
- * `vmap` the function runs once per example, or once on the batch with `vectorized`. Tensors that `f` reads from its closure are
- * constants to the rule: pass what must be differentiated as arguments.
+ * `vmap` the function runs once per example, or once on the batch with `vectorized`.
+ * Tensors that `f` reads from its closure are constants to the rule: pass what must be
+ * differentiated as arguments.
  *
  * Forward mode (`jvp`, `jacfwd`, `hvp`) is not defined for it, as in JAX: use
  * {@linkcode customJvp} for a function that needs tangents.
@@ -221,8 +222,9 @@ export interface CustomJvpOptions {
  * Defines a function with a custom Jacobian-vector product (JAX's `custom_jvp`):
  * `jvp(primals, tangents, value)` returns `[value, tangent]` (tangents of non-floating
  * arguments are zeros; `value` is what `f` computed, carrying the derivatives of the value
- * itself, for rules that need it, such as those of matrix decompositions). Forward mode calls the rule; reverse mode transposes it, by running the rule
- * on tangents that require grad and taking the gradient of the (linear) tangent output, so
+ * itself, for rules that need it, such as those of matrix decompositions). Forward mode
+ * calls the rule; reverse mode transposes it, by running the rule on tangents that require
+ * grad and taking the gradient of the (linear) tangent output, so
  * `grad`, `vjp`, `hessian` and nested transforms all use the rule. The rule must be linear in
  * the tangents and written in Tensor operations (then it differentiates to any order).
  * Inside `vmap` the function runs once per example, or once on the batch with `vectorized`.
@@ -299,7 +301,10 @@ export function customJvp(
   return (...xs) => apply("custom", args(xs, op), call);
 }
 
-/** The tensors requiring grad that the graph of `out` (nodes made after `start`) reads from outside. */
+/**
+ * The tensors requiring grad that the graph of `out` (its nodes made after `start`) reads from
+ * outside it: what a checkpointed function captures from its closure.
+ */
 function capturedBy(out: Tensor, start: number, own: ReadonlySet<Tensor>): Tensor[] {
   const found = new Set<Tensor>();
   const seen = new Set<Node>();

@@ -139,10 +139,10 @@ function complete(u: Storage, off: number, rows: number, k: number, from: number
 
 /**
  * The thin SVD `A = U·diag(S)·Vᵀ` of each `m×n` matrix of `a` with `m ≥ n`. `out` gets
- * `batch×(m+1+n)×n`: U (`m×n`), then S (one row, descending), then V (`n×n`). One-sided Jacobi rotations make
- * the columns of `A·V` orthogonal; their norms are the singular values. Columns of U for
- * zero singular values complete an orthonormal set. Each column of V has its entry of
- * largest magnitude positive.
+ * `batch×(m+1+n)×n`: U (`m×n`), then S (one row, descending), then V (`n×n`). One-sided
+ * Jacobi rotations make the columns of `A·V` orthogonal; their norms are the singular
+ * values. Columns of U for zero singular values complete an orthonormal set. Each column of
+ * V has its entry of largest magnitude positive.
  */
 export function jacobiSvd(
   a: Storage,
