@@ -210,7 +210,9 @@ function generate(): number {
       `const report = await runAll();\n` +
       `console.log("SMOKE_REPORT " + JSON.stringify(report));\n`,
   );
-  // beside node_modules, so that Node resolves puppeteer-core
+  // beside node_modules, so that Node resolves puppeteer-core (made before npm runs, on a
+  // fresh clone)
+  Deno.mkdirSync(TOOLS, { recursive: true });
   Deno.writeTextFileSync(`${TOOLS}/browser.mjs`, BROWSER_DRIVER);
   return blocks.length;
 }
