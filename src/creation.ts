@@ -43,7 +43,7 @@ function finish(buf: Storage, shape: Shape, dtype: DType, options: TensorOptions
  * `-0`); NaN, ±∞ and values beyond the int64 range are a RangeError naming `op`.
  */
 function toInt64(v: number, op: string): number {
-  if (!(Math.abs(v) < 2 ** 63)) {
+  if (!(v >= -(2 ** 63) && v < 2 ** 63)) { // −2⁶³ is an int64, 2⁶³ is not
     throw new RangeError(`${op}(): the value ${v} cannot be converted to int64 without overflow`);
   }
   return Math.trunc(v) + 0;
@@ -224,8 +224,10 @@ export function tensor(
     ? checkDtype(options.dtype, "tensor")
     : inferred ?? getDefaultDtype();
   const buf = allocate(dtype, values.length);
-  if (dtype === "bool") { for (let i = 0; i < buf.length; i++) buf[i] = values[i] ? 1 : 0; }
-  else if (dtype === "int64") {
+  if (dtype === "bool") {
+    // any non-zero number is true, NaN included (as Python's bool(nan))
+    for (let i = 0; i < buf.length; i++) buf[i] = Number(values[i]) !== 0 ? 1 : 0;
+  } else if (dtype === "int64") {
     for (let i = 0; i < buf.length; i++) buf[i] = toInt64(values[i], "tensor");
   } else buf.set(values);
   return finish(buf, shape, dtype, options);
@@ -280,7 +282,12 @@ function filled(
   if (typeof value !== "number" && typeof value !== "boolean") {
     throw new TypeError(`${op}() expects a number as the fill value; got ${typeof value}`);
   }
-  const v = dtype === "int64" ? toInt64(value, op) : Number(value);
+  // bool storage holds 0 or 1 only: full(2, bool) is true, not a 2 that sums to 4
+  const v = dtype === "int64"
+    ? toInt64(value, op)
+    : dtype === "bool"
+    ? (Number(value) !== 0 ? 1 : 0)
+    : Number(value);
   const buf = allocate(dtype, sizeOf(s));
   if (v !== 0) buf.fill(v);
   return finish(buf, s, dtype, options);
@@ -398,6 +405,9 @@ export function arange(
     }
   }
   const dtypeGiven = options.dtype !== undefined ? checkDtype(options.dtype, "arange") : undefined;
+  if (dtypeGiven === "bool") {
+    throw new DtypeError(`arange() does not support dtype bool (as PyTorch)`);
+  }
   if (dtypeGiven === "int64") {
     // as PyTorch: the bounds and the step are converted to integers first
     [start, end, step] = [start, end, step].map((v) => toInt64(v, "arange"));

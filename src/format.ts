@@ -228,6 +228,12 @@ function addSuffixes(body: string, suffixes: readonly string[], indent: number):
 
 /** @ignore The repr of a tensor, as PyTorch prints it. */
 export function formatTensor(t: Tensor): string {
+  if (t._bat !== null) {
+    // as functorch: the level, the batch dim (always 0 here) and the physical values
+    return `BatchedTensor(lvl=${t._bat.level.depth + 1}, bdim=0, value=${
+      formatTensor(t._bat.phys).replaceAll("\n", "\n    ")
+    })`;
+  }
   const prefix = "tensor(";
   const indent = prefix.length;
   const suffixes: string[] = [];

@@ -196,10 +196,17 @@ export class Tensor {
    *
    * @param flag whether to record operations on this tensor (default `true`)
    * @returns this tensor
-   * @throws {AutogradError} on a non-leaf
+   * @throws {AutogradError} on a non-leaf, or on a batched tensor inside vmap
    * @throws {DtypeError} for `true` on an integer or bool tensor
    */
   requiresGrad_(flag = true): this {
+    if (this._bat !== null) {
+      // the flag would sit on the wrapper, which the tape never sees: refuse, as torch.func
+      throw new AutogradError(
+        `requiresGrad cannot be set on a batched tensor inside vmap(); use grad() or vjp() ` +
+          `inside the vmapped function instead`,
+      );
+    }
     if (this._gradFn !== null) {
       throw new AutogradError(
         `requiresGrad can only be changed on leaf tensors; this tensor was computed by ` +

@@ -551,3 +551,46 @@ Deno.test("large inputs give a result or a typed error naming the function", () 
   throwsWith(() => tg.expand(tg.ones([1, 1]), [1e5, 1e5]), RangeError, /expand\(\)/);
   throwsWith(() => tg.matmul(tg.ones([1e5, 1]), tg.ones([1, 1e5])), RangeError, /matmul/);
 });
+
+// ---- found while hunting: bool storage, int64 range, autograd inside vmap, printing ----------
+
+Deno.test("bool tensors hold 0 or 1 only: full(2), full(-1), full(0.5), full(NaN) are true", () => {
+  const B = { dtype: "bool" } as const;
+  // PyTorch: torch.full([2], 2, dtype=torch.bool).sum() is 2; full(NaN) and full(0.5) are true
+  assert.equal(tg.full([2], 2, B).sum().item(), 2);
+  assert.equal(tg.full([2], -1, B).sum().item(), 2);
+  assert.deepEqual(tg.full([2], 0.5, B).toArray(), [true, true]);
+  assert.deepEqual(tg.full([1], NaN, B).toArray(), [true]);
+  assert.deepEqual(tg.full([2], 2, B).to("float32").toArray(), [1, 1]);
+  assert.deepEqual(tensor([2, 0, NaN], B).to("int64").toArray(), [1, 0, 1]);
+  throwsWith(() => tg.arange(3, B), DtypeError, /arange/, /bool/);
+});
+
+Deno.test("int64 holds -2^63 (the one value beyond 2^53 that conversions produce)", () => {
+  const t = tensor([-(2 ** 63)], { dtype: "int64" });
+  assert.equal(t.item(), -(2 ** 63));
+  throwsWith(() => tensor([2 ** 63], { dtype: "int64" }), RangeError, /int64/);
+});
+
+Deno.test("autograd state cannot be changed on batched tensors inside vmap; they print", () => {
+  const w = tensor([1, 2], { requiresGrad: true });
+  throwsWith(
+    () => vmap((x: Tensor) => (x.mul(w).sum().backward(), x))(tg.ones([3, 2])),
+    AutogradError,
+    /backward/,
+    /vmap/,
+  );
+  assert.equal(w.grad, null);
+  throwsWith(
+    () => vmap((x: Tensor) => x.detach().requiresGrad_().mul(2))(tg.ones([3, 2])),
+    AutogradError,
+    /requiresGrad/,
+    /vmap/,
+  );
+  let shown = "";
+  vmap((x: Tensor) => ((shown = String(x)), x))(tensor([[1, 2], [3, 4]]));
+  assert.equal(
+    shown,
+    "BatchedTensor(lvl=1, bdim=0, value=tensor([[1., 2.],\n            [3., 4.]]))",
+  );
+});

@@ -124,6 +124,12 @@ function checkRoot(root: Tensor, index: number, op: string): void {
   if (!(root instanceof Tensor)) {
     throw new TypeError(`${op} expects tensors; output ${index} is ${String(root)}`);
   }
+  if (root._bat !== null) {
+    throw new AutogradError(
+      `${op}: output ${index} is a batched tensor inside vmap(); backward passes cannot run ` +
+        `inside a vmapped function (as torch.func). Use grad() or vjp() there instead`,
+    );
+  }
   if (!root._requiresGrad) {
     throw new AutogradError(
       `${op}: output ${index} does not require grad and has no gradFn. Set requiresGrad on ` +
