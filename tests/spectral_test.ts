@@ -246,6 +246,17 @@ Deno.test("spectral functions reject bad input with typed errors naming the func
     (e: unknown) => e instanceof ShapeError && /linalg\.eigh/.test(e.message),
   );
   assert.throws(() => linalg.eigh(f64([[1, 2, 3], [4, 5, 6]])), ShapeError);
+  // as PyTorch: the SVD (and pinv and the spectral norms through it) refuses NaN
+  for (const f of [linalg.svdvals, linalg.pinv, (x: Tensor) => linalg.matrixNorm(x, "nuc")]) {
+    assert.throws(
+      () => f(f64([[1, NaN], [2, 3]])),
+      (e: unknown) => e instanceof LinAlgError && /linalg\.svd.*NaN or infinite/.test(e.message),
+    );
+  }
+  assert.throws(
+    () => linalg.eigvalsh(f64([[1, NaN], [NaN, 1]])),
+    (e: unknown) => e instanceof LinAlgError && /linalg\.eigvalsh.*NaN or infinite/.test(e.message),
+  );
   assert.throws(
     () => linalg.svd(tensor([[1, 2], [3, 4]], { dtype: "int64" })),
     (e: unknown) => e instanceof DtypeError && /linalg\.svd/.test(e.message),

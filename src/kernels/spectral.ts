@@ -24,16 +24,25 @@ function fixSign(x: Storage, off: number, rows: number, cols: number, j: number)
   if (x[off + at * cols + j] < 0) { for (let i = 0; i < rows; i++) x[off + i * cols + j] *= -1; }
 }
 
+/** Whether every entry of `a` is finite. */
+export function allFinite(a: Storage): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
 /**
  * The largest `|a_ij − a_ji|` over each symmetric pair, relative to the largest `|a_ij|`, of
- * the worst matrix in the batch (0 for symmetric input).
+ * the worst matrix in the batch (0 for symmetric input, NaN when an entry is not finite).
  */
 export function asymmetry(a: Storage, batch: number, n: number): number {
   let worst = 0;
   for (let b = 0; b < batch; b++) {
     const o = b * n * n;
     let scale = 0, diff = 0;
-    for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(a[o + i]));
+    for (let i = 0; i < n * n; i++) {
+      if (!Number.isFinite(a[o + i])) return NaN;
+      scale = Math.max(scale, Math.abs(a[o + i]));
+    }
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < i; j++) {
         diff = Math.max(diff, Math.abs(a[o + i * n + j] - a[o + j * n + i]));

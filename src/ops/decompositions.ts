@@ -17,6 +17,7 @@ import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { customJvp } from "../functional/custom.ts";
 import {
+  allFinite,
   asymmetry,
   householderQr,
   jacobiSvd,
@@ -97,6 +98,11 @@ function checkSymmetric(a: Tensor, op: string): void {
   if (a._bat !== null) return; // checked per example by the kernel's caller
   const n = a.shape[a.ndim - 1];
   const r = asymmetry(a._buf, matrixCount(a, n, n), n);
+  if (Number.isNaN(r)) {
+    throw new LinAlgError(
+      `linalg.${op}(): the input of shape ${fmtShape(a.shape)} has NaN or infinite entries`,
+    );
+  }
   if (!(r <= symmetryTolerance(a))) {
     throw new LinAlgError(
       `linalg.${op}(): the input of shape ${fmtShape(a.shape)} is not symmetric (largest ` +
@@ -164,7 +170,7 @@ export interface Eigh {
  * @throws {ShapeError} unless square
  * @throws {DtypeError} for an integer or bool matrix
  * @throws {LinAlgError} when a matrix is not symmetric (relative asymmetry above 1e-10 in
- *   float64, 1e-5 in float32)
+ *   float64, 1e-5 in float32) or has NaN or infinite entries
  * @example Eigenvalues of a 2×2 matrix, and the gradient of the largest
  * ```ts
  * import { grad, linalg, tensor, type Tensor } from "@tapegrad/core";
@@ -219,6 +225,12 @@ export function eigvalsh(a: Tensor): Tensor {
 
 function svdForward(a: Tensor): Tensor {
   const m = a.shape[a.ndim - 2], n = a.shape[a.ndim - 1];
+  if (!allFinite(a._buf)) {
+    // as PyTorch: the SVD of a matrix with NaN or ∞ is an error, not NaNs
+    throw new LinAlgError(
+      `linalg.svd(): the input of shape ${fmtShape(a.shape)} has NaN or infinite entries`,
+    );
+  }
   const out = output([...a.shape.slice(0, -2), m + 1 + n, n], a.dtype);
   jacobiSvd(a._buf, matrixCount(a, m, n), m, n, out._buf);
   return out;
@@ -317,6 +329,7 @@ export interface SvdOptions {
  * @returns `{ U, S, Vh }` (gradFn `LinalgSvdBackward0`)
  * @throws {ShapeError} unless at least 2-D
  * @throws {DtypeError} for an integer or bool matrix
+ * @throws {LinAlgError} when an entry is NaN or infinite (as PyTorch)
  * @example Reconstructing a matrix from its thin SVD
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
@@ -354,6 +367,7 @@ export function svd(a: Tensor, options: SvdOptions = {}): Svd {
  * @returns `[..., min(m, n)]` (gradFn `LinalgSvdBackward0`)
  * @throws {ShapeError} unless at least 2-D
  * @throws {DtypeError} for an integer or bool matrix
+ * @throws {LinAlgError} when an entry is NaN or infinite (as PyTorch)
  * @example Calling svdvals
  * ```ts
  * import { linalg, tensor } from "@tapegrad/core";
