@@ -173,6 +173,28 @@ Deno.test("the pool survives a kernel that fails, and the next product runs on i
   }
 });
 
+Deno.test("a caller that may not block (a browser's main thread) spins for the workers and gets the same bits", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    const pool = currentPool()!;
+    const a = tensor(values(150 * 170, 5)).reshape([150, 170]);
+    const one = withThreads(1, () => [bits(matmul(a, a.t())), bits(a.tanh())]);
+    pool.blocking = false;
+    pool.callerWorks = false;
+    try {
+      const chunks = pool.workerChunks;
+      assert.deepEqual([bits(matmul(a, a.t())), bits(a.tanh())], one);
+      assert.ok(pool.workerChunks > chunks);
+    } finally {
+      pool.blocking = true;
+      pool.callerWorks = true;
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
 Deno.test("the workers close after the kernels have been idle", async () => {
   const before = getNumThreads();
   try {

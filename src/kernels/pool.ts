@@ -185,7 +185,11 @@ export class Pool {
   readonly #workers: Worker[] = [];
   readonly #ctrl: Int32Array;
   readonly #url: string;
-  readonly #wait: boolean;
+  /**
+   * Whether the caller blocks in `Atomics.wait` for the workers; false where the engine forbids
+   * it on this thread (a browser's main thread), and the caller spins instead.
+   */
+  blocking: boolean;
   readonly #scratch: SharedArrayBuffer[] = [];
   #epoch = 0;
 
@@ -198,7 +202,7 @@ export class Pool {
   constructor(threads: number, build: { module: WebAssembly.Module; relaxed: boolean } | null) {
     this.threads = threads;
     this.#ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
-    this.#wait = mayWait();
+    this.blocking = mayWait();
     const memory = build
       ? new WebAssembly.Memory({ initial: 1, maximum: 8192, shared: true })
       : undefined;
@@ -251,7 +255,7 @@ export class Pool {
     for (const w of this.#workers) w.postMessage(m);
     const own = this.callerWorks ? runTickets(c, epoch, total, chunk) : 0;
     for (let d = Atomics.load(c, DONE); d < total; d = Atomics.load(c, DONE)) {
-      if (this.#wait) Atomics.wait(c, DONE, d, 100);
+      if (this.blocking) Atomics.wait(c, DONE, d, 100);
     }
     this.workerChunks += total - own;
     return Atomics.load(c, ERROR) === 0;
