@@ -57,13 +57,19 @@ function loop(f: (...xs: Tensor[]) => Tensor, ...xs: Tensor[]): Tensor {
 
 // ---- item 0: advanced indexing pairs tensor indices ------------------------------------------
 
-type SpecJson = { int: number } | { range: (number | null)[] } | { idx: NestedArray } | string;
+type SpecJson =
+  | { int: number }
+  | { range: (number | null)[] }
+  | { idx: NestedArray }
+  | { mask: NestedArray }
+  | string;
 
 function spec(s: SpecJson): IndexSpec {
   if (s === "None") return null;
   if (s === "...") return "...";
   if (typeof s === "object" && "int" in s) return s.int;
   if (typeof s === "object" && "range" in s) return range(s.range[0], s.range[1], s.range[2] ?? 1);
+  if (typeof s === "object" && "mask" in s) return tensor(s.mask);
   return i64((s as { idx: NestedArray }).idx);
 }
 
@@ -94,6 +100,16 @@ Deno.test("index() with the issue's example: x[[0, 1], [1, 0]] is [1, 2], plain 
   throwsWith(() => tg.index(x, [0, 2], [0, 0]), RangeError, /index\(\)/, /2/, /size 2/);
   throwsWith(() => tg.index(x, [0, 1, 0], [0, 1]), ShapeError, /index/);
   throwsWith(() => tg.index(x, tensor([0, 1])), DtypeError, /index/, /int64/);
+  // fractions are refused, not truncated to 0; a bool list is a mask, not indices 1 and 0
+  throwsWith(() => tg.index(x, [0.5]), TypeError, /index/, /0\.5/);
+  assert.deepEqual(tg.index(x, [true, false]).toArray(), [[0, 1]]);
+  throwsWith(() => tg.index(x, [true, false, true]), ShapeError, /mask/, /\[3\]/);
+  throwsWith(
+    () => vmap((m: Tensor) => tg.index(x, m))(tensor([[true, false], [true, true]])),
+    TypeError,
+    /mask/,
+    /vmap/,
+  );
 });
 
 Deno.test("index() with paired tensor indices differentiates to third order", () => {

@@ -187,16 +187,22 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   checkTensor(x, "index");
   const ellipses = specs.filter((s) => s === "...").length;
   if (ellipses > 1) throw new ShapeError(`index() allows at most one "..."`);
-  const consuming = specs.filter((s) => s !== null && s !== "...").length;
+  // arrays become tensors; a bool mask of k dimensions stands for k paired index tensors
+  // (its non-zero positions), as PyTorch's x[mask]
+  const given = specs.map((s) => (Array.isArray(s) ? asIndexTensor(s as NestedArray[]) : s));
+  const width = (s: IndexSpec) =>
+    s === null || s === "..." ? 0 : isMask(s) ? Math.max(1, (s as Tensor).ndim) : 1;
+  const consuming = given.reduce((n: number, s) => n + width(s), 0);
   if (consuming > x.ndim) {
     throw new ShapeError(
       `index() got ${consuming} indices for a tensor of shape ${fmtShape(x.shape)}`,
     );
   }
   const expanded: Exclude<IndexSpec, "...">[] = [];
-  for (const s of specs) {
+  for (const s of given) {
     if (s === "...") { for (let i = 0; i < x.ndim - consuming; i++) expanded.push(range()); }
-    else expanded.push(Array.isArray(s) ? asIndexTensor(s as NestedArray[]) : s);
+    else if (isMask(s)) expanded.push(...maskIndices(s as Tensor, x, expanded));
+    else expanded.push(s);
   }
   let out = x;
   let dim = 0;
@@ -235,13 +241,67 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
   return named(out, indexNodeName(expanded));
 }
 
-/** Nested arrays of integers as an int64 index tensor. */
+/**
+ * Nested arrays as an index tensor: int64 for integers, bool for booleans (a mask). Fractions
+ * are refused rather than truncated (PyTorch: "tensors used as indices must be long, int,
+ * byte or bool").
+ */
 function asIndexTensor(data: NestedArray[]): Tensor {
+  let t: Tensor;
   try {
-    return tensor(data, { dtype: "int64" });
+    t = tensor(data);
   } catch (e) {
     throw new TypeError(`index() expects arrays of integers as indices: ${(e as Error).message}`);
   }
+  if (t.dtype === "bool") return t;
+  const v = t.toTypedArray();
+  const bad = v.find((x) => !Number.isInteger(x));
+  if (bad !== undefined) {
+    throw new TypeError(`index() expects integer indices; got ${bad}`);
+  }
+  return tensor(data, { dtype: "int64" });
+}
+
+function isMask(s: IndexSpec): boolean {
+  return s !== null && typeof s === "object" && !(s instanceof Range) && !Array.isArray(s) &&
+    (s as Tensor).dtype === "bool";
+}
+
+/**
+ * A bool mask as one int64 index tensor per dimension it covers: the coordinates of its
+ * true entries, which pair up as advanced indices. The mask's values decide the result's
+ * shape, so it cannot be batched.
+ */
+function maskIndices(
+  mask: Tensor,
+  x: Tensor,
+  before: readonly Exclude<IndexSpec, "...">[],
+): Tensor[] {
+  if (mask._bat !== null) {
+    throw new TypeError(
+      `index() with a bool mask inside vmap(): the result's shape would depend on each ` +
+        `example's values; use where() instead`,
+    );
+  }
+  if (mask.ndim === 0) {
+    throw new ShapeError(`index() does not support a 0-d bool mask; use null or a 1-d mask`);
+  }
+  const at = before.filter((s) => s !== null).length;
+  const covered = x.shape.slice(at, at + mask.ndim);
+  if (!mask.shape.every((n, i) => n === covered[i])) {
+    throw new ShapeError(
+      `index(): the mask of shape ${fmtShape(mask.shape)} does not match the indexed ` +
+        `dimensions ${fmtShape(covered)} of the tensor of shape ${fmtShape(x.shape)}`,
+    );
+  }
+  const strides = mask.shape.map((_, d) => mask.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const coords: number[][] = mask.shape.map(() => []);
+  const buf = mask._buf;
+  for (let i = 0; i < buf.length; i++) {
+    if (buf[i] === 0) continue;
+    strides.forEach((st, d) => coords[d].push(Math.floor(i / st) % mask.shape[d]));
+  }
+  return coords.map((c) => tensor(c, { dtype: "int64", shape: [c.length] }));
 }
 
 /** An index tensor checked against `size` (negative counts from the end), made non-negative. */
