@@ -49,6 +49,16 @@ function toInt64(v: number, op: string): number {
   return Math.trunc(v) + 0;
 }
 
+/** `allocate`, with an engine's refusal of a huge buffer as a RangeError naming `op`. */
+function allocateFor(dtype: DType, n: number, op: string): Storage {
+  try {
+    return allocate(dtype, n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(`${op}(): cannot allocate ${n} ${dtype} elements: ${e.message}`);
+  }
+}
+
 function dtypeOf(options: TensorOptions, op: string): DType {
   return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, op);
 }
@@ -223,7 +233,7 @@ export function tensor(
   const dtype = options.dtype !== undefined
     ? checkDtype(options.dtype, "tensor")
     : inferred ?? getDefaultDtype();
-  const buf = allocate(dtype, values.length);
+  const buf = allocateFor(dtype, values.length, "tensor");
   if (dtype === "bool") {
     // any non-zero number is true, NaN included (as Python's bool(nan))
     for (let i = 0; i < buf.length; i++) buf[i] = Number(values[i]) !== 0 ? 1 : 0;
@@ -288,7 +298,7 @@ function filled(
     : dtype === "bool"
     ? (Number(value) !== 0 ? 1 : 0)
     : Number(value);
-  const buf = allocate(dtype, sizeOf(s));
+  const buf = allocateFor(dtype, sizeOf(s), op);
   if (v !== 0) buf.fill(v);
   return finish(buf, s, dtype, options);
 }
@@ -351,7 +361,7 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
 export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
   const s = checkShape([n, m], "eye");
   const dtype = dtypeOf(options, "eye");
-  const buf = allocate(dtype, n * m);
+  const buf = allocateFor(dtype, n * m, "eye");
   for (let i = 0; i < Math.min(n, m); i++) buf[i * m + i] = 1;
   return finish(buf, s, dtype, options);
 }
@@ -424,7 +434,7 @@ export function arange(
   checkSize(n, "arange");
   const ints = Number.isInteger(start) && Number.isInteger(end) && Number.isInteger(step);
   const dtype = dtypeGiven !== undefined ? dtypeGiven : ints ? "int64" : getDefaultDtype();
-  const buf = allocate(dtype, n);
+  const buf = allocateFor(dtype, n, "arange");
   for (let i = 0; i < n; i++) buf[i] = start + i * step;
   return finish(buf, [n], dtype, options);
 }
@@ -462,11 +472,11 @@ export function linspace(
   if (dtype === "int64") {
     // as PyTorch: the float64 values, truncated
     const f = linspace(start, end, steps, { dtype: "float64" })._buf;
-    const buf = allocate("int64", steps);
+    const buf = allocateFor("int64", steps, "linspace");
     for (let i = 0; i < steps; i++) buf[i] = toInt64(f[i], "linspace");
     return finish(buf, [steps], dtype, options);
   }
-  const buf = allocate(dtype, steps);
+  const buf = allocateFor(dtype, steps, "linspace");
   if (steps === 1) buf[0] = start;
   else if (steps > 1) {
     // In the dtype's own arithmetic, as PyTorch's CPU kernel (AVX2 build, where the compiler
@@ -505,7 +515,7 @@ function random(
   }
   const g = options.generator ?? getDefaultGenerator();
   return sampleUnderVmap(s, op, (shape) => {
-    const buf = allocate(dtype, sizeOf(shape));
+    const buf = allocateFor(dtype, sizeOf(shape), op);
     for (let i = 0; i < buf.length; i++) buf[i] = draw(g);
     return finish(buf, shape.slice(), dtype, options);
   });

@@ -143,6 +143,9 @@ Deno.test("vmap checks index bounds against the per-example shape (gather, scatt
   throwsWith(() => select(rows, i64([[0], [3]])), RangeError, /indexSelect/, /3/);
   const idx = vmap((r: Tensor, i: Tensor) => tg.index(r, i));
   throwsWith(() => idx(rows, i64([[0], [-4]])), RangeError, /index/, /-4/);
+  // a 0-d input acts as shape [1] (PyTorch: index_select(tensor(1.), 0, [5]) is out of range)
+  throwsWith(() => tg.indexSelect(tensor(1), 0, i64([5])), RangeError, /indexSelect/, /5/);
+  assert.equal(tg.indexSelect(tensor(1), 0, i64([0, 0])).item(), 1);
   // unbatched indices against batched data too
   throwsWith(
     () => vmap((r: Tensor) => r.gather(0, i64([3])))(rows),

@@ -513,8 +513,9 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
     );
   }
   const d = normalizeDim(dim, x.ndim, "indexSelect");
+  // a 0-d tensor acts as one of shape [1]: only index 0 (PyTorch: "index out of range")
+  checkBounds(index, x.ndim === 0 ? 1 : x.shape[d], d, "indexSelect");
   if (x.ndim === 0) return identity(x, "IndexSelectBackward0");
-  checkBounds(index, x.shape[d], d, "indexSelect");
   const n = index.numel;
   const shape = x.shape.map((s, i) => (i === d ? n : s));
   const view = x.shape.map((_, i) => (i === d ? n : 1));
