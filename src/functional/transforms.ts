@@ -14,7 +14,7 @@
 import { isFloating } from "../dtype.ts";
 import { DtypeError, ShapeError } from "../errors.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
-import { Tensor, type TensorLike } from "../tensor.ts";
+import { Tensor, type TensorLike, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { autogradGrad } from "../autograd/engine.ts";
 import { enableGrad, isGradEnabled } from "../autograd/grad_mode.ts";
@@ -75,7 +75,7 @@ function differentiable(x: Tensor, op: string, index: number): Tensor {
     );
   }
   if (x.requiresGrad) return enableGrad(() => identity(x));
-  const leaf = new Tensor(x._buf, x.shape, x.dtype);
+  const leaf = new Tensor(x._buf, x.shape, x.dtype, TRUSTED);
   leaf._fw = x._fw;
   leaf._requiresGrad = true;
   return leaf;
@@ -122,7 +122,8 @@ let walks = 0;
  */
 function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): boolean {
   const walk = ++walks;
-  const stack: Tensor[] = roots.filter((r) => r.requiresGrad);
+  const stack: Tensor[] = [];
+  for (const r of roots) if (r.requiresGrad) stack.push(r);
   while (stack.length > 0) {
     const t = stack.pop() as Tensor;
     const node = t.gradFn;
@@ -211,7 +212,7 @@ function recordVjp(
       retainGraph: true,
       materializeGrads: true,
     }) as Tensor[];
-    return grads.map((g) => rewrapAt(g, levels));
+    return levels.length === 0 ? grads : grads.map((g) => rewrapAt(g, levels));
   };
   return { out, aux, pullback, nested };
 }
