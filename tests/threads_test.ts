@@ -60,6 +60,9 @@ const CASES = [
   [[], 64, 256, 256, "float32"],
   [[], 130, 90, 77, "float64"],
   [[3], 70, 80, 90, "float32"],
+  // batches of small products: split by items
+  [[40], 20, 30, 25, "float32"],
+  [[2, 16], 23, 27, 29, "float64"],
 ] as const;
 
 Deno.test("matmul with 1 and with 4 threads gives bit-identical results that match a float64 reference", async () => {
@@ -88,7 +91,10 @@ Deno.test("matmul with 1 and with 4 threads gives bit-identical results that mat
       } finally {
         currentPool()!.callerWorks = true;
       }
-      assert.ok(currentPool()!.workerChunks > chunksBefore, "the workers took chunks");
+      assert.ok(
+        currentPool()!.workerChunks > chunksBefore,
+        `the workers took chunks: ${[...batch, m, k, n]}`,
+      );
       const one = withThreads(1, run);
       for (let r = 0; r < 3; r++) {
         assert.deepEqual(many[r], one[r], `${dtype} ${[...batch, m, k, n]} result ${r}`);

@@ -32,16 +32,16 @@ export function wasmGemm(): Gemm | null {
 }
 
 /** Products with at least this many multiply-adds go to WebAssembly. */
-const WASM_MIN_WORK = 8 * 8 * 8;
+export const WASM_MIN_WORK = 8 * 8 * 8;
 
 /** Rows of A per panel (both dtypes); columns of B per panel are 8 (float32) or 4 (float64). */
-const ROWS = 6;
+export const ROWS = 6;
 
 /**
  * The WebAssembly memory one product may use. Larger products run in blocks of rows of A
  * and columns of B that fit, so the module's memory stays bounded.
  */
-const WASM_BUDGET_BYTES = 2 ** 28;
+export const WASM_BUDGET_BYTES = 2 ** 28;
 
 /**
  * Bytes of packed A that one kernel call walks for every column panel of B: about an L2
@@ -54,7 +54,7 @@ const L2_BLOCK_BYTES = 2 ** 20;
 const align4 = (x: number) => (x + 3) & ~3;
 
 /** Element offsets of the regions of one block: A and B as stored, packed, and C. */
-function layout(mc: number, nc: number, k: number, cols: number) {
+export function layout(mc: number, nc: number, k: number, cols: number) {
   const mp = Math.ceil(mc / ROWS) * ROWS;
   const np = Math.ceil(nc / cols) * cols;
   const bRaw = align4(mc * k);

@@ -89,6 +89,72 @@ export function gemmChunk(
   };
 }
 
+/** Where the items of a batched product lie in the shared memory (elements; see `batched_matmul.ts`). */
+export interface BatchLayout {
+  readonly f32: boolean;
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  /** Item `i` starts at element `base + i · stride`, A as stored first. */
+  readonly base: number;
+  readonly stride: number;
+  readonly bRaw: number;
+  readonly aPack: number;
+  readonly bPack: number;
+  readonly c: number;
+  readonly mp: number;
+  readonly np: number;
+  readonly count: number;
+}
+
+/**
+ * Chunk `i` of a batched product: items `i·per …`, each packed and multiplied exactly as the
+ * calling thread's `wasmMatmul` does for one product that fits its memory (the same bits).
+ */
+export function batchChunk(
+  kernels: {
+    f32: CallableFunction;
+    f64: CallableFunction;
+    pack32: CallableFunction;
+    pack64: CallableFunction;
+  },
+  p: BatchLayout,
+  per: number,
+): (i: number) => void {
+  const es = p.f32 ? 4 : 8;
+  const cols = p.f32 ? 8 : 4;
+  const kernel = p.f32 ? kernels.f32 : kernels.f64;
+  const pack = p.f32 ? kernels.pack32 : kernels.pack64;
+  return (i) => {
+    for (let t = i * per; t < Math.min(p.count, (i + 1) * per); t++) {
+      const at = (p.base + t * p.stride) * es;
+      pack(
+        at + p.bRaw * es,
+        at + p.bPack * es,
+        p.n,
+        p.k,
+        cols,
+        (p.transB ? p.k : 1) * es,
+        (
+          p.transB ? 1 : p.n
+        ) * es,
+      );
+      pack(
+        at,
+        at + p.aPack * es,
+        p.m,
+        p.k,
+        6,
+        (p.transA ? 1 : p.k) * es,
+        (p.transA ? p.m : 1) * es,
+      );
+      kernel(p.mp, p.np, p.k, at + p.aPack * es, at + p.bPack * es, at + p.c * es);
+    }
+  };
+}
+
 /**
  * Chunk `i` of a row job: `fn` called with every {@linkcode RowArg} narrowed to rows
  * `i·per … (i+1)·per` of `rows`, and {@linkcode ROW_COUNT} replaced by their number.
@@ -119,20 +185,32 @@ function workerMain(): void {
   // deno-lint-ignore no-explicit-any
   const scope = globalThis as any;
   let c: Int32Array | null = null;
-  let gemm: { f32: CallableFunction; f64: CallableFunction } | null = null;
+  let gemm: {
+    f32: CallableFunction;
+    f64: CallableFunction;
+    pack32: CallableFunction;
+    pack64: CallableFunction;
+  } | null = null;
   scope.onmessage = (e: MessageEvent) => {
     const m = e.data;
     if (m.init) {
       c = new Int32Array(m.ctrl);
       if (m.module) {
         const ex = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
-        gemm = { f32: ex.gemm_f32 as CallableFunction, f64: ex.gemm_f64 as CallableFunction };
+        gemm = {
+          f32: ex.gemm_f32 as CallableFunction,
+          f64: ex.gemm_f64 as CallableFunction,
+          pack32: ex.pack32 as CallableFunction,
+          pack64: ex.pack64 as CallableFunction,
+        };
       }
       Atomics.add(c, 3, 1); // READY
       return;
     }
     const chunk = m.gemm
       ? scope.gemmChunk(gemm, m.gemm, m.per)
+      : m.batch
+      ? scope.batchChunk(gemm, m.batch, m.per)
       : scope.rowChunk(scope.K[m.name], m.args, m.per, m.rows);
     scope.runTickets(c, m.epoch, m.total, chunk);
   };
@@ -147,6 +225,7 @@ function workerSource(): string {
   return "const K = {};\n" + stubs + kernelSource() +
     `self.K = K;\nself.runTickets = ${runTickets.toString()};\n` +
     `self.gemmChunk = ${gemmChunk.toString()};\nself.rowChunk = ${rowChunk.toString()};\n` +
+    `self.batchChunk = ${batchChunk.toString()};\n` +
     `(${workerMain.toString()})();\n`;
 }
 
@@ -274,6 +353,17 @@ export class Pool {
   ): void {
     const p = { f32, mp, np, k, a, b, c };
     if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
+      throw new Error("A matrix-product kernel failed in the worker pool");
+    }
+  }
+
+  /**
+   * Runs a batched product laid out in the shared memory as `p` says, `per` items a chunk;
+   * throws when a chunk threw.
+   */
+  batch(p: BatchLayout, per: number): void {
+    const chunk = batchChunk(this.gemm!, p, per);
+    if (!this.#run(Math.ceil(p.count / per), { batch: p, per }, chunk)) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   }

@@ -20,6 +20,7 @@ import { ShapeError } from "../errors.ts";
 import { broadcastShapes, fmtShape, sizeOf, stridesOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { matmul2d } from "../kernels/matmul.ts";
+import { batchedMatmul } from "../kernels/batched_matmul.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { addMaybe, output } from "./helpers.ts";
 import type { RuleTable } from "./types.ts";
@@ -72,19 +73,25 @@ export const matmulRules: RuleTable<MatmulParams> = {
       const nb = sizeOf(batch);
       const sa = batchStrides(batchA, batch, m * ka);
       const sb = batchStrides(batchB, batch, ka * n);
+      if (nb === 1) {
+        matmul2d(a._buf, 0, b._buf, 0, out._buf, 0, m, ka, n, transA, transB);
+        return out;
+      }
       const idx = new Array<number>(batch.length).fill(0);
+      const offsA = new Array<number>(nb), offsB = new Array<number>(nb);
       for (let i = 0; i < nb; i++) {
         let offA = 0, offB = 0;
         for (let d = 0; d < batch.length; d++) {
           offA += idx[d] * sa[d];
           offB += idx[d] * sb[d];
         }
-        matmul2d(a._buf, offA, b._buf, offB, out._buf, i * m * n, m, ka, n, transA, transB);
+        offsA[i] = offA, offsB[i] = offB;
         for (let d = batch.length - 1; d >= 0; d--) {
           if (++idx[d] < batch[d]) break;
           idx[d] = 0;
         }
       }
+      batchedMatmul(a._buf, offsA, b._buf, offsB, out._buf, m, ka, n, transA, transB);
       return out;
     },
     vjp(g, [a, b], _o, { transA, transB }, needs) {
