@@ -27,7 +27,7 @@ import {
 import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { eq, gt, logicalAnd, lt, maskOf, where } from "../ops/compare.ts";
 import { log } from "../ops/math.ts";
-import { output } from "./helpers.ts";
+import { output, outputLike } from "./helpers.ts";
 import { elementwise, type Forward, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 
@@ -58,7 +58,7 @@ function binaryForward(op: BinaryOp, dtypeOf: (a: DType, b: DType) => DType): Fo
     const a = inputs[0], b = inputs[1];
     if (b.ndim === 0 && a.dtype === b.dtype) {
       // `x * 2`: a 0-d operand of the tensor's own dtype leaves its shape and dtype as they are
-      const out = output(a.shape, dtypeOf(a.dtype, a.dtype));
+      const out = outputLike(a, dtypeOf(a.dtype, a.dtype));
       if (scalarRightKernel(op, a._buf, b._buf[0], out._buf)) {
         if (out.dtype === "int64") toInt64Values(out._buf);
         return out;

@@ -16,6 +16,11 @@ export function output(shape: Shape, dtype: DType): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype, TRUSTED);
 }
 
+/** A fresh output of `x`'s shape (its element count known: no walk over the shape). */
+export function outputLike(x: Tensor, dtype: DType): Tensor {
+  return new Tensor(allocate(dtype, x._buf.length), x.shape, dtype, TRUSTED);
+}
+
 /** `a + b` where `null` is zero. */
 export function addMaybe(a: MaybeTensor, b: MaybeTensor): MaybeTensor {
   if (a === null) return b;
