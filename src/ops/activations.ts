@@ -8,10 +8,10 @@
 
 import type { Tensor, TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { add, checkTensor, checkTensorLike, div, mul, neg, scalar } from "./arithmetic.ts";
+import { add, checkTensor, checkTensorLike, constant, mul, neg, scalar } from "./arithmetic.ts";
 import { erf, expm1, sigmoid, tanh } from "./math.ts";
-import { gt, lt, where } from "./compare.ts";
-import { cast, named } from "./shape.ts";
+import { gt, lt, select, where } from "./compare.ts";
+import { cast } from "./shape.ts";
 import { isFloating, promoteShaped } from "../dtype.ts";
 import { DtypeError } from "../errors.ts";
 
@@ -43,10 +43,14 @@ function checkFloat(x: Tensor, op: string): void {
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   checkFloat(x, "softplus");
   const bx = beta === 1 ? x : mul(x, beta);
+  // the last step takes PyTorch's name for the whole op
+  const name = "SoftplusBackward0";
+  const linearAbove = Number.isFinite(threshold);
   let y = apply("softplus", [bx], null);
-  if (beta !== 1) y = div(y, beta);
-  if (Number.isFinite(threshold)) y = where(gt(bx, threshold), x, y);
-  return named(y, "SoftplusBackward0");
+  if (beta !== 1) {
+    y = apply("div", [y, constant(beta, y.dtype)], null, linearAbove ? undefined : name);
+  }
+  return linearAbove ? select(gt(bx, threshold), x, y, name) : y;
 }
 
 /**
@@ -65,7 +69,9 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
  */
 export function logSigmoid(x: Tensor): Tensor {
   checkFloat(x, "logSigmoid");
-  return named(neg(apply("softplus", [neg(x)], null)), "LogSigmoidBackward0");
+  // −softplus(−x), the negation named as PyTorch's single op
+  const s = apply("softplus", [neg(x)], null);
+  return apply("mul", [s, constant(-1, s.dtype)], null, "LogSigmoidBackward0");
 }
 
 /**
@@ -85,7 +91,7 @@ export function logSigmoid(x: Tensor): Tensor {
  */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   checkFloat(x, "leakyRelu");
-  return named(where(gt(x, 0), x, mul(x, negativeSlope)), "LeakyReluBackward0");
+  return select(gt(x, 0), x, mul(x, negativeSlope), "LeakyReluBackward0");
 }
 
 /**
@@ -107,7 +113,7 @@ export function elu(x: Tensor, alpha = 1): Tensor {
   checkFloat(x, "elu");
   // expm1 sees min(x, 0), so that large x cannot overflow into a NaN gradient
   const positive = gt(x, 0);
-  return named(where(positive, x, mul(expm1(where(positive, 0, x)), alpha)), "EluBackward0");
+  return select(positive, x, mul(expm1(where(positive, 0, x)), alpha), "EluBackward0");
 }
 
 /**
@@ -136,7 +142,7 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   const inner = approximate === "tanh"
     ? tanh(mul(add(x, mul(mul(mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI)))
     : erf(mul(x, Math.SQRT1_2));
-  return named(mul(half, add(inner, 1)), "GeluBackward0");
+  return apply("mul", [half, add(inner, 1)], null, "GeluBackward0");
 }
 
 /**
@@ -155,7 +161,7 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
  */
 export function silu(x: Tensor): Tensor {
   checkFloat(x, "silu");
-  return named(mul(x, sigmoid(x)), "SiluBackward0");
+  return apply("mul", [x, sigmoid(x)], null, "SiluBackward0");
 }
 
 /**
@@ -182,18 +188,20 @@ export function clamp(x: Tensor, min?: TensorLike | null, max?: TensorLike | nul
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new TypeError(`clamp() needs at least one of min and max`);
   }
+  const hasMin = min !== undefined && min !== null;
+  const hasMax = max !== undefined && max !== null;
+  const tensorBound = (hasMin && typeof min !== "number") || (hasMax && typeof max !== "number");
+  const name = tensorBound ? "ClampBackward0" : "ClampBackward1";
   let y = x;
-  if (min !== undefined && min !== null) {
+  if (hasMin) {
     checkTensorLike(min, "clamp", "min");
-    y = where(lt(y, min), min, y);
+    y = select(lt(y, min), min, y, hasMax ? undefined : name);
   }
-  if (max !== undefined && max !== null) {
+  if (hasMax) {
     checkTensorLike(max, "clamp", "max");
-    y = where(gt(y, max), max, y);
+    y = select(gt(y, max), max, y, name);
   }
-  const tensorBound = (min !== undefined && min !== null && typeof min !== "number") ||
-    (max !== undefined && max !== null && typeof max !== "number");
-  return named(y, tensorBound ? "ClampBackward0" : "ClampBackward1");
+  return y;
 }
 
 function binaryPrim(op: "maximum" | "minimum" | "atan2", a: TensorLike, b: TensorLike): Tensor {

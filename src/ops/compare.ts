@@ -155,6 +155,14 @@ export function ge(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  return select(condition, a, b);
+}
+
+/**
+ * @ignore {@linkcode where} whose node takes `name`: the last step of a composite op that
+ * PyTorch names after itself (`tril` is a selection named `TrilBackward0`).
+ */
+export function select(condition: Tensor, a: TensorLike, b: TensorLike, name?: string): Tensor {
   checkTensor(condition, "where", "condition");
   if (condition.dtype !== "bool") {
     throw new DtypeError(
@@ -171,7 +179,7 @@ export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
     : promoteShaped(a.dtype, a.ndim === 0, b.dtype, b.ndim === 0);
   const ta = typeof a === "number" ? scalar(a, dtype) : cast(a, dtype ?? a.dtype);
   const tb = typeof b === "number" ? scalar(b, ta.dtype) : cast(b, ta.dtype);
-  return apply("where", [condition, ta, tb], null);
+  return apply("where", [condition, ta, tb], null, name);
 }
 
 function logical(op: "logicalAnd" | "logicalOr", a: Tensor, b: Tensor): Tensor {

@@ -13,7 +13,7 @@ import { broadcastShapes, fmtShape, normalizeDim } from "../shape.ts";
 import type { NestedArray, Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, checkTensor, mul } from "./arithmetic.ts";
-import { expand, identity, named, permute, reshape } from "./shape.ts";
+import { expand, identity, permute, reshape, reshapeAs } from "./shape.ts";
 import { lt, where } from "./compare.ts";
 import { tensor } from "../creation.ts";
 import { concreteStorage } from "../vmap/level.ts";
@@ -47,11 +47,19 @@ function pyBounds(
 }
 
 /** A strided window along one dimension. */
-function window(x: Tensor, dim: number, start: number, count: number, step: number): Tensor {
+/** @ignore `count` elements from `start` by `step` along `dim` (in range), named `name`. */
+export function window(
+  x: Tensor,
+  dim: number,
+  start: number,
+  count: number,
+  step: number,
+  name?: string,
+): Tensor {
   const starts = x.shape.map((_, d) => (d === dim ? start : 0));
   const steps = x.shape.map((_, d) => (d === dim ? step : 1));
   const shape = x.shape.map((n, d) => (d === dim ? count : n));
-  return apply("slice", [x], { starts, steps, shape });
+  return apply("slice", [x], { starts, steps, shape }, name);
 }
 
 /**
@@ -236,9 +244,9 @@ export function index(x: Tensor, ...specs: IndexSpec[]): Tensor {
     dim++;
   }
   for (; dim < out.ndim; dim++) shape.push(out.shape[dim]);
-  out = reshape(out, shape);
-  if (advIdx.length > 0) out = advanced(out, advPos, advIdx);
-  return named(out, indexNodeName(expanded));
+  const name = indexNodeName(expanded);
+  if (advIdx.length === 0) return reshapeAs(out, shape, name);
+  return advanced(reshape(out, shape), advPos, advIdx, name);
 }
 
 /**
@@ -326,7 +334,12 @@ function wrapNegative(idx: Tensor, size: number, dim: number): Tensor {
  * `b`. The picked dimensions become `B`, in place when `dims` are adjacent, else in front.
  * It runs as one `indexSelect` over the picked dimensions flattened into one.
  */
-function advanced(x: Tensor, dims: readonly number[], idx: readonly Tensor[]): Tensor {
+function advanced(
+  x: Tensor,
+  dims: readonly number[],
+  idx: readonly Tensor[],
+  name: string,
+): Tensor {
   let b: readonly number[] = [];
   for (const t of idx) b = broadcastShapes(b, t.shape, "index");
   const rest = x.shape.map((_, d) => d).filter((d) => !dims.includes(d));
@@ -341,15 +354,17 @@ function advanced(x: Tensor, dims: readonly number[], idx: readonly Tensor[]): T
   const picked = reshape(permute(x, [...dims, ...rest]), [stride, ...rest.map((d) => x.shape[d])]);
   const nb = b.reduce((p, n) => p * n, 1);
   const sel = indexSelect(picked, 0, reshape(expand(flat, b), [nb]));
-  const out = reshape(sel, [...b, ...rest.map((d) => x.shape[d])]);
+  const outShape = [...b, ...rest.map((d) => x.shape[d])];
   const adjacent = dims.every((d, k) => d === dims[0] + k);
-  if (!adjacent || dims[0] === 0) return out;
+  if (!adjacent || dims[0] === 0) return reshapeAs(sel, outShape, name);
+  const out = reshape(sel, outShape);
   // move B back to where the indexed dimensions were
   const nr = rest.length;
   const before = dims[0];
   const bAxes = b.map((_, i) => i);
   const restAxes = Array.from({ length: nr }, (_, i) => b.length + i);
-  return permute(out, [...restAxes.slice(0, before), ...bAxes, ...restAxes.slice(before)]);
+  const perm = [...restAxes.slice(0, before), ...bAxes, ...restAxes.slice(before)];
+  return apply("permute", [out], { perm }, name);
 }
 
 /**
@@ -426,10 +441,8 @@ export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
   checkBounds(index, x.shape[d] ?? 1, d, "gather");
   if (x.ndim === 0) {
     // a 0-d tensor acts as one of shape [1] (PyTorch's rule for dim 0 and index 0)
-    return named(
-      reshape(apply("gather", [reshape(x, [1]), reshape(index, [1])], { dim: 0 }), []),
-      "GatherBackward0",
-    );
+    const g = apply("gather", [reshape(x, [1]), reshape(index, [1])], { dim: 0 });
+    return reshapeAs(g, [], "GatherBackward0");
   }
   return apply("gather", [x, index], { dim: d });
 }
@@ -478,8 +491,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   checkBounds(index, x.shape[d] ?? 1, d, "scatterAdd");
   if (x.ndim === 0) {
     const [x1, i1, s1] = [x, index, src].map((t) => reshape(t, [1]));
-    const out = reshape(apply("scatterAdd", [x1, i1, s1], { dim: 0 }), []);
-    return named(out, "ScatterAddBackward0");
+    return reshapeAs(apply("scatterAdd", [x1, i1, s1], { dim: 0 }), [], "ScatterAddBackward0");
   }
   return apply("scatterAdd", [x, index, src], { dim: d });
 }
@@ -520,5 +532,5 @@ export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
   const shape = x.shape.map((s, i) => (i === d ? n : s));
   const view = x.shape.map((_, i) => (i === d ? n : 1));
   const full = expand(reshape(index, view), shape);
-  return named(apply("gather", [x, full], { dim: d }), "IndexSelectBackward0");
+  return apply("gather", [x, full], { dim: d }, "IndexSelectBackward0");
 }

@@ -12,12 +12,11 @@ import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor } from "./arithmetic.ts";
-import { ge, le, where } from "./compare.ts";
+import { ge, le, select } from "./compare.ts";
 import { arange, full } from "../creation.ts";
-import { sum } from "./reduce.ts";
-import { cast, identity, named, permute, reshape } from "./shape.ts";
+import { cast, identity, inferShape, permute, reshape, reshapeAs } from "./shape.ts";
 import { promoteTypes } from "../dtype.ts";
-import { gather, indexSelect, scatterAdd, slice } from "./indexing.ts";
+import { indexSelect, scatterAdd, slice, window } from "./indexing.ts";
 import { sub } from "./arithmetic.ts";
 
 /**
@@ -74,7 +73,7 @@ export function squeeze(x: Tensor, dim?: number | readonly number[]): Tensor {
     ? null
     : (typeof dim === "number" ? [dim] : dim).map((d) => normalizeDim(d, x.ndim, "squeeze"));
   const shape = x.shape.filter((n, i) => !(n === 1 && (dims === null || dims.includes(i))));
-  return named(reshape(x, shape), dims === null ? "SqueezeBackward0" : "SqueezeBackward1");
+  return reshapeAs(x, shape, dims === null ? "SqueezeBackward0" : "SqueezeBackward1");
 }
 
 /**
@@ -98,7 +97,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, x.ndim + 1, "unsqueeze");
   const shape = x.shape.slice();
   shape.splice(d, 0, 1);
-  return named(reshape(x, shape), "UnsqueezeBackward0");
+  return reshapeAs(x, shape, "UnsqueezeBackward0");
 }
 
 /**
@@ -118,7 +117,8 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
  * ```
  */
 export function view(x: Tensor, shape: readonly number[]): Tensor {
-  return named(reshape(x, shape), "ViewBackward0");
+  checkTensor(x, "view");
+  return reshapeAs(x, inferShape(shape, x.numel, x.shape, "view"), "ViewBackward0");
 }
 
 function checkList(tensors: readonly Tensor[], op: string): void {
@@ -147,6 +147,11 @@ function checkList(tensors: readonly Tensor[], op: string): void {
  * ```
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  return catAs(tensors, dim, "CatBackward0");
+}
+
+/** {@linkcode cat} as a node named `name` (`stack` is a concatenation named StackBackward0). */
+function catAs(tensors: readonly Tensor[], dim: number, name: string): Tensor {
   checkList(tensors, "cat");
   const ref = tensors[0];
   const d = normalizeDim(dim, Math.max(ref.ndim, 1), "cat");
@@ -159,9 +164,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
       );
     }
   }
-  if (tensors.length === 1) return identity(ref, "CatBackward0");
+  if (tensors.length === 1) return identity(ref, name);
   const dtype = tensors.map((t) => t.dtype).reduce(promoteTypes);
-  return apply("cat", tensors.map((t) => cast(t, dtype)), { dim: d });
+  return apply("cat", tensors.map((t) => cast(t, dtype)), { dim: d }, name);
 }
 
 /**
@@ -191,7 +196,7 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
     }
   }
   const d = normalizeDim(dim, ref.ndim + 1, "stack");
-  return named(cat(tensors.map((t) => unsqueeze(t, d)), d), "StackBackward0");
+  return catAs(tensors.map((t) => unsqueeze(t, d)), d, "StackBackward0");
 }
 
 /**
@@ -245,9 +250,9 @@ export function split(
     : "SplitWithSizesBackward0";
   let at = 0;
   return sizes.map((s) => {
-    const part = slice(x, d, at, at + s);
+    const part = window(x, d, at, s, 1, name);
     at += s;
-    return named(part, name);
+    return part;
   });
 }
 
@@ -299,7 +304,7 @@ export function flip(x: Tensor, dims: number | readonly number[]): Tensor {
   if (x.ndim === 0) return identity(x, "FlipBackward0");
   const starts = x.shape.map((n, d) => (list.includes(d) ? n - 1 : 0));
   const steps = x.shape.map((_, d) => (list.includes(d) ? -1 : 1));
-  return named(apply("slice", [x], { starts, steps, shape: x.shape }), "FlipBackward0");
+  return apply("slice", [x], { starts, steps, shape: x.shape }, "FlipBackward0");
 }
 
 /**
@@ -331,7 +336,7 @@ export function roll(
   if (bad !== undefined) throw new TypeError(`roll() expects integer shifts; got ${bad}`);
   if (dims === undefined) {
     if (s.length !== 1) throw new ShapeError(`roll() without dims takes a single shift`);
-    return named(reshape(roll(flatten(x), s[0], 0), x.shape), "RollBackward0");
+    return reshapeAs(roll(flatten(x), s[0], 0), x.shape, "RollBackward0");
   }
   const ds = typeof dims === "number" ? [dims] : [...dims];
   if (ds.length !== s.length) {
@@ -348,7 +353,8 @@ export function roll(
     if (k === 0) continue;
     out = cat([slice(out, d, n - k), slice(out, d, 0, n - k)], d);
   }
-  return named(out === x ? identity(x) : out, "RollBackward0");
+  // a composite of slices and concatenations: one node named for the whole op
+  return identity(out, "RollBackward0");
 }
 
 /**
@@ -435,7 +441,8 @@ export function pad(
     : mode === "reflect"
     ? `ReflectionPad${k}DBackward0`
     : `ReplicationPad${k}DBackward0`;
-  return named(out === x ? identity(x) : out, name);
+  // a composite of concatenations and selections: one node named for the whole op
+  return identity(out, name);
 }
 
 /** The mask `col - row >= diagonal` (or `<=`) over the last two dimensions. */
@@ -477,7 +484,7 @@ function triMask(x: Tensor, diagonal: number, lower: boolean, op: string): Tenso
  */
 export function tril(x: Tensor, diagonal = 0): Tensor {
   checkTensor(x, "tril");
-  return named(where(triMask(x, diagonal, true, "tril"), x, 0), "TrilBackward0");
+  return select(triMask(x, diagonal, true, "tril"), x, 0, "TrilBackward0");
 }
 
 /**
@@ -498,7 +505,7 @@ export function tril(x: Tensor, diagonal = 0): Tensor {
  */
 export function triu(x: Tensor, diagonal = 0): Tensor {
   checkTensor(x, "triu");
-  return named(where(triMask(x, diagonal, false, "triu"), x, 0), "TriuBackward0");
+  return select(triMask(x, diagonal, false, "triu"), x, 0, "TriuBackward0");
 }
 
 const int64 = (values: number[], shape: number[]) =>
@@ -534,6 +541,11 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   const a = normalizeDim(dim1, x.ndim, "diagonal");
   const b = normalizeDim(dim2, x.ndim, "diagonal");
   if (a === b) throw new ShapeError(`diagonal() needs two different dimensions; got ${a} twice`);
+  return diagonalAs(x, offset, a, b, "DiagonalBackward0");
+}
+
+/** The diagonal at `offset` of dimensions `a` and `b` (checked), as a node named `name`. */
+function diagonalAs(x: Tensor, offset: number, a: number, b: number, name: string): Tensor {
   const rest = x.shape.map((_, i) => i).filter((i) => i !== a && i !== b);
   const moved = permute(x, [...rest, a, b]);
   const rows = x.shape[a];
@@ -550,7 +562,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
   const flat = reshape(moved, [...lead, rows * cols]);
   const idx = reshape(int64(positions, [len]), [...lead.map(() => 1), len]);
   const full = lead.length === 0 ? idx : idx.expand([...lead, len]);
-  return named(gather(flat, lead.length, full), "DiagonalBackward0");
+  return apply("gather", [flat, full], { dim: lead.length }, name);
 }
 
 /**
@@ -574,7 +586,7 @@ export function diagonal(x: Tensor, offset = 0, dim1 = 0, dim2 = 1): Tensor {
 export function diag(x: Tensor, diagonal_ = 0): Tensor {
   checkTensor(x, "diag");
   checkOffset(diagonal_, "diag", "diagonal");
-  if (x.ndim === 2) return named(diagonal(x, diagonal_), "DiagBackward0");
+  if (x.ndim === 2) return diagonalAs(x, diagonal_, 0, 1, "DiagBackward0");
   if (x.ndim !== 1) {
     throw new ShapeError(`diag() expects a 1-D or 2-D tensor; got ${fmtShape(x.shape)}`);
   }
@@ -587,7 +599,7 @@ export function diag(x: Tensor, diagonal_ = 0): Tensor {
   }
   const zeros = full([size * size], 0, { dtype: x.dtype });
   const flat = scatterAdd(zeros, 0, int64(positions, [n]), x);
-  return named(reshape(flat, [size, size]), "DiagBackward0");
+  return reshapeAs(flat, [size, size], "DiagBackward0");
 }
 
 /**
@@ -609,7 +621,8 @@ export function trace(x: Tensor): Tensor {
   if (x.ndim !== 2) {
     throw new ShapeError(`trace() expects a 2-D tensor; got ${fmtShape(x.shape)}`);
   }
-  return named(sum(diagonal(x)), "TraceBackward0");
+  const d = diagonal(x);
+  return apply("sum", [d], { dims: [0], keepdim: false }, "TraceBackward0");
 }
 
 /**

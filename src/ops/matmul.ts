@@ -9,7 +9,7 @@ import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor } from "./arithmetic.ts";
-import { named } from "./shape.ts";
+import { reshapeAs } from "./shape.ts";
 import { mm } from "../primitives/matmul.ts";
 
 function reshape(x: Tensor, shape: readonly number[]): Tensor {
@@ -55,17 +55,22 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     );
   }
   if (a.ndim === 1 && b.ndim === 1) {
-    return named(reshape(mm(reshape(a, [1, ka]), reshape(b, [kb, 1])), []), "DotBackward0");
+    return reshapeAs(mm(reshape(a, [1, ka]), reshape(b, [kb, 1])), [], "DotBackward0");
   }
   if (b.ndim === 1) {
-    const r = reshape(mm(a, reshape(b, [kb, 1])), a.shape.slice(0, -1));
-    return named(r, a.ndim === 2 ? "MvBackward0" : "UnsafeViewBackward0");
+    const r = mm(a, reshape(b, [kb, 1]));
+    return reshapeAs(r, a.shape.slice(0, -1), a.ndim === 2 ? "MvBackward0" : "UnsafeViewBackward0");
   }
   if (a.ndim === 1) {
     const r = mm(reshape(a, [1, ka]), b);
     const shape = [...b.shape.slice(0, -2), b.shape[b.ndim - 1]];
-    return named(reshape(r, shape), b.ndim === 2 ? "SqueezeBackward3" : "UnsafeViewBackward0");
+    return reshapeAs(r, shape, b.ndim === 2 ? "SqueezeBackward3" : "UnsafeViewBackward0");
   }
-  const r = mm(a, b);
-  return a.ndim === 2 && b.ndim === 2 ? r : named(r, "UnsafeViewBackward0");
+  const flags = { transA: false, transB: false };
+  return apply(
+    "matmul",
+    [a, b],
+    flags,
+    a.ndim === 2 && b.ndim === 2 ? undefined : "UnsafeViewBackward0",
+  );
 }

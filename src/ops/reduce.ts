@@ -13,7 +13,7 @@ import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, constant, mul, pow } from "./arithmetic.ts";
 import { abs } from "./math.ts";
-import { eq, ne, where } from "./compare.ts";
+import { eq, ne, select, where } from "./compare.ts";
 import { cast, named } from "./shape.ts";
 import { getDefaultDtype } from "../dtype.ts";
 
@@ -27,9 +27,10 @@ export function reduce(
   dim: Dims,
   keepdim: boolean,
   op: string,
+  name?: string,
 ): Tensor {
   checkTensor(x, op);
-  return apply(prim, [x], { dims: normalizeDims(dim, x.ndim, op), keepdim });
+  return apply(prim, [x], { dims: normalizeDims(dim, x.ndim, op), keepdim }, name);
 }
 
 /**
@@ -52,8 +53,8 @@ export function reduce(
  * ```
  */
 export function sum(x: Tensor, dim?: Dims, keepdim = false): Tensor {
-  const r = reduce("sum", x, dim, keepdim, "sum");
-  return dim === undefined || dim === null ? named(r, "SumBackward0") : r;
+  const all = dim === undefined || dim === null;
+  return reduce("sum", x, dim, keepdim, "sum", all ? "SumBackward0" : undefined);
 }
 
 /**
@@ -143,24 +144,25 @@ export function norm(
     );
   }
   const xf = isFloating(x.dtype) ? x : cast(x, getDefaultDtype());
-  let r: Tensor;
+  const name = "NormBackward1";
   if (p === 0) {
     // the number of non-zero elements, as PyTorch: piecewise constant, with gradient 0 (the
     // `0 · x` at the zeros keeps the result on the tape, and is 0 there even for ∞ elsewhere)
-    r = reduce("sum", where(ne(xf, 0), 1, mul(xf, 0)), dim, keepdim, "norm");
-  } else if (p === 2 || p === "fro") r = reduce("norm2", xf, dim, keepdim, "norm");
-  else if (p === 1) r = reduce("sum", abs(xf), dim, keepdim, "norm");
-  else if (p === Infinity) r = reduce("amax", abs(xf), dim, keepdim, "norm");
-  else if (p === -Infinity) r = reduce("amin", abs(xf), dim, keepdim, "norm");
-  else r = powAwayFromZero(reduce("sum", powAwayFromZero(abs(xf), p), dim, keepdim, "norm"), 1 / p);
-  return named(r, "NormBackward1");
+    return reduce("sum", where(ne(xf, 0), 1, mul(xf, 0)), dim, keepdim, "norm", name);
+  }
+  if (p === 2 || p === "fro") return reduce("norm2", xf, dim, keepdim, "norm", name);
+  if (p === 1) return reduce("sum", abs(xf), dim, keepdim, "norm", name);
+  if (p === Infinity) return reduce("amax", abs(xf), dim, keepdim, "norm", name);
+  if (p === -Infinity) return reduce("amin", abs(xf), dim, keepdim, "norm", name);
+  const sumOfPowers = reduce("sum", powAwayFromZero(abs(xf), p), dim, keepdim, "norm");
+  return powAwayFromZero(sumOfPowers, 1 / p, name);
 }
 
 /**
  * `x^c` for `x ≥ 0` with every derivative 0 where `x = 0`: PyTorch's norm gradient, which
  * masks zero elements (for `p < 1`) and zero norms, instead of `0 · ∞ = NaN`.
  */
-function powAwayFromZero(x: Tensor, c: number): Tensor {
+function powAwayFromZero(x: Tensor, c: number, name?: string): Tensor {
   const zero = eq(x, 0);
-  return where(zero, 0, pow(where(zero, 1, x), c));
+  return select(zero, 0, pow(where(zero, 1, x), c), name);
 }

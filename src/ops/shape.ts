@@ -92,7 +92,13 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   return apply("reshape", [x], { shape: target });
 }
 
-function inferShape(shape: readonly number[], numel: number, from: Shape, op: string): Shape {
+/** @ignore `shape` with its one `-1` inferred for `numel` elements, checked (naming `op`). */
+export function inferShape(
+  shape: readonly number[],
+  numel: number,
+  from: Shape,
+  op: string,
+): Shape {
   if (!Array.isArray(shape)) {
     throw new ShapeError(`${op}() expects a shape as an array of integers; got ${String(shape)}`);
   }
@@ -182,7 +188,7 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const perm = x.shape.map((_, i) => i);
   perm[a] = b;
   perm[b] = a;
-  return named(apply("permute", [x], { perm }), "TransposeBackward0");
+  return apply("permute", [x], { perm }, "TransposeBackward0");
 }
 
 /**
@@ -208,7 +214,7 @@ export function t(x: Tensor): Tensor {
     );
   }
   if (x.ndim < 2) return identity(x, "TBackward0");
-  return named(apply("permute", [x], { perm: [1, 0] }), "TBackward0");
+  return apply("permute", [x], { perm: [1, 0] }, "TBackward0");
 }
 
 /**
@@ -271,6 +277,14 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
   let r = dims.length > 0 ? apply("sum", [g], { dims, keepdim: true }) : g;
   if (!shapesEqual(r.shape, shape)) r = apply("reshape", [r], { shape });
   return r;
+}
+
+/**
+ * @ignore `x` in `shape` (a valid shape of its size: nothing is inferred) as a node named
+ * `name`: the views PyTorch names after themselves (`ViewBackward0`, `SqueezeBackward0`, ...).
+ */
+export function reshapeAs(x: Tensor, shape: readonly number[], name: string): Tensor {
+  return apply("reshape", [x], { shape }, name);
 }
 
 /**
