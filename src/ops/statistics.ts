@@ -12,11 +12,12 @@ import { ShapeError } from "../errors.ts";
 import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { add, checkTensor, div, mul, sub } from "./arithmetic.ts";
+import { add, checkTensor, constant, div, mul, sub } from "./arithmetic.ts";
+import { ADD } from "../primitives/factories.ts";
 import { abs, exp, log, sqrt } from "./math.ts";
-import { eq, where } from "./compare.ts";
+import { eq, select, where } from "./compare.ts";
 import { type Dims, reduce } from "./reduce.ts";
-import { cast, identity, named, reshape } from "./shape.ts";
+import { cast, identity, reshape, reshapeAs } from "./shape.ts";
 import { gather, slice } from "./indexing.ts";
 import { cat } from "./manipulation.ts";
 
@@ -24,8 +25,9 @@ function floatOf(x: Tensor): Tensor {
   return isFloating(x.dtype) ? x : cast(x, getDefaultDtype());
 }
 
-function dropDims(x: Tensor, dims: readonly number[]): Tensor {
-  return reshape(x, x.shape.filter((_, i) => !dims.includes(i)));
+function dropDims(x: Tensor, dims: readonly number[], name?: string): Tensor {
+  const shape = x.shape.filter((_, i) => !dims.includes(i));
+  return name === undefined ? reshape(x, shape) : reshapeAs(x, shape, name);
 }
 
 /** The product along `d`, keeping it with size 1, as a balanced tree of multiplications. */
@@ -70,13 +72,11 @@ function prodAlong(x: Tensor, d: number): Tensor {
 export function prod(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   checkTensor(x, "prod");
   const dims = normalizeDims(dim, x.ndim, "prod");
+  const name = dim === undefined || dim === null ? "ProdBackward0" : "ProdBackward1";
   let y = x.dtype === "bool" ? cast(x, "int64") : x; // as PyTorch: bools multiply to int64
   for (const d of dims) y = prodAlong(y, d);
-  if (!keepdim) y = dropDims(y, dims);
-  return named(
-    y === x ? identity(x) : y,
-    dim === undefined || dim === null ? "ProdBackward0" : "ProdBackward1",
-  );
+  // products along each dimension, then the reshape: one node named for the whole op
+  return keepdim ? identity(y, name) : dropDims(y, dims, name);
 }
 
 /** The values and int64 indices of a reduction over one dimension. */
@@ -105,13 +105,9 @@ function extremeAlong(
       indices: reshape(idx, []),
     };
   }
-  let values = gather(x, d, idx);
-  let indices = idx;
-  if (!keepdim) {
-    values = dropDims(values, [d]);
-    indices = dropDims(indices, [d]);
-  }
-  return { values: named(values, op === "max" ? "MaxBackward0" : "MinBackward0"), indices };
+  const name = op === "max" ? "MaxBackward0" : "MinBackward0";
+  if (keepdim) return { values: apply("gather", [x, idx], { dim: d }, name), indices: idx };
+  return { values: dropDims(gather(x, d, idx), [d], name), indices: dropDims(idx, [d]) };
 }
 
 /**
@@ -148,7 +144,7 @@ export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function max(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   if (dim === undefined) {
-    return named(checkedExtreme("amax", x, null, false, "max"), "MaxBackward1");
+    return checkedExtreme("amax", x, null, false, "max", "MaxBackward1");
   }
   return extremeAlong("max", x, dim, keepdim);
 }
@@ -183,7 +179,7 @@ export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepdim?: boolean): ValuesIndices;
 export function min(x: Tensor, dim?: number, keepdim = false): Tensor | ValuesIndices {
   if (dim === undefined) {
-    return named(checkedExtreme("amin", x, null, false, "min"), "MinBackward1");
+    return checkedExtreme("amin", x, null, false, "min", "MinBackward1");
   }
   return extremeAlong("min", x, dim, keepdim);
 }
@@ -194,13 +190,14 @@ function checkedExtreme(
   dim: Dims,
   keepdim: boolean,
   op: string,
+  name?: string,
 ): Tensor {
   checkTensor(x, op);
   const dims = normalizeDims(dim, x.ndim, op);
   if (dims.some((d) => x.shape[d] === 0) || (x.numel === 0 && dims.length === x.ndim)) {
     throw new ShapeError(`${op}() of an empty reduction over ${fmtShape(x.shape)}`);
   }
-  return reduce(prim, x, dim, keepdim, op);
+  return reduce(prim, x, dim, keepdim, op, name);
 }
 
 /**
@@ -338,7 +335,8 @@ export function variance(x: Tensor, dim?: Dims, options: VarianceOptions = {}): 
   for (const d of dims) n *= x.shape[d];
   const centered = sub(xf, div(apply("sum", [xf], { dims, keepdim: true }), n));
   const ss = apply("sum", [mul(centered, centered)], { dims, keepdim });
-  return named(div(ss, Math.max(0, n - correction)), "VarBackward0");
+  const dof = constant(Math.max(0, n - correction), ss.dtype);
+  return apply("div", [ss, dof], null, "VarBackward0");
 }
 
 /**
@@ -362,7 +360,7 @@ export function std(x: Tensor, dim?: Dims, options: VarianceOptions = {}): Tenso
   // √v with derivative 0 where v = 0 (constant data), as PyTorch, rather than ∞ · 0 = NaN
   const v = variance(x, dim, options);
   const zero = eq(v, 0);
-  return named(where(zero, 0, sqrt(where(zero, 1, v))), "StdBackward0");
+  return select(zero, 0, sqrt(where(zero, 1, v)), "StdBackward0");
 }
 
 /**
@@ -412,14 +410,17 @@ export function cumprod(x: Tensor, dim: number): Tensor {
   checkTensor(x, "cumprod");
   const d = normalizeDim(dim, x.ndim, "cumprod");
   const xs = isFloating(x.dtype) || x.dtype === "int64" ? x : cast(x, "int64");
-  if (x.ndim === 0) return named(reshape(cumprod(reshape(xs, [1]), 0), []), "CumprodBackward0");
+  if (x.ndim === 0) return reshapeAs(cumprod(reshape(xs, [1]), 0), [], "CumprodBackward0");
   // Hillis–Steele scan: after the round with stride s, y[k] is the product of x[k-2s+1..k]
   let y = xs;
   const n = x.shape[d];
+  const name = "CumprodBackward0";
+  if (n <= 1) return identity(xs, name);
   for (let s = 1; s < n; s *= 2) {
-    y = apply("cat", [slice(y, d, 0, s), mul(slice(y, d, s), slice(y, d, 0, n - s))], { dim: d });
+    const parts = [slice(y, d, 0, s), mul(slice(y, d, s), slice(y, d, 0, n - s))];
+    y = apply("cat", parts, { dim: d }, 2 * s >= n ? name : undefined); // the last round is named
   }
-  return named(y === x ? identity(x) : y, "CumprodBackward0");
+  return y;
 }
 
 /**
@@ -445,14 +446,14 @@ export function logsumexp(x: Tensor, dim?: Dims, keepdim = false): Tensor {
   const xf = floatOf(x);
   const dims = normalizeDims(dim, x.ndim, "logsumexp");
   if (xf.numel === 0) {
-    return named(log(apply("sum", [exp(xf)], { dims, keepdim })), "LogsumexpBackward0");
+    const s = apply("sum", [exp(xf)], { dims, keepdim });
+    return apply("log", [s], null, "LogsumexpBackward0");
   }
   // one dimension: a single-pass primitive; several: the max-shifted composite
   if (dims.length === 1) return apply("logsumexp", [xf], { dim: dims[0], keepdim });
   const m0 = apply("amax", [xf.detach()], { dims, keepdim: true });
   const m = where(eq(abs(m0), Infinity), 0, m0);
   const s = apply("sum", [exp(sub(xf, m))], { dims, keepdim: true });
-  let out = add(log(s), m);
-  if (!keepdim) out = dropDims(out, dims);
-  return named(out, "LogsumexpBackward0");
+  if (keepdim) return apply("add", [log(s), m], ADD, "LogsumexpBackward0");
+  return dropDims(add(log(s), m), dims, "LogsumexpBackward0");
 }
