@@ -13,11 +13,12 @@ import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { type Generator, getDefaultGenerator } from "../random.ts";
 import { concreteStorage, sampleUnderVmap } from "../vmap/level.ts";
-import { add, checkTensor, div, mul, neg, sub } from "./arithmetic.ts";
+import { add, checkTensor, constant, div, mul, neg, sub } from "./arithmetic.ts";
+import { ADD } from "../primitives/factories.ts";
 import { abs, log } from "./math.ts";
 import { eq, gt, lt, ne, where } from "./compare.ts";
-import { mean, sum } from "./reduce.ts";
-import { cast, named, reshape, t as transpose2d } from "./shape.ts";
+import { sum } from "./reduce.ts";
+import { cast, identity, reshape, t as transpose2d } from "./shape.ts";
 import { clamp } from "./activations.ts";
 import { matmul } from "./matmul.ts";
 
@@ -32,10 +33,14 @@ function checkReduction(reduction: Reduction, op: string): void {
   }
 }
 
-function reduceLoss(x: Tensor, reduction: Reduction, op: string): Tensor {
+/** The reduction of a per-element loss, as a node named `name` (PyTorch's name for the loss). */
+function reduceLoss(x: Tensor, reduction: Reduction, op: string, name: string): Tensor {
   checkReduction(reduction, op);
-  if (reduction === "mean") return mean(x);
-  return reduction === "sum" ? sum(x) : x;
+  if (reduction === "none") return identity(x, name);
+  const all = { dims: x.shape.map((_, i) => i), keepdim: false };
+  const s = apply("sum", [x], all, reduction === "sum" ? name : undefined);
+  // the mean, as mean() computes it (a division that saves nothing)
+  return reduction === "sum" ? s : apply("div", [s, constant(x.numel, s.dtype)], null, name, false);
 }
 
 function sameShape(input: Tensor, target: Tensor, op: string): void {
@@ -107,7 +112,7 @@ export function binaryCrossEntropyWithLogits(
     perElement = add(mul(sub(1, target), input), mul(coef, apply("softplus", [neg(input)], null)));
   }
   if (weight !== undefined) perElement = mul(perElement, weight);
-  return named(reduceLoss(perElement, reduction, op), "BinaryCrossEntropyWithLogitsBackward0");
+  return reduceLoss(perElement, reduction, op, "BinaryCrossEntropyWithLogitsBackward0");
 }
 
 /**
@@ -147,7 +152,7 @@ export function binaryCrossEntropy(
   const log1mP = where(below1, clamp(log(where(below1, sub(1, input), 1)), -100), -100);
   let perElement = neg(add(mul(target, logP), mul(sub(1, target), log1mP)));
   if (weight !== undefined) perElement = mul(perElement, weight);
-  return named(reduceLoss(perElement, reduction, op), "BinaryCrossEntropyBackward0");
+  return reduceLoss(perElement, reduction, op, "BinaryCrossEntropyBackward0");
 }
 
 /**
@@ -174,7 +179,7 @@ export function mseLoss(
 ): Tensor {
   sameShape(input, target, "mseLoss");
   const d = sub(input, target);
-  return named(reduceLoss(mul(d, d), options.reduction ?? "mean", "mseLoss"), "MseLossBackward0");
+  return reduceLoss(mul(d, d), options.reduction ?? "mean", "mseLoss", "MseLossBackward0");
 }
 
 /**
@@ -203,7 +208,15 @@ export function l1Loss(
   sameShape(input, target, "l1Loss");
   const d = abs(sub(input, target));
   // PyTorch 1.13 composes l1_loss: its grad_fn is the reduction's (MeanBackward0 for "mean")
-  return reduceLoss(d, options.reduction ?? "mean", "l1Loss");
+  const reduction = options.reduction ?? "mean";
+  checkReduction(reduction, "l1Loss");
+  if (reduction === "none") return d;
+  return reduceLoss(
+    d,
+    reduction,
+    "l1Loss",
+    reduction === "mean" ? "MeanBackward0" : "SumBackward0",
+  );
 }
 
 /**
@@ -235,10 +248,7 @@ export function huberLoss(
   const d = sub(input, target);
   const a = abs(d);
   const perElement = where(lt(a, delta), mul(mul(d, d), 0.5), mul(sub(a, 0.5 * delta), delta));
-  return named(
-    reduceLoss(perElement, options.reduction ?? "mean", "huberLoss"),
-    "HuberLossBackward0",
-  );
+  return reduceLoss(perElement, options.reduction ?? "mean", "huberLoss", "HuberLossBackward0");
 }
 
 /**
@@ -425,8 +435,9 @@ export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions =
   const { reduction = "mean", weight, ignoreIndex = -100 } = options;
   checkReduction(reduction, op);
   const { loss, w } = picked(input, target, weight, ignoreIndex, op);
-  const out = reduction === "mean" ? div(sum(loss), sum(w)) : reduceLoss(loss, reduction, op);
-  return named(out, nllName(input.ndim, reduction));
+  const name = nllName(input.ndim, reduction);
+  if (reduction === "mean") return apply("div", [sum(loss), sum(w)], null, name);
+  return reduceLoss(loss, reduction, op, name);
 }
 
 /**
@@ -485,7 +496,9 @@ export function crossEntropy(
     // PyTorch's names: −Σ for "none" and "sum", then a division by the batch size for "mean"
     if (reduction === "none") return neg(plogp);
     if (reduction === "sum") return neg(sum(plogp));
-    return named(div(neg(sum(plogp)), Math.max(1, input.numel / classes)), "DivBackward1");
+    const total = neg(sum(plogp));
+    const count = constant(Math.max(1, input.numel / classes), total.dtype);
+    return apply("div", [total, count], null, "DivBackward1");
   }
   if (target.dtype !== "int64") {
     throw new DtypeError(
@@ -500,12 +513,10 @@ export function crossEntropy(
     const smooth = mul(neg(sum(weighted(logp), c)), div(keep, classes));
     perSample = add(mul(loss, 1 - labelSmoothing), mul(smooth, labelSmoothing));
   }
-  const out = reduction === "mean"
-    ? div(sum(perSample), sum(w))
-    : reduceLoss(perSample, reduction, op);
   // PyTorch's names: nll_loss (nll_loss2d for spatial inputs), plus the smoothing term's add
-  if (labelSmoothing > 0) return named(out, "AddBackward0");
-  return named(out, nllName(input.ndim, reduction));
+  const name = labelSmoothing > 0 ? "AddBackward0" : nllName(input.ndim, reduction);
+  if (reduction === "mean") return apply("div", [sum(perSample), sum(w)], null, name);
+  return reduceLoss(perSample, reduction, op, name);
 }
 
 /** Options of {@linkcode dropout}. */
@@ -598,8 +609,6 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   }
   // PyTorch fuses the product and bias of a 2-D input (and of a flattened 3-D one) into addmm
   const fused = weight.ndim === 2 && (x.ndim === 2 || x.ndim === 3);
-  return named(
-    add(y, bias),
-    fused ? (x.ndim === 2 ? "AddmmBackward0" : "ViewBackward0") : "AddBackward0",
-  );
+  const name = fused ? (x.ndim === 2 ? "AddmmBackward0" : "ViewBackward0") : "AddBackward0";
+  return apply("add", [y, bias.dtype === y.dtype ? bias : cast(bias, y.dtype)], ADD, name);
 }
