@@ -40,7 +40,7 @@ export class AccumulateGrad {
  */
 export class Node {
   /** PyTorch's name for the backward of this operation, such as `MulBackward0`. */
-  name: string;
+  readonly name: string;
   /** @ignore */
   readonly _prim: Primitive;
   /**

@@ -28,7 +28,7 @@ import { output } from "../primitives/helpers.ts";
 import { mm, mT } from "../primitives/matmul.ts";
 import { add, checkTensor, div, mul, sub } from "./arithmetic.ts";
 import { eq } from "./compare.ts";
-import { band, cast, filled, named, reshape } from "./shape.ts";
+import { band, cast, filled, identity, reshapeAs } from "./shape.ts";
 
 /** Rows `start..end−1` of each matrix (the second-to-last dimension). */
 export function rows(x: Tensor, start: number, end: number): Tensor {
@@ -192,8 +192,8 @@ export function eigh(a: Tensor): Eigh {
   const packed = eighPacked(a);
   const batch = a.shape.slice(0, -2);
   return {
-    eigenvalues: named(reshape(rows(packed, 0, 1), [...batch, n]), "LinalgEighBackward0"),
-    eigenvectors: named(rows(packed, 1, n + 1), "LinalgEighBackward0"),
+    eigenvalues: reshapeAs(rows(packed, 0, 1), [...batch, n], "LinalgEighBackward0"),
+    eigenvectors: identity(rows(packed, 1, n + 1), "LinalgEighBackward0"),
   };
 }
 
@@ -352,9 +352,9 @@ export function svd(a: Tensor, options: SvdOptions = {}): Svd {
   }
   const name = "LinalgSvdBackward0";
   return {
-    U: named(u, name),
-    S: named(reshape(s, [...batch, Math.min(m, n)]), name),
-    Vh: named(mT(v), name),
+    U: identity(u, name),
+    S: reshapeAs(s, [...batch, Math.min(m, n)], name),
+    Vh: identity(mT(v), name),
   };
 }
 
@@ -476,6 +476,6 @@ export function qr(a: Tensor, mode: QrMode = "reduced"): Qr {
     r = catAt([r, filled([...r.shape.slice(0, -2), m - n, n], r.dtype, 0)], -2);
   }
   const name = "LinalgQrBackward0";
-  if (mode === "r") return { Q: filled([0], a.dtype, 0), R: named(r, name) };
-  return { Q: named(q, name), R: named(r, name) };
+  if (mode === "r") return { Q: filled([0], a.dtype, 0), R: identity(r, name) };
+  return { Q: identity(q, name), R: identity(r, name) };
 }

@@ -12,7 +12,7 @@ import { fmtShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
-import { named, permute, reshape } from "./shape.ts";
+import { identity, permute, reshape } from "./shape.ts";
 import { diagonal } from "./manipulation.ts";
 
 function fail(equation: string, why: string): never {
@@ -267,6 +267,5 @@ export function einsum(equation: string, ...operands: Tensor[]): Tensor {
   // broadcast size-1 ellipsis dims that no operand sized
   if (result.shape.some((s, i) => s !== target[i])) result = result.expand(target);
   // PyTorch's einsum ends its matrix-product path with a view
-  if (viaMatmul) named(result, "ViewBackward0");
-  return result;
+  return viaMatmul ? identity(result, "ViewBackward0") : result;
 }

@@ -12,7 +12,7 @@ import type { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
-import { band, cast, expand, named, reshape } from "./shape.ts";
+import { band, cast, expand, reshape, reshapeAs } from "./shape.ts";
 import { matmul } from "./matmul.ts";
 
 /**
@@ -145,7 +145,7 @@ export function solve(a: Tensor, b: Tensor): Tensor {
   const aa = expand(cast(a, dtype), [...batch, n, n]);
   const bb = expand(cast(bm, dtype), [...batch, n, bm.shape[bm.ndim - 1]]);
   const x = apply("solve", [aa, bb], { adjoint: false, op: "solve" });
-  return vector ? named(reshape(x, x.shape.slice(0, -1)), "LinalgSolveExBackward0") : x;
+  return vector ? reshapeAs(x, x.shape.slice(0, -1), "LinalgSolveExBackward0") : x;
 }
 
 /**

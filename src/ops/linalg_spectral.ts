@@ -17,7 +17,7 @@ import { abs } from "./math.ts";
 import { maximum } from "./activations.ts";
 import { norm, sum } from "./reduce.ts";
 import { amax, amin } from "./statistics.ts";
-import { cast, filled, named, permute, reshape } from "./shape.ts";
+import { cast, filled, identity, permute, reshape, reshapeAs } from "./shape.ts";
 import { squeeze, unsqueeze } from "./manipulation.ts";
 import { matmul } from "./matmul.ts";
 import { checkMatrix, qr, safeReciprocal, svd, svdvals } from "./decompositions.ts";
@@ -79,7 +79,7 @@ export function matrixNorm(
     : permute(a, [...rest, d0, d1]);
   const last = x.ndim - 1;
   let r: Tensor;
-  if (ord === "fro") r = named(norm(x, 2, [last - 1, last]), "LinalgVectorNormBackward0");
+  if (ord === "fro") r = identity(norm(x, 2, [last - 1, last]), "LinalgVectorNormBackward0");
   else if (ord === "nuc") r = sum(svdvals(x), -1);
   else if (ord === 2) r = amax(svdvals(x), -1);
   else if (ord === -2) r = amin(svdvals(x), -1);
@@ -162,7 +162,7 @@ function fullRank(a: Tensor, atol: number, rtol: number): boolean {
  */
 export function pinv(a: Tensor, options: PinvOptions = {}): Tensor {
   checkMatrix(a, "pinv", false);
-  return named(pinvOf(a, options), "LinalgPinvBackward0");
+  return identity(pinvOf(a, options), "LinalgPinvBackward0");
 }
 
 function pinvOf(a: Tensor, options: PinvOptions): Tensor {
@@ -259,7 +259,9 @@ export function lstsq(a: Tensor, b: Tensor, options: LstsqOptions = {}): Lstsq {
   }
   const rtol = options.rcond ?? epsOf(a) * Math.max(m, n);
   const x = matmul(pinv(a, { rtol }), rhs);
-  const solution = named(vector ? squeeze(x, -1) : x, "LinalgLstsqBackward0");
+  const solution = vector
+    ? reshapeAs(x, x.shape.slice(0, -1), "LinalgLstsqBackward0")
+    : identity(x, "LinalgLstsqBackward0");
   const empty = filled([0], a.dtype, 0);
   const s = noGrad(() => svdvals(a.detach()));
   const ranks = sum(cast(gt(s, cutoff(s, 0, rtol)), "int64"), -1);

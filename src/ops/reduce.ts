@@ -14,7 +14,7 @@ import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, constant, mul, pow } from "./arithmetic.ts";
 import { abs } from "./math.ts";
 import { eq, ne, select, where } from "./compare.ts";
-import { cast, named } from "./shape.ts";
+import { cast, identity } from "./shape.ts";
 import { getDefaultDtype } from "../dtype.ts";
 
 /** The dimensions a reduction may take: one, several, or all (`undefined`/`null`). */
@@ -134,7 +134,7 @@ export function norm(
       );
     }
     const pair = (dims ?? [-2, -1]) as unknown as readonly [number, number];
-    return named(matrixNorm(x, "nuc", pair, keepdim), "NormBackward1");
+    return identity(matrixNorm(x, "nuc", pair, keepdim), "NormBackward1");
   }
   if (p !== "fro" && (typeof p !== "number" || Number.isNaN(p))) {
     throw new RangeError(

@@ -52,12 +52,6 @@ export function zerosOf(shape: Shape, dtype: DType): Tensor {
   return filled(shape, dtype, 0);
 }
 
-/** @ignore Renames the node that computed `out` to PyTorch's name for the calling op. */
-export function named(out: Tensor, name: string): Tensor {
-  if (out._gradFn !== null) out._gradFn.name = name;
-  return out;
-}
-
 /**
  * Returns `x` converted to `dtype`; differentiable between floating dtypes.
  *
