@@ -20,7 +20,10 @@ import { getDefaultDtype } from "../dtype.ts";
 /** The dimensions a reduction may take: one, several, or all (`undefined`/`null`). */
 export type Dims = number | readonly number[] | null | undefined;
 
-/** @ignore Runs reduction primitive `prim` over `dim`. */
+/**
+ * @ignore Runs reduction primitive `prim` over `dim` as a node named `name` (by default the
+ * primitive's). With `nonEmpty`, reducing no elements is a ShapeError (a max has no identity).
+ */
 export function reduce(
   prim: "sum" | "amax" | "amin" | "norm2",
   x: Tensor,
@@ -28,9 +31,16 @@ export function reduce(
   keepdim: boolean,
   op: string,
   name?: string,
+  nonEmpty = false,
 ): Tensor {
   checkTensor(x, op);
-  return apply(prim, [x], { dims: normalizeDims(dim, x.ndim, op), keepdim }, name);
+  const dims = normalizeDims(dim, x.ndim, op);
+  if (
+    nonEmpty && (dims.some((d) => x.shape[d] === 0) || (x.numel === 0 && dims.length === x.ndim))
+  ) {
+    throw new ShapeError(`${op}() of an empty reduction over ${fmtShape(x.shape)}`);
+  }
+  return apply(prim, [x], { dims, keepdim }, name);
 }
 
 /**

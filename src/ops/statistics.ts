@@ -192,12 +192,7 @@ function checkedExtreme(
   op: string,
   name?: string,
 ): Tensor {
-  checkTensor(x, op);
-  const dims = normalizeDims(dim, x.ndim, op);
-  if (dims.some((d) => x.shape[d] === 0) || (x.numel === 0 && dims.length === x.ndim)) {
-    throw new ShapeError(`${op}() of an empty reduction over ${fmtShape(x.shape)}`);
-  }
-  return reduce(prim, x, dim, keepdim, op, name);
+  return reduce(prim, x, dim, keepdim, op, name, true);
 }
 
 /**
