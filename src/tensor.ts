@@ -80,7 +80,8 @@ let lastFrozen: Shape = Object.freeze([]);
  * array frozen last is checked first: in a chain of ops it is nearly always the one.
  */
 function frozenShape(shape: Shape): Shape {
-  if (shape === lastFrozen || Object.isFrozen(shape)) return lastFrozen = shape;
+  if (shape === lastFrozen) return shape; // no store: a write barrier per tensor shows in W1
+  if (Object.isFrozen(shape)) return lastFrozen = shape;
   return lastFrozen = Object.freeze(shape.slice());
 }
 
