@@ -30,6 +30,7 @@ import { log } from "../ops/math.ts";
 import { output, outputLike } from "./helpers.ts";
 import { elementwise, type Forward, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
+import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
 
 /** Parameters of the binary primitives. */
 export interface BinaryParams {
@@ -200,3 +201,9 @@ function powLogTerm(a: Tensor, out: Tensor): Tensor {
   const zero = eq(a, 0);
   return where(zero, 0, mul(out, log(where(zero, 1, a))));
 }
+
+/** Batching rules of the binary primitives: elementwise, examples aligned by their own ranks. */
+export const binaryBatchRules: BatchTable<BinaryParams> = each<BinaryParams>(
+  binaryRules,
+  broadcasting,
+);

@@ -9,6 +9,7 @@
 
 import type { Tensor } from "../tensor.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
+import { type BatchTable, leadingBatch, loop } from "../vmap/batching.ts";
 
 /** One call of a custom operation: its name and the closures that define it. */
 export interface CustomCall {
@@ -53,4 +54,12 @@ export const customRules: RuleTable<CustomParams> = {
     vjp: (g, inputs, out, call, needs) => call.vjp(g, inputs, out, needs),
     jvp: (tangents, inputs, out, call) => call.jvp(tangents, inputs, out),
   },
+};
+
+/** Batching rule of the custom primitive: a vectorized call (the decompositions) takes the batch as one more leading dimension; others loop over the examples. */
+export const customBatchRules: BatchTable<CustomParams> = {
+  custom: (phys, batched, call, size) =>
+    call.vectorized
+      ? leadingBatch("custom")(phys, batched, call, size)
+      : loop("custom")(phys, batched, call, size),
 };

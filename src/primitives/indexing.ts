@@ -15,6 +15,7 @@ import { apply } from "../autograd/dispatch.ts";
 import { zerosOf } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
+import { alongDim, type BatchTable, each } from "../vmap/batching.ts";
 
 /** Parameters of the indexing primitives. */
 export interface IndexParams {
@@ -81,3 +82,6 @@ function padTo(t: Tensor, like: Tensor): Tensor {
     steps: like.shape.map(() => 1),
   });
 }
+
+/** Batching rules of the indexing primitives: every input gets the batch, `dim` shifts by one. */
+export const indexBatchRules: BatchTable<IndexParams> = each<IndexParams>(indexRules, alongDim);

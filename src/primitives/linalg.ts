@@ -33,6 +33,7 @@ import { output } from "./helpers.ts";
 import { mm, mT } from "./matmul.ts";
 import { type Forward, zeroTangent } from "./factories.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
+import { type BatchTable, each, leadingBatch } from "../vmap/batching.ts";
 
 /** Parameters of the linear-algebra primitives. */
 export interface LinalgParams {
@@ -316,3 +317,9 @@ export const linalgRules: RuleTable<LinalgParams> = {
     },
   },
 };
+
+/** Batching rules of the linear-algebra primitives: their kernels take batches of matrices. */
+export const linalgBatchRules: BatchTable<LinalgParams> = each<LinalgParams>(
+  linalgRules,
+  leadingBatch,
+);

@@ -24,6 +24,13 @@ import { batchedMatmul } from "../kernels/batched_matmul.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { addMaybe, output } from "./helpers.ts";
 import type { RuleTable } from "./types.ts";
+import {
+  type BatchRule,
+  type BatchTable,
+  logicalRank,
+  padBatched,
+  reshape as batchReshape,
+} from "../vmap/batching.ts";
 
 /** Whether each operand enters transposed (last two dimensions swapped). */
 export interface MatmulFlags {
@@ -115,3 +122,31 @@ function batchStrides(own: readonly number[], batch: readonly number[], matrix: 
   const s = stridesOf(own).map((x) => x * matrix);
   return batch.map((d, i) => (i < off || own[i - off] === 1 && d !== 1 ? 0 : s[i - off]));
 }
+
+/** The matrix product: fold the batch into rows or columns when one side is a plain matrix. */
+const matmulBatch: BatchRule<MatmulFlags> = ([a, b], [ba, bb], flags, size) => {
+  const { transA, transB } = flags;
+  // Only A batched, A a plain matrix per example, B a matrix: stack the rows.
+  if (ba && !bb && a.ndim === 3 && b.ndim === 2 && !transA) {
+    const [, m, k] = a.shape;
+    const r = apply("matmul", [batchReshape(a, [size * m, k]), b], flags);
+    return batchReshape(r, [size, m, r.shape[1]]);
+  }
+  // Only B batched, both plain matrices: put the examples side by side as columns.
+  if (!ba && bb && a.ndim === 2 && b.ndim === 3 && !transB) {
+    const [, k, n] = b.shape;
+    const cols = batchReshape(apply("permute", [b], { perm: [1, 0, 2] }), [k, size * n]);
+    const r = apply("matmul", [a, cols], flags);
+    const m = r.shape[0];
+    return apply("permute", [batchReshape(r, [m, size, n])], { perm: [1, 0, 2] });
+  }
+  // General case: align the batch ranks and let matmul broadcast.
+  const ra = logicalRank(a, ba) - 2, rb = logicalRank(b, bb) - 2;
+  const r = Math.max(ra, rb);
+  const pa = ba ? padBatched(a, r - ra) : a;
+  const pb = bb ? padBatched(b, r - rb) : b;
+  return apply("matmul", [pa, pb], flags);
+};
+
+/** Batching rules of the matrix product. */
+export const matmulBatchRules: BatchTable<MatmulParams> = { matmul: matmulBatch };

@@ -38,6 +38,7 @@ import {
   zeroTangent,
 } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
+import { alongDim, type BatchTable, reduction } from "../vmap/batching.ts";
 
 export { type ReduceDims, reducedShape, unreduce };
 
@@ -194,3 +195,17 @@ function safeRatio(a: Tensor | number, b: Tensor): Tensor {
   const zero = eq(b, 0);
   return where(zero, 0, div(a, where(zero, 1, b)));
 }
+
+/** Batching rules of the reductions: the reduced dimensions shift past the batch dimension. */
+export const reduceBatchRules: BatchTable<ReduceParams> = {
+  sum: reduction("sum"),
+  amax: reduction("amax"),
+  amin: reduction("amin"),
+  norm2: reduction("norm2"),
+  cumsum: alongDim("cumsum"),
+  argmax: alongDim("argmax"),
+  argmin: alongDim("argmin"),
+  logsumexp: alongDim("logsumexp"),
+  softmax: alongDim("softmax"),
+  logSoftmax: alongDim("logSoftmax"),
+};

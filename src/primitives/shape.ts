@@ -27,6 +27,13 @@ import { cast, filled, sumToShape } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
 import { linear } from "./factories.ts";
 import type { RuleTable } from "./types.ts";
+import {
+  alongDim,
+  type BatchTable,
+  broadcasting,
+  padBatched,
+  reshape as batchReshape,
+} from "../vmap/batching.ts";
 
 /** Parameters of the shape primitives. */
 export interface ShapeParams {
@@ -160,4 +167,28 @@ export const shapeRules: RuleTable<ShapeParams> = {
     scatterWindowKernel(v._buf, v.shape, p.inputShape, p.starts, p.steps, out._buf);
     return out;
   }, (g, [v], { starts, steps }) => apply("slice", [g], { starts, steps, shape: v.shape })),
+};
+
+/** The layout primitives: the batch dimension is one more leading dimension to carry along. */
+export const shapeBatchRules: BatchTable<ShapeParams> = {
+  reshape: ([p], _b, { shape }) => batchReshape(p, [p.shape[0], ...shape]),
+  permute: ([p], _b, { perm }) => apply("permute", [p], { perm: [0, ...perm.map((d) => d + 1)] }),
+  expand: ([p], _b, { shape }) =>
+    apply("expand", [padBatched(p, shape.length - (p.ndim - 1))], {
+      shape: [p.shape[0], ...shape],
+    }),
+  cast: broadcasting("cast"),
+  cat: alongDim("cat"),
+  slice: ([p], _b, { starts, steps, shape }) =>
+    apply("slice", [p], {
+      starts: [0, ...starts],
+      steps: [1, ...steps],
+      shape: [p.shape[0], ...shape],
+    }),
+  sliceScatter: ([p], _b, { inputShape, starts, steps }) =>
+    apply("sliceScatter", [p], {
+      inputShape: [p.shape[0], ...inputShape],
+      starts: [0, ...starts],
+      steps: [1, ...steps],
+    }),
 };

@@ -22,6 +22,7 @@ import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts"
 import { output } from "./helpers.ts";
 import { elementwise, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
+import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
 
 /** Parameters of the unary primitives (none). */
 export type UnaryParams = { [K in UnaryOp]: null };
@@ -114,3 +115,6 @@ export const unaryRules: RuleTable<UnaryParams> = {
   round: stepwise("round", "RoundBackward0"),
   logicalNot: zeroTangent("logicalNot", forwardOf("logicalNot", () => "bool")),
 };
+
+/** Batching rules of the unary primitives: elementwise, the batch is one more dimension. */
+export const unaryBatchRules: BatchTable<UnaryParams> = each<UnaryParams>(unaryRules, broadcasting);
