@@ -40,7 +40,9 @@ export type Partial = Tensor | number | Quotient | null;
 function scale(v: Tensor, d: Partial): MaybeTensor {
   if (d === null) return null;
   if (d instanceof Quotient) return div(v, d.over);
-  return d === 1 ? v : mul(v, d);
+  if (typeof d === "number") return d === 1 ? v : mul(v, d);
+  // two floating tensors: the primitive itself, without the public op's argument checks
+  return apply("mul", [v, d], null);
 }
 
 /** The forward computation of a rule. */
