@@ -75,14 +75,16 @@ let lastFrozen: Shape = Object.freeze([]);
 
 /**
  * `shape` frozen, so that tensors may share one shape array (an op's output takes its
- * input's) without a write through one reshaping the other; a caller's unfrozen array is
- * copied first, not frozen in place. `Object.isFrozen` is a call into the runtime, so the
- * array frozen last is checked first: in a chain of ops it is nearly always the one.
+ * input's) without a write through one reshaping the other. A caller's unfrozen array is
+ * copied first; the library's own (`owned`: made for this tensor, or a primitive's
+ * parameters) is frozen in place. `Object.isFrozen` and `Object.freeze` are calls into the
+ * runtime, so the array frozen last is checked first: in a chain of ops it is nearly always
+ * the one.
  */
-function frozenShape(shape: Shape): Shape {
+function frozenShape(shape: Shape, owned: boolean): Shape {
   if (shape === lastFrozen) return shape; // no store: a write barrier per tensor shows in W1
   if (Object.isFrozen(shape)) return lastFrozen = shape;
-  return lastFrozen = Object.freeze(shape.slice());
+  return lastFrozen = Object.freeze(owned ? shape : shape.slice());
 }
 
 /** A tensor or a plain number, accepted wherever an operation takes a tensor. */
@@ -165,7 +167,7 @@ export class Tensor {
   constructor(buf: Storage, shape: Shape, dtype: DType, trusted?: typeof TRUSTED) {
     if (trusted !== TRUSTED) checkStorage(buf, shape, dtype);
     this._buf = buf;
-    this.shape = frozenShape(shape);
+    this.shape = frozenShape(shape, trusted === TRUSTED);
     this.dtype = dtype;
   }
 
