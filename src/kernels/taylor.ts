@@ -153,3 +153,37 @@ export function lapUnaryKernel(
   for (let e = 0; e < n; e++) out[o + e] = s[o + e] * d1[e] + sq[e] * d2[e];
   return out;
 }
+
+/**
+ * The VJP of {@linkcode lapUnaryKernel}: given the output's gradient `g` (`[d + 1, n]`),
+ * the gradients of the series `s` (`[d + 1, n]`) and of the derivatives `d1` and `d2` (`[n]`)
+ * at the point, each computed only when `needs` asks for it (else null).
+ */
+export function lapUnaryVjpKernel(
+  g: Storage,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  needs: readonly boolean[],
+): [Float64Array | null, Float64Array | null, Float64Array | null] {
+  const gs = needs[0] ? new Float64Array((d + 1) * n) : null;
+  const g1 = needs[1] ? new Float64Array(n) : null;
+  const g2 = needs[2] ? new Float64Array(n) : null;
+  const o = d * n;
+  for (let e = 0; e < n; e++) {
+    const gl = g[o + e], a = d1[e], b = 2 * d2[e] * gl;
+    let gsum = 0, sq = 0;
+    for (let r = 0; r < d; r++) {
+      const v = s[r * n + e], w = g[r * n + e];
+      if (gs !== null) gs[r * n + e] = a * w + b * v;
+      gsum += w * v;
+      sq += v * v;
+    }
+    if (gs !== null) gs[o + e] = a * gl;
+    if (g1 !== null) g1[e] = gsum + gl * s[o + e];
+    if (g2 !== null) g2[e] = gl * sq;
+  }
+  return [gs, g1, g2];
+}

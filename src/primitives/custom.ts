@@ -17,8 +17,8 @@ export interface CustomCall {
   readonly name: string;
   /** The user-facing name for error messages, such as `customVjp(logSumExp)`. */
   readonly op: string;
-  /** Which transform built the call. */
-  readonly kind: "customVjp" | "customJvp" | "checkpoint";
+  /** Which transform built the call (`taylor`: a fused step of a Taylor-mode rule). */
+  readonly kind: "customVjp" | "customJvp" | "checkpoint" | "taylor";
   /**
    * The same function written in Tensor operations, for a level that has no rule for this
    * call (Taylor mode runs it on series), or `null` when there is none (then such a level

@@ -24,6 +24,7 @@ import { filled } from "../ops/shape.ts";
 import {
   cauchyKernel,
   lapUnaryKernel,
+  lapUnaryVjpKernel,
   pairKernel,
   powerKernel,
   riccatiKernel,
@@ -45,6 +46,10 @@ import {
   zeroSeries,
 } from "./series.ts";
 import { broadcastShapes } from "../shape.ts";
+import { isGradEnabled } from "../autograd/grad_mode.ts";
+import { isEnabled } from "../autograd/forward_ad.ts";
+import type { CustomCall } from "../primitives/custom.ts";
+import type { MaybeTensor } from "../primitives/types.ts";
 
 /** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
 export function zero<T>(): TaylorRule<T> {
@@ -187,12 +192,90 @@ export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
       const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
       return fromKernel(lapUnaryKernel(s._buf, e1._buf, e2._buf, d, y.numel), s.shape, s);
     }
+    const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
+    if (!levelWatched(s, e1, e2)) return apply("custom", [s, e1, e2], LAP_UNARY);
     const first = rows(s, 0, d);
     const sq = apply("sum", [mul(first, first)], { dims: [0], keepdim: false });
     const second = add(mul(row(s, d), d1), mul(sq, d2));
     return catRows([mul(first, d1), lift(second)]);
   };
 }
+
+/** Whether `vmap` or an enabled forward-mode or Taylor level watches any of `ts`. */
+function levelWatched(...ts: readonly MaybeTensor[]): boolean {
+  for (const t of ts) {
+    if (t === null) continue;
+    if (t._bat !== null) return true;
+    for (let e = t._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
+  }
+  return false;
+}
+
+/** The masks `[1, …, 1, 0]` (the D direction rows) and `[0, …, 0, 1]` (the summed row). */
+function rowMasks(s: Tensor): [Tensor, Tensor] {
+  const n = s.shape[0];
+  return [
+    column(n, s.ndim, s, (i) => (i < n - 1 ? 1 : 0)),
+    column(n, s.ndim, s, (i) => (i === n - 1 ? 1 : 0)),
+  ];
+}
+
+const sum0 = (t: Tensor) => apply("sum", [t], { dims: [0], keepdim: false });
+
+/**
+ * The collapsed second-order step of an elementwise function as one recorded operation (the
+ * forward Laplacian of a network under reverse mode: one node per activation instead of a
+ * dozen). Inputs `[s, f', f'']` (the series `[D + 1, ...n]` and the derivatives at the point,
+ * shaped `n`); output `[f'·s_1, …, f'·s_D, f'·Δs + f''·Σ_d s_d²]`. The forward pass and,
+ * outside `createGraph`, the VJP are plain loops; otherwise the VJP is written in Tensor
+ * operations (so it differentiates again), as are the JVP and the inline definition.
+ */
+const LAP_UNARY: CustomCall = {
+  name: "LaplacianUnaryBackward",
+  op: "laplacian's collapsed unary step",
+  kind: "taylor",
+  vectorized: false,
+  inline: ([s, e1, e2]) => {
+    const [m, last] = rowMasks(s);
+    const sq = sum0(mul(mul(s, s), m));
+    return add(mul(s, e1), mul(last, lift(mul(sq, e2))));
+  },
+  forward([s, e1, e2]) {
+    const d = s.shape[0] - 1;
+    return fromKernel(lapUnaryKernel(s._buf, e1._buf, e2._buf, d, e1.numel), s.shape, s);
+  },
+  vjp(g, [s, e1, e2], _out, needs) {
+    const d = s.shape[0] - 1;
+    if (!isGradEnabled() && !levelWatched(g, s, e1, e2)) {
+      const bufs = lapUnaryVjpKernel(g._buf, s._buf, e1._buf, e2._buf, d, e1.numel, needs);
+      return bufs.map((b, i) => (b === null ? null : fromKernel(b, [s, e1, e2][i].shape, s)));
+    }
+    const [m, last] = rowMasks(s);
+    const gl = sum0(mul(g, last));
+    return [
+      needs[0] ? add(mul(g, e1), mul(mul(s, m), mul(mul(e2, gl), 2))) : null,
+      needs[1] ? sum0(mul(g, s)) : null,
+      needs[2] ? mul(gl, sum0(mul(mul(s, s), m))) : null,
+    ];
+  },
+  jvp([ts, t1, t2], [s, e1, e2]) {
+    // d(s f') = ts f' + s tf';  d(f'' Σ s_d²) = 2 f'' Σ s_d ts_d + tf'' Σ s_d² (last row)
+    const [m, last] = rowMasks(s);
+    const terms: Tensor[] = [];
+    let lastRow: Tensor | null = null;
+    if (ts !== null) {
+      terms.push(mul(ts, e1));
+      lastRow = mul(sum0(mul(mul(s, ts), m)), mul(e2, 2));
+    }
+    if (t1 !== null) terms.push(mul(s, t1));
+    if (t2 !== null) {
+      const q = mul(sum0(mul(mul(s, s), m)), t2);
+      lastRow = lastRow === null ? q : add(lastRow, q);
+    }
+    if (lastRow !== null) terms.push(mul(last, lift(lastRow)));
+    return terms.length === 0 ? null : terms.reduce((a, b) => add(a, b));
+  },
+};
 
 /** `v` as a tensor of `like`'s shape (a number or a broadcastable tensor expanded). */
 function elementsOf(v: Tensor | number, like: Tensor): Tensor {
