@@ -38,6 +38,7 @@ import { SEED, tensorArb } from "./support/props.ts";
 import { type Program, programArb, runProgram } from "./support/programs.ts";
 import { nestedJvpDerivatives } from "./support/taylor.ts";
 import { apply } from "../src/autograd/dispatch.ts";
+import { LAP_UNARY } from "../src/taylor/shapes.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 
@@ -423,6 +424,51 @@ Deno.test("laplacian", async (t) => {
       const fd = (at(up) - at(dn)) / (2 * h);
       assert.ok(Math.abs(g.toTypedArray()[i] - fd) < 1e-6 * (1 + Math.abs(fd)), `entry ${i}`);
     });
+  });
+
+  await t.step("second order through the fused unary step: grad of grad, and its JVP", () => {
+    // reverse over reverse records the step's VJP in Tensor operations (createGraph); two
+    // tanh layers, so every input of the second step (series, f', f'') carries gradient
+    const { params } = mlp(2, 3, 5);
+    const w2 = f64([[0.7, -0.2], [-0.3, 0.9], [0.2, 0.4]]), w3 = f64([[0.5], [-1]]);
+    const f = (ps: Tensor[], v: Tensor) =>
+      matmul(matmul(matmul(v.reshape([1, 2]), ps[0]).add(ps[1]).tanh(), w2).tanh(), w3).sum();
+    const x = f64([0.4, -0.7]);
+    const c = f64([[0.3, -1, 0.5], [2, 0.1, -0.4]]);
+    const loss = (w0: Tensor) => laplacian((v: Tensor) => f([w0, params[1], params[2]], v))(x);
+    const dir = (w0: Tensor) => grad(loss)(w0).mul(c).sum();
+    const got = grad(dir)(params[0]).toTypedArray();
+    const w = [...params[0].toTypedArray()];
+    const h = 1e-5;
+    const at = (v: number[]) => dir(tensor(v, { dtype: "float64", shape: [2, 3] })).item();
+    w.forEach((_, i) => {
+      const up = w.slice(), dn = w.slice();
+      up[i] += h;
+      dn[i] -= h;
+      const fd = (at(up) - at(dn)) / (2 * h);
+      assert.ok(
+        Math.abs(got[i] - fd) < 1e-6 * (1 + Math.abs(fd)),
+        `entry ${i}: ${got[i]} vs ${fd}`,
+      );
+    });
+    // the step's own JVP, value and inline definition agree with the Tensor-operation form
+    const s = f64([[0.5, -1, 2], [0.25, 1, 3], [-0.75, 0.5, 1.5]]);
+    const [e1, e2] = [f64([0.9, -0.3, 0.2]), f64([-0.4, 0.6, 1.1])];
+    const ts = f64([[0.1, 0.2, -0.3], [0.4, -0.5, 0.6], [0.7, 0.8, -0.9]]);
+    const [t1, t2] = [f64([0.05, -0.1, 0.3]), f64([0.2, 0.4, -0.6])];
+    const fused = (a: Tensor, b: Tensor, d: Tensor) => apply("custom", [a, b, d], LAP_UNARY);
+    const inline = (a: Tensor, b: Tensor, d: Tensor) => LAP_UNARY.inline!([a, b, d]);
+    const sq = s.index(tensor([0, 1], { dtype: "int64" })).pow(2).sum(0);
+    const expected = stack([
+      s.index(0).mul(e1),
+      s.index(1).mul(e1),
+      s.index(2).mul(e1).add(sq.mul(e2)),
+    ]);
+    assertClose(fused(s, e1, e2), expected, { rtol: 1e-15 });
+    assertClose(inline(s, e1, e2), expected, { rtol: 1e-15 });
+    const [, tf] = jvp(fused, [s, e1, e2], [ts, t1, t2]);
+    const [, ti] = jvp(inline, [s, e1, e2], [ts, t1, t2]);
+    assertClose(tf, ti, { rtol: 1e-14 });
   });
 
   await t.step("grad of the Laplacian in the point equals finite differences", () => {

@@ -230,7 +230,8 @@ const sum0 = (t: Tensor) => apply("sum", [t], { dims: [0], keepdim: false });
  * outside `createGraph`, the VJP are plain loops; otherwise the VJP is written in Tensor
  * operations (so it differentiates again), as are the JVP and the inline definition.
  */
-const LAP_UNARY: CustomCall = {
+/** @ignore (exported for its tests) */
+export const LAP_UNARY: CustomCall = {
   name: "LaplacianUnaryBackward",
   op: "laplacian's collapsed unary step",
   kind: "taylor",
