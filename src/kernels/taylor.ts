@@ -172,18 +172,23 @@ export function lapUnaryVjpKernel(
   const g1 = needs[1] ? new Float64Array(n) : null;
   const g2 = needs[2] ? new Float64Array(n) : null;
   const o = d * n;
-  for (let e = 0; e < n; e++) {
-    const gl = g[o + e], a = d1[e], b = 2 * d2[e] * gl;
-    let gsum = 0, sq = 0;
-    for (let r = 0; r < d; r++) {
-      const v = s[r * n + e], w = g[r * n + e];
-      if (gs !== null) gs[r * n + e] = a * w + b * v;
-      gsum += w * v;
-      sq += v * v;
+  // row by row (contiguous): b = 2 f'' g_last, Σ_d g_d s_d and Σ_d s_d² per element
+  const b = new Float64Array(n), gsum = new Float64Array(n), sq = new Float64Array(n);
+  for (let e = 0; e < n; e++) b[e] = 2 * d2[e] * g[o + e];
+  for (let r = 0; r < d; r++) {
+    const q = r * n;
+    for (let e = 0; e < n; e++) {
+      const v = s[q + e], w = g[q + e];
+      if (gs !== null) gs[q + e] = d1[e] * w + b[e] * v;
+      gsum[e] += w * v;
+      sq[e] += v * v;
     }
-    if (gs !== null) gs[o + e] = a * gl;
-    if (g1 !== null) g1[e] = gsum + gl * s[o + e];
-    if (g2 !== null) g2[e] = gl * sq;
+  }
+  for (let e = 0; e < n; e++) {
+    const gl = g[o + e];
+    if (gs !== null) gs[o + e] = d1[e] * gl;
+    if (g1 !== null) g1[e] = gsum[e] + gl * s[o + e];
+    if (g2 !== null) g2[e] = gl * sq[e];
   }
   return [gs, g1, g2];
 }
