@@ -496,6 +496,22 @@ Deno.test("laplacian", async (t) => {
     assertClose(batched, f64(loop), { rtol: 1e-12 });
   });
 
+  await t.step("grad of a vmap(laplacian) loss equals the sum of per-point grads", () => {
+    // the points share the input directions: the first product runs once for all of them
+    const { params, f } = mlp(3, 5, 13);
+    const pts = f64([[0.1, 0.2, 0.3], [-0.4, 0.5, 0.9], [1, -1, 0], [0.3, 0.7, -0.2]]);
+    const lapAt = (ps: Tensor[]) => laplacian((v: Tensor) => f(ps, v));
+    const batched = (w0: Tensor, b: Tensor) =>
+      vmap(lapAt([w0, b, params[2]]))(pts).sub(1).pow(2).sum();
+    const looped = (w0: Tensor, b: Tensor) =>
+      [0, 1, 2, 3].map((i) => lapAt([w0, b, params[2]])(pts.index(i)).sub(1).pow(2))
+        .reduce((a, c) => a.add(c));
+    const [vb, gb] = valueAndGrad(batched, { argnums: [0, 1] })(params[0], params[1]);
+    const [vl, gl] = valueAndGrad(looped, { argnums: [0, 1] })(params[0], params[1]);
+    assertClose(vb, vl, { rtol: 1e-13 });
+    gb.forEach((g, i) => assertClose(g, gl[i], { rtol: 1e-12, atol: 1e-14 }));
+  });
+
   await t.step("nested vmap over laplacian equals a double loop", () => {
     const pts = randn([2, 3, 4], { dtype: "float64", generator: new Generator(1) });
     const g = (x: Tensor) => x.pow(3).sum().tanh();

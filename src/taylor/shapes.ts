@@ -141,9 +141,38 @@ export function cauchy<P extends "mul" | "matmul">(
   return apply("reshape", [c], { shape: [r - from, ...rest] });
 }
 
+/**
+ * For a constant series `s` (`[rows, ...mid, k]`) whose vectors are the same at every index of
+ * `mid`, those vectors (`[rows, k]`); otherwise null. Comparing costs one pass over `s`, far
+ * less than the matrix product it saves.
+ */
+function sharedRows(s: Tensor): Tensor | null {
+  const rows = s.shape[0], k = s.shape[s.ndim - 1];
+  const mid = s.numel / (rows * k);
+  if (s.ndim < 3 || mid < 2) return null;
+  const b = s._buf;
+  for (let r = 0; r < rows; r++) {
+    const o = r * mid * k;
+    for (let i = k; i < mid * k; i++) if (b[o + i] !== b[o + (i % k)]) return null;
+  }
+  const out = filled([rows, k], s.dtype, 0);
+  for (let r = 0; r < rows; r++) out._buf.set(b.subarray(r * mid * k, r * mid * k + k), r * k);
+  return out;
+}
+
 /** `s · op(w)` for every row of `s` (`[rows, ..., m, k]`) and a matrix `w`: one matrix product. */
 function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
   const k = s.shape[s.ndim - 1];
+  const shared = watched(s) ? null : sharedRows(s);
+  if (shared !== null) {
+    // every point has the same series (the input directions of a batched laplacian): one
+    // small product, broadcast to the points
+    const p = apply("matmul", [shared, w], { transA: false, transB });
+    const n = p.shape[1];
+    const ones = new Array<number>(s.ndim - 2).fill(1);
+    const q = apply("reshape", [p], { shape: [s.shape[0], ...ones, n] });
+    return apply("expand", [q], { shape: [...s.shape.slice(0, -1), n] });
+  }
   const flat = apply("reshape", [s], { shape: [s.numel / k, k] });
   const p = apply("matmul", [flat, w], { transA: false, transB });
   return apply("reshape", [p], { shape: [...s.shape.slice(0, -1), p.shape[1]] });
