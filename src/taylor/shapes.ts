@@ -163,10 +163,11 @@ function sharedRows(s: Tensor): Tensor | null {
 /** `s · op(w)` for every row of `s` (`[rows, ..., m, k]`) and a matrix `w`: one matrix product. */
 function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
   const k = s.shape[s.ndim - 1];
-  const shared = watched(s) ? null : sharedRows(s);
+  // every point has the same series (the input directions of a batched laplacian): one small
+  // product, broadcast to the points. Broadcasting copies about as much as the product
+  // costs, so it pays only when the product's gradient (a second product) is recorded
+  const shared = watched(s) || !watched(w) ? null : sharedRows(s);
   if (shared !== null) {
-    // every point has the same series (the input directions of a batched laplacian): one
-    // small product, broadcast to the points
     const p = apply("matmul", [shared, w], { transA: false, transB });
     const n = p.shape[1];
     const ones = new Array<number>(s.ndim - 2).fill(1);
