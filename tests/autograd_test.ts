@@ -19,20 +19,10 @@ import {
   tensor,
 } from "../mod.ts";
 import { assertClose } from "../src/testing/mod.ts";
+import { fails } from "./support/fails.ts";
 import core from "./fixtures/core.json" with { type: "json" };
 
 const f64 = { dtype: "float64" } as const;
-
-/** Checks the class of an error and that its message matches every pattern. */
-function fails(cls: abstract new (...args: never[]) => Error, ...patterns: RegExp[]) {
-  return (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    const msg = (e as Error).message;
-    assert.match(msg, /^([A-Z]|[a-z][A-Za-z0-9_.]*(\(\))?[ :(])/, `message start: ${msg}`);
-    for (const p of patterns) assert.match(msg, p);
-    return true;
-  };
-}
 
 Deno.test("grad_fn names match PyTorch for the operations in mod.ts", () => {
   const a = tensor([[0.5, 1.5], [2.0, 0.25]], { dtype: "float64", requiresGrad: true });

@@ -9,16 +9,16 @@ import fc from "fast-check";
 import * as tg from "../mod.ts";
 import { autogradGrad, DtypeError, ShapeError, type Tensor, tensor } from "../mod.ts";
 import { assertClose } from "../src/testing/mod.ts";
+import { fails } from "./support/fails.ts";
 import core from "./fixtures/core.json" with { type: "json" };
 import {
-  anyTensorArb,
-  awayFrom,
   broadcastPairArb,
   checkDerivatives,
   property,
   shapeArb,
   tensorArb,
 } from "./support/props.ts";
+import { inputsOf, sampleBatch, UNARY } from "./support/op_catalogue.ts";
 
 // ---- values and gradients against PyTorch --------------------------------------------------
 
@@ -290,58 +290,28 @@ Deno.test("binaryCrossEntropyWithLogits stays finite for logits of ±1e3", () =>
 
 // ---- third-order derivatives over random shapes --------------------------------------------
 
-type Unary = [string, (x: Tensor) => Tensor, fc.Arbitrary<Tensor>];
-
-const anyT = (min: number, max: number) => anyTensorArb(min, max, 3, 3);
-const UNARY: Unary[] = [
-  ["neg", tg.neg, anyT(-2, 2)],
-  ["exp", tg.exp, anyT(-2, 2)],
-  ["expm1", tg.expm1, anyT(-2, 2)],
-  ["log", tg.log, anyT(0.3, 3)],
-  ["log1p", tg.log1p, anyT(-0.6, 2)],
-  ["log2", tg.log2, anyT(0.3, 3)],
-  ["sqrt", tg.sqrt, anyT(0.3, 3)],
-  ["rsqrt", tg.rsqrt, anyT(0.4, 3)],
-  ["square", tg.square, anyT(-2, 2)],
-  ["abs", tg.abs, awayFrom(anyT(-2, 2), [0])],
-  ["sign", tg.sign, awayFrom(anyT(-2, 2), [0])],
-  ["sin", tg.sin, anyT(-3, 3)],
-  ["cos", tg.cos, anyT(-3, 3)],
-  ["tan", tg.tan, anyT(-1, 1)],
-  ["asin", tg.asin, anyT(-0.8, 0.8)],
-  ["acos", tg.acos, anyT(-0.8, 0.8)],
-  ["atan", tg.atan, anyT(-2, 2)],
-  ["sinh", tg.sinh, anyT(-2, 2)],
-  ["cosh", tg.cosh, anyT(-2, 2)],
-  ["tanh", tg.tanh, anyT(-2, 2)],
-  ["asinh", tg.asinh, anyT(-2, 2)],
-  ["acosh", tg.acosh, anyT(1.3, 3)],
-  ["atanh", tg.atanh, anyT(-0.8, 0.8)],
-  ["sigmoid", tg.sigmoid, anyT(-3, 3)],
-  ["relu", tg.relu, awayFrom(anyT(-2, 2), [0])],
-  ["erf", tg.erf, anyT(-2, 2)],
-  ["floor", tg.floor, awayFrom(anyT(-2, 2), [-2, -1, 0, 1, 2])],
-  ["ceil", tg.ceil, awayFrom(anyT(-2, 2), [-2, -1, 0, 1, 2])],
-  ["round", tg.round, awayFrom(anyT(-2, 2), [-1.5, -0.5, 0.5, 1.5])],
-  ["reciprocal", tg.reciprocal, awayFrom(anyT(-2, 2), [0], 0.3)],
-  ["pow 2", (x) => tg.pow(x, 2), anyT(-2, 2)],
-  ["pow 3", (x) => tg.pow(x, 3), anyT(-2, 2)],
-  ["pow 0.5", (x) => tg.pow(x, 0.5), anyT(0.3, 3)],
-  ["pow -1", (x) => tg.pow(x, -1), awayFrom(anyT(-2, 2), [0], 0.3)],
-  ["pow -2.5", (x) => tg.pow(x, -2.5), anyT(0.5, 3)],
-  ["pow 0", (x) => tg.pow(x, 0), anyT(-2, 2)],
-  ["pow 1", (x) => tg.pow(x, 1), anyT(-2, 2)],
-  ["2 ** x", (x) => tg.pow(2, x), anyT(-2, 2)],
-  ["add 2.5", (x) => tg.add(x, 2.5), anyT(-2, 2)],
-  ["2.5 - x", (x) => tg.sub(2.5, x), anyT(-2, 2)],
-  ["2.5 / x", (x) => tg.div(2.5, x), awayFrom(anyT(-2, 2), [0], 0.3)],
-];
-
-for (const [name, f, arb] of UNARY) {
-  Deno.test(`${name}() derivatives match finite differences to third order`, () => {
-    property(arb, (x) => checkDerivatives(f, x), 25);
+for (const u of UNARY) {
+  Deno.test(`${u.name}() derivatives match finite differences to third order`, () => {
+    property(inputsOf(u, 3, 3), (x) => checkDerivatives(u.f, x), 25);
   });
 }
+
+Deno.test("vmap of every catalogued function equals the loop over the examples, values and gradients", async (t) => {
+  for (const u of UNARY) {
+    await t.step(u.name, () => {
+      const xs = sampleBatch(u);
+      const examples = tg.split(xs, 1).map((x) => tg.squeeze(x, 0));
+      const batched = tg.vmap(u.f)(xs);
+      assertClose(batched, tg.stack(examples.map(u.f)), { rtol: 0, atol: 0 });
+      const gradOf = tg.grad((x: Tensor) => tg.sum(u.f(x)));
+      const g = tg.vmap(gradOf)(xs) as Tensor;
+      assertClose(g, tg.stack(examples.map((x) => gradOf(x) as Tensor)), {
+        rtol: 1e-14,
+        atol: 1e-14,
+      });
+    });
+  }
+});
 
 type Binary = [string, (a: Tensor, b: Tensor) => Tensor, number, number, number, number];
 const BINARY: Binary[] = [
@@ -494,17 +464,6 @@ Deno.test("forward mode at kinks and ties matches PyTorch's forward AD", () => {
 });
 
 // ---- errors ----------------------------------------------------------------------------------
-
-function fails(cls: abstract new (...args: never[]) => Error, ...patterns: RegExp[]) {
-  return (e: unknown) => {
-    assert.ok(e instanceof cls, `expected ${cls.name}, got ${e}`);
-    const msg = (e as Error).message;
-    // a capital letter or an op name (with its parentheses) first
-    assert.match(msg, /^([A-Z]|[a-z][A-Za-z0-9_.]*(\(\))?[ :(])/, `message start: ${msg}`);
-    for (const p of patterns) assert.match(msg, p);
-    return true;
-  };
-}
 
 Deno.test("bad arguments raise typed errors that name the op and the offending values", () => {
   const m = tg.ones([2, 3]);

@@ -10,6 +10,7 @@
 
 import * as tg from "../mod.ts";
 import type { Tensor } from "../mod.ts";
+import { samplePoints, unaryCase } from "./support/op_catalogue.ts";
 
 /** A function and the float64 inputs it is checked at. */
 export interface Sample {
@@ -79,6 +80,11 @@ const SPD = () => f64([[2.0, 0.3, -0.2], [0.3, 1.5, 0.4], [-0.2, 0.4, 1.8]]);
 const SQ = () => f64([[1.2, 0.3, -0.5], [0.1, 0.9, 0.4], [-0.3, 0.2, 1.4]]);
 const LABELS = () => tg.tensor([2, 0], { dtype: "int64" });
 
+/** The sample of a function of one tensor, from the op catalogue (its case of that name). */
+const catalogued = (name: string) => (): Sample => {
+  const u = unaryCase(name);
+  return { f: u.f, inputs: [samplePoints(u)] };
+};
 const unary = (fn: (x: Tensor) => Tensor, x: () => Tensor = V) => (): Sample => ({
   f: fn,
   inputs: [x()],
@@ -105,7 +111,6 @@ const L = "Linear algebra";
 const N = "Neural networks";
 
 const pos = () => f64([0.4, 1.3, 2.2]);
-const big = () => f64([1.3, 1.8, 2.6]);
 
 /** Every operation of the library, grouped as in the README. */
 export const OPS: readonly OpEntry[] = [
@@ -113,51 +118,51 @@ export const OPS: readonly OpEntry[] = [
   op(E, "sub", "torch.sub", "yes", binary(tg.sub)),
   op(E, "mul", "torch.mul", "yes", binary(tg.mul)),
   op(E, "div", "torch.div", "yes", binary(tg.div)),
-  op(E, "neg", "torch.neg", "yes", unary(tg.neg)),
+  op(E, "neg", "torch.neg", "yes", catalogued("neg")),
   op(E, "pow", "torch.pow", "yes", () => ({ f: tg.pow, inputs: [pos(), V()] })),
-  op(E, "exp", "torch.exp", "yes", unary(tg.exp)),
-  op(E, "expm1", "torch.expm1", "yes", unary(tg.expm1)),
-  op(E, "log", "torch.log", "yes", unary(tg.log, pos)),
-  op(E, "log1p", "torch.log1p", "yes", unary(tg.log1p, U)),
-  op(E, "log2", "torch.log2", "yes", unary(tg.log2, pos)),
-  op(E, "sqrt", "torch.sqrt", "yes", unary(tg.sqrt, pos)),
-  op(E, "rsqrt", "torch.rsqrt", "yes", unary(tg.rsqrt, pos)),
-  op(E, "square", "torch.square", "yes", unary(tg.square)),
-  op(E, "abs", "torch.abs", "yes", unary(tg.abs)),
-  op(E, "sign", "torch.sign", "zero gradient", unary(tg.sign)),
-  op(E, "sin", "torch.sin", "yes", unary(tg.sin)),
-  op(E, "cos", "torch.cos", "yes", unary(tg.cos)),
-  op(E, "tan", "torch.tan", "yes", unary(tg.tan)),
-  op(E, "asin", "torch.asin", "yes", unary(tg.asin, U)),
-  op(E, "acos", "torch.acos", "yes", unary(tg.acos, U)),
-  op(E, "atan", "torch.atan", "yes", unary(tg.atan)),
+  op(E, "exp", "torch.exp", "yes", catalogued("exp")),
+  op(E, "expm1", "torch.expm1", "yes", catalogued("expm1")),
+  op(E, "log", "torch.log", "yes", catalogued("log")),
+  op(E, "log1p", "torch.log1p", "yes", catalogued("log1p")),
+  op(E, "log2", "torch.log2", "yes", catalogued("log2")),
+  op(E, "sqrt", "torch.sqrt", "yes", catalogued("sqrt")),
+  op(E, "rsqrt", "torch.rsqrt", "yes", catalogued("rsqrt")),
+  op(E, "square", "torch.square", "yes", catalogued("square")),
+  op(E, "abs", "torch.abs", "yes", catalogued("abs")),
+  op(E, "sign", "torch.sign", "zero gradient", catalogued("sign")),
+  op(E, "sin", "torch.sin", "yes", catalogued("sin")),
+  op(E, "cos", "torch.cos", "yes", catalogued("cos")),
+  op(E, "tan", "torch.tan", "yes", catalogued("tan")),
+  op(E, "asin", "torch.asin", "yes", catalogued("asin")),
+  op(E, "acos", "torch.acos", "yes", catalogued("acos")),
+  op(E, "atan", "torch.atan", "yes", catalogued("atan")),
   op(E, "atan2", "torch.atan2", "yes", binary(tg.atan2)),
-  op(E, "sinh", "torch.sinh", "yes", unary(tg.sinh)),
-  op(E, "cosh", "torch.cosh", "yes", unary(tg.cosh)),
-  op(E, "tanh", "torch.tanh", "yes", unary(tg.tanh)),
-  op(E, "asinh", "torch.asinh", "yes", unary(tg.asinh)),
-  op(E, "acosh", "torch.acosh", "yes", unary(tg.acosh, big)),
-  op(E, "atanh", "torch.atanh", "yes", unary(tg.atanh, U)),
-  op(E, "sigmoid", "torch.sigmoid", "yes", unary(tg.sigmoid)),
-  op(E, "logSigmoid", "F.logsigmoid", "yes", unary(tg.logSigmoid)),
-  op(E, "softplus", "F.softplus", "yes", unary((x) => tg.softplus(x))),
-  op(E, "relu", "torch.relu", "yes", unary(tg.relu)),
-  op(E, "leakyRelu", "F.leaky_relu", "yes", unary((x) => tg.leakyRelu(x, 0.1))),
-  op(E, "elu", "F.elu", "yes", unary((x) => tg.elu(x))),
-  op(E, "gelu", "F.gelu", "yes", unary((x) => tg.gelu(x))),
-  op(E, "silu", "F.silu", "yes", unary(tg.silu)),
-  op(E, "erf", "torch.erf", "yes", unary(tg.erf)),
+  op(E, "sinh", "torch.sinh", "yes", catalogued("sinh")),
+  op(E, "cosh", "torch.cosh", "yes", catalogued("cosh")),
+  op(E, "tanh", "torch.tanh", "yes", catalogued("tanh")),
+  op(E, "asinh", "torch.asinh", "yes", catalogued("asinh")),
+  op(E, "acosh", "torch.acosh", "yes", catalogued("acosh")),
+  op(E, "atanh", "torch.atanh", "yes", catalogued("atanh")),
+  op(E, "sigmoid", "torch.sigmoid", "yes", catalogued("sigmoid")),
+  op(E, "logSigmoid", "F.logsigmoid", "yes", catalogued("logSigmoid")),
+  op(E, "softplus", "F.softplus", "yes", catalogued("softplus")),
+  op(E, "relu", "torch.relu", "yes", catalogued("relu")),
+  op(E, "leakyRelu", "F.leaky_relu", "yes", catalogued("leakyRelu")),
+  op(E, "elu", "F.elu", "yes", catalogued("elu")),
+  op(E, "gelu", "F.gelu", "yes", catalogued("gelu")),
+  op(E, "silu", "F.silu", "yes", catalogued("silu")),
+  op(E, "erf", "torch.erf", "yes", catalogued("erf")),
   op(E, "maximum", "torch.maximum", "yes", binary(tg.maximum)),
   op(E, "minimum", "torch.minimum", "yes", binary(tg.minimum)),
-  op(E, "clamp", "torch.clamp", "yes", unary((x) => tg.clamp(x, -0.5, 1))),
+  op(E, "clamp", "torch.clamp", "yes", catalogued("clamp")),
   op(E, "where", "torch.where", "yes", () => ({
     f: (a, b) => tg.where(tg.gt(a, 0), a, b),
     inputs: [M(), f64([0.7, 1.3, 0.35])],
   })),
-  op(E, "reciprocal", "torch.reciprocal", "yes", unary(tg.reciprocal)),
-  op(E, "floor", "torch.floor", "zero gradient", unary(tg.floor)),
-  op(E, "ceil", "torch.ceil", "zero gradient", unary(tg.ceil)),
-  op(E, "round", "torch.round", "zero gradient", unary(tg.round)),
+  op(E, "reciprocal", "torch.reciprocal", "yes", catalogued("reciprocal")),
+  op(E, "floor", "torch.floor", "zero gradient", catalogued("floor")),
+  op(E, "ceil", "torch.ceil", "zero gradient", catalogued("ceil")),
+  op(E, "round", "torch.round", "zero gradient", catalogued("round")),
   op(E, "eq", "torch.eq", "not differentiable"),
   op(E, "ne", "torch.ne", "not differentiable"),
   op(E, "lt", "torch.lt", "not differentiable"),

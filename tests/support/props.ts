@@ -86,3 +86,28 @@ export function checkDerivatives(
 ): void {
   gradcheck(f, inputs as Tensor[], { order: 3, ...options });
 }
+
+/** Row-major strides. */
+function rowStrides(shape: readonly number[]): number[] {
+  const s = shape.map(() => 1);
+  for (let i = shape.length - 2; i >= 0; i--) s[i] = s[i + 1] * shape[i + 1];
+  return s;
+}
+
+/** The value of `x` (shape `from`) at the broadcast position `flat` of shape `to`. */
+export function broadcastAt(
+  x: number[],
+  from: readonly number[],
+  to: readonly number[],
+  flat: number,
+) {
+  const ts = rowStrides(to);
+  const fs = rowStrides(from);
+  const off = to.length - from.length;
+  let idx = 0;
+  for (let d = 0; d < to.length; d++) {
+    const i = Math.floor(flat / ts[d]) % to[d];
+    if (d >= off && from[d - off] !== 1) idx += i * fs[d - off];
+  }
+  return x[idx];
+}
