@@ -177,11 +177,19 @@ export function lapUnaryVjpKernel(
   for (let e = 0; e < n; e++) b[e] = 2 * d2[e] * g[o + e];
   for (let r = 0; r < d; r++) {
     const q = r * n;
-    for (let e = 0; e < n; e++) {
-      const v = s[q + e], w = g[q + e];
-      if (gs !== null) gs[q + e] = d1[e] * w + b[e] * v;
-      gsum[e] += w * v;
-      sq[e] += v * v;
+    if (gs !== null) {
+      for (let e = 0; e < n; e++) {
+        const v = s[q + e], w = g[q + e];
+        gs[q + e] = d1[e] * w + b[e] * v;
+        gsum[e] += w * v;
+        sq[e] += v * v;
+      }
+    } else {
+      for (let e = 0; e < n; e++) {
+        const v = s[q + e];
+        gsum[e] += g[q + e] * v;
+        sq[e] += v * v;
+      }
     }
   }
   for (let e = 0; e < n; e++) {
