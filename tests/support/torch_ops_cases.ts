@@ -1,7 +1,7 @@
 /**
  * The cases of tests/fixtures/torch_ops.json (written by tests/fixtures/gen_torch.py), by id:
  * the Tapegrad function each case runs, and the fixture's record. Shared by
- * tests/ops_torch_test.ts and the runtime smoke suite (tests/runtimes/smoke.ts).
+ * tests/ops/ops_torch_test.ts and the runtime smoke suite (tests/runtimes/smoke.ts).
  */
 
 import * as tg from "../../mod.ts";

@@ -2,7 +2,7 @@
  * Assembles the WebAssembly kernels (`src/kernels/wasm/*.wat`, written by
  * `tests/tools/gen_wat.ts`) with wabt's `wat2wasm` (the npm package, run in-process) and writes
  * their bytes, base64-encoded, to `src/kernels/wasm/gemm_wasm.ts`, so the library loads them
- * with no file access and no permissions. `tests/matmul_kernel_test.ts` checks that the
+ * with no file access and no permissions. `tests/kernels/matmul_kernel_test.ts` checks that the
  * committed text and bytes are what the two scripts produce.
  *
  * `deno run --allow-write=src/kernels/wasm tests/tools/gen_wat.ts`, then

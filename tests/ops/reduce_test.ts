@@ -18,10 +18,10 @@ import {
   type Tensor,
   tensor,
   variance,
-} from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { checkDerivatives, property, shapeArb, tensorArb } from "./support/props.ts";
-import { checkTorchCase } from "./support/reduce_shape_fixture.ts";
+} from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { checkDerivatives, property, shapeArb, tensorArb } from "../support/props.ts";
+import { checkTorchCase } from "../support/reduce_shape_fixture.ts";
 
 type Args = Record<string, unknown>;
 type DimArg = number | number[] | undefined;

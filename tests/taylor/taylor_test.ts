@@ -32,13 +32,13 @@ import {
   tensor,
   valueAndGrad,
   vmap,
-} from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { SEED, tensorArb } from "./support/props.ts";
-import { type Program, programArb, runProgram } from "./support/programs.ts";
-import { nestedJvpDerivatives } from "./support/taylor.ts";
-import { apply } from "../src/autograd/dispatch.ts";
-import { LAP_UNARY } from "../src/taylor/shapes.ts";
+} from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { SEED, tensorArb } from "../support/props.ts";
+import { type Program, programArb, runProgram } from "../support/programs.ts";
+import { nestedJvpDerivatives } from "../support/taylor.ts";
+import { apply } from "../../src/autograd/dispatch.ts";
+import { LAP_UNARY } from "../../src/taylor/shapes.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 

@@ -10,12 +10,12 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as tg from "../mod.ts";
-import { DtypeError, LinAlgError, ShapeError, type Tensor } from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { apply } from "../src/autograd/dispatch.ts";
-import { checkDerivatives, property, tensorArb } from "./support/props.ts";
-import data from "./fixtures/linalg.json" with { type: "json" };
+import * as tg from "../../mod.ts";
+import { DtypeError, LinAlgError, ShapeError, type Tensor } from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { apply } from "../../src/autograd/dispatch.ts";
+import { checkDerivatives, property, tensorArb } from "../support/props.ts";
+import data from "../fixtures/linalg.json" with { type: "json" };
 
 type Fn = (...xs: Tensor[]) => Tensor;
 type Nested = tg.NestedArray;

@@ -6,19 +6,19 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as tg from "../mod.ts";
-import { autogradGrad, DtypeError, ShapeError, type Tensor, tensor } from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { fails } from "./support/fails.ts";
-import core from "./fixtures/core.json" with { type: "json" };
+import * as tg from "../../mod.ts";
+import { autogradGrad, DtypeError, ShapeError, type Tensor, tensor } from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { fails } from "../support/fails.ts";
+import core from "../fixtures/core.json" with { type: "json" };
 import {
   broadcastPairArb,
   checkDerivatives,
   property,
   shapeArb,
   tensorArb,
-} from "./support/props.ts";
-import { inputsOf, sampleBatch, UNARY } from "./support/op_catalogue.ts";
+} from "../support/props.ts";
+import { inputsOf, sampleBatch, UNARY } from "../support/op_catalogue.ts";
 
 // ---- values and gradients against PyTorch --------------------------------------------------
 

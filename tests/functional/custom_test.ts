@@ -28,10 +28,10 @@ import {
   tensor,
   vmap,
   where,
-} from "../mod.ts";
-import { assertClose, gradcheck } from "../src/testing/mod.ts";
-import { cubicRoot } from "../examples/implicit_function.ts";
-import { tapeBytes } from "./support/tape.ts";
+} from "../../mod.ts";
+import { assertClose, gradcheck } from "../../src/testing/mod.ts";
+import { cubicRoot } from "../../examples/implicit_function.ts";
+import { tapeBytes } from "../support/tape.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 

@@ -21,9 +21,9 @@ import {
   tensor,
   tril,
   vmap,
-} from "../mod.ts";
-import { assertClose, gradcheck } from "../src/testing/mod.ts";
-import data from "./fixtures/spectral.json" with { type: "json" };
+} from "../../mod.ts";
+import { assertClose, gradcheck } from "../../src/testing/mod.ts";
+import data from "../fixtures/spectral.json" with { type: "json" };
 
 type Nested = number | Nested[];
 interface Case {

@@ -8,11 +8,11 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as tg from "../mod.ts";
-import type { Tensor } from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { anyTensorArb, checkDerivatives, property, shapeArb, tensorArb } from "./support/props.ts";
-import data from "./fixtures/nn.json" with { type: "json" };
+import * as tg from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { anyTensorArb, checkDerivatives, property, shapeArb, tensorArb } from "../support/props.ts";
+import data from "../fixtures/nn.json" with { type: "json" };
 
 type NestedNumbers = number | string | NestedNumbers[];
 interface Case {

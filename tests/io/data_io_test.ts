@@ -1,7 +1,15 @@
 /** Data in and out: tolist, the JSON form, number conversion, typed-array input, constructor checks. */
 
 import assert from "node:assert/strict";
-import { DtypeError, fromJSON, ShapeError, Tensor, tensor, type TensorJSON, vmap } from "../mod.ts";
+import {
+  DtypeError,
+  fromJSON,
+  ShapeError,
+  Tensor,
+  tensor,
+  type TensorJSON,
+  vmap,
+} from "../../mod.ts";
 
 Deno.test("tolist() gives nested arrays, booleans for bool, a number for 0-d", () => {
   assert.deepEqual(tensor([[1, 2, 3], [4, 5, 6]]).tolist(), [[1, 2, 3], [4, 5, 6]]);

@@ -26,13 +26,13 @@ import {
   tensor,
   vmap,
   where,
-} from "../mod.ts";
-import { gt } from "../src/ops/compare.ts";
-import { apply } from "../src/autograd/dispatch.ts";
+} from "../../mod.ts";
+import { gt } from "../../src/ops/compare.ts";
+import { apply } from "../../src/autograd/dispatch.ts";
 
 const maximum = (a: Tensor, b: Tensor) => apply("maximum", [a, b], null);
-import { assertClose } from "../src/testing/mod.ts";
-import { property, SEED, shapeArb, tensorArb } from "./support/props.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { property, SEED, shapeArb, tensorArb } from "../support/props.ts";
 
 /** The reference semantics of vmap: apply f to each example and stack the results. */
 function loopMap(
@@ -240,7 +240,7 @@ Deno.test("vmap() errors name the problem", () => {
 });
 
 Deno.test("vmap of the indexing, cumulative and linear-algebra primitives equals a loop", async (t) => {
-  const tg = await import("../mod.ts");
+  const tg = await import("../../mod.ts");
   const f64 = (d: number[][][]) =>
     tensor(d.flat(2), { dtype: "float64", shape: [d.length, d[0].length, d[0][0].length] });
   // three well-conditioned symmetric positive-definite 3×3 matrices

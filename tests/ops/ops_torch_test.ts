@@ -8,15 +8,15 @@
  */
 
 import assert from "node:assert/strict";
-import * as tg from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
+import * as tg from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
 import {
   CASES,
   FIXTURE,
   GRAD_EXCEPTIONS,
   NAME_EXCEPTIONS,
   nums,
-} from "./support/torch_ops_cases.ts";
+} from "../support/torch_ops_cases.ts";
 
 Deno.test("operations against PyTorch 1.13: values, gradients, grad_fn names", async (t) => {
   const fixture = FIXTURE;

@@ -6,12 +6,12 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { matmul, tensor } from "../mod.ts";
-import { jsMatmul, loadGemm, matmul2d, wasmGemm, wasmMatmul } from "../src/kernels/matmul.ts";
-import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../src/kernels/wasm/gemm_wasm.ts";
-import { SEED } from "./support/props.ts";
-import { render } from "./tools/build_wasm.ts";
-import { gemmWat } from "./tools/gen_wat.ts";
+import { matmul, tensor } from "../../mod.ts";
+import { jsMatmul, loadGemm, matmul2d, wasmGemm, wasmMatmul } from "../../src/kernels/matmul.ts";
+import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../../src/kernels/wasm/gemm_wasm.ts";
+import { SEED } from "../support/props.ts";
+import { render } from "../tools/build_wasm.ts";
+import { gemmWat } from "../tools/gen_wat.ts";
 
 function reference(
   a: ArrayLike<number>,
@@ -256,7 +256,7 @@ Deno.test({
   ignore: Deno.permissions.querySync({ name: "read", path: "src/kernels/wasm" }).state !==
     "granted",
   async fn() {
-    const dir = new URL("../src/kernels/wasm/", import.meta.url);
+    const dir = new URL("../../src/kernels/wasm/", import.meta.url);
     const plain = Deno.readTextFileSync(new URL("gemm.wat", dir));
     const relaxed = Deno.readTextFileSync(new URL("gemm_relaxed.wat", dir));
     assert.equal(plain, gemmWat(false), "gemm.wat is what tests/tools/gen_wat.ts writes");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { exp, mul, sin, sum, tanh, tensor } from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
+import { exp, mul, sin, sum, tanh, tensor } from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
 import {
   anyTensorArb,
   broadcastAt,
@@ -8,7 +8,7 @@ import {
   checkDerivatives,
   property,
   tensorArb,
-} from "./support/props.ts";
+} from "../support/props.ts";
 
 Deno.test("mul() values and gradients match finite differences to third order over broadcast shapes", () => {
   property(

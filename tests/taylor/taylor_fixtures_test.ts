@@ -10,9 +10,9 @@
  */
 
 import assert from "node:assert/strict";
-import * as tg from "../mod.ts";
-import { derivatives, jet, type Tensor, tensor } from "../mod.ts";
-import data from "./fixtures/taylor.json" with { type: "json" };
+import * as tg from "../../mod.ts";
+import { derivatives, jet, type Tensor, tensor } from "../../mod.ts";
+import data from "../fixtures/taylor.json" with { type: "json" };
 
 const RTOL = 1e-11;
 const ORDER: number = data.order;

@@ -1,7 +1,7 @@
 /** PyTorch's autograd semantics, camelCased, against PyTorch 1.13 (`tests/fixtures/gen_core.py`), and every autograd error. */
 
 import assert from "node:assert/strict";
-import * as tg from "../mod.ts";
+import * as tg from "../../mod.ts";
 import {
   add,
   AutogradError,
@@ -17,10 +17,10 @@ import {
   ShapeError,
   type Tensor,
   tensor,
-} from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { fails } from "./support/fails.ts";
-import core from "./fixtures/core.json" with { type: "json" };
+} from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { fails } from "../support/fails.ts";
+import core from "../fixtures/core.json" with { type: "json" };
 
 const f64 = { dtype: "float64" } as const;
 

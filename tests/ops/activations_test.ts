@@ -8,9 +8,9 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as tg from "../mod.ts";
-import type { Tensor } from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
+import * as tg from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
 import {
   anyTensorArb,
   awayFrom,
@@ -18,8 +18,8 @@ import {
   checkDerivatives,
   property,
   tensorArb,
-} from "./support/props.ts";
-import data from "./fixtures/nn.json" with { type: "json" };
+} from "../support/props.ts";
+import data from "../fixtures/nn.json" with { type: "json" };
 
 type NestedNumbers = number | string | NestedNumbers[];
 interface Case {

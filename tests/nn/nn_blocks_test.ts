@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { grad, jvp, nn, ones, type Tensor, tensor, tree, TreeError, vjp, vmap } from "../mod.ts";
-import data from "./fixtures/nn_blocks.json" with { type: "json" };
+import { grad, jvp, nn, ones, type Tensor, tensor, tree, TreeError, vjp, vmap } from "../../mod.ts";
+import data from "../fixtures/nn_blocks.json" with { type: "json" };
 
 const f64 = { dtype: "float64" } as const;
 type Case = {

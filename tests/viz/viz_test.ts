@@ -11,8 +11,8 @@ import {
   tensor,
   toDot,
   vmap,
-} from "../mod.ts";
-import { tanhDerivativeGraph } from "../examples/dot_graph.ts";
+} from "../../mod.ts";
+import { tanhDerivativeGraph } from "../../examples/dot_graph.ts";
 
 const JUPYTER = Symbol.for("Jupyter.display");
 const display = (x: unknown) => (x as Record<symbol, () => Record<string, string>>)[JUPYTER]();

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import * as tg from "../mod.ts";
-import { assertClose, gradcheck } from "../src/testing/mod.ts";
+import * as tg from "../../mod.ts";
+import { assertClose, gradcheck } from "../../src/testing/mod.ts";
 import {
   extractOpsTable,
   lookup,
@@ -15,7 +15,7 @@ import {
   renderOpsTable,
   taylorOf,
 } from "./ops_table.ts";
-import { finiteDifferenceDerivatives, nestedJvpDerivatives } from "./support/taylor.ts";
+import { finiteDifferenceDerivatives, nestedJvpDerivatives } from "../support/taylor.ts";
 
 /** Exports of `mod.ts` that are not tensor operations, so have no row. */
 const NOT_OPS = new Set([
@@ -99,13 +99,13 @@ const NOT_OPS = new Set([
 
 Deno.test("ops table", async (t) => {
   await t.step("the README shows exactly the rendered table", () => {
-    const readme = Deno.readTextFileSync(new URL("../README.md", import.meta.url));
+    const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
     const table = extractOpsTable(readme);
     assert.ok(table !== null, "README.md lacks the ops-table markers");
     assert.equal(
       normalizeTable(table),
       normalizeTable(renderOpsTable()),
-      "README's table is stale: run `deno run --allow-read=README.md --allow-write=README.md tests/ops_table.ts`",
+      "README's table is stale: run `deno run --allow-read=README.md --allow-write=README.md tests/ops/ops_table.ts`",
     );
   });
 
@@ -124,7 +124,7 @@ Deno.test("ops table", async (t) => {
     const missing = Object.entries(tg)
       .filter(([name, v]) => typeof v === "function" && !NOT_OPS.has(name) && !rows.has(name))
       .map(([name]) => name);
-    assert.deepEqual(missing, [], `exports without a row in tests/ops_table.ts`);
+    assert.deepEqual(missing, [], `exports without a row in tests/ops/ops_table.ts`);
   });
 
   for (const e of OPS) {

@@ -2,14 +2,14 @@
  * Every operation over random shapes and values (fast-check, seeded): values against plain
  * JavaScript references of the mathematics, and first, second and third derivatives against
  * central finite differences in float64, in reverse and in forward mode (`checkDerivatives`).
- * Inputs keep away from kinks and poles, which `tests/ops_torch_test.ts` covers against
+ * Inputs keep away from kinks and poles, which `tests/ops/ops_torch_test.ts` covers against
  * PyTorch.
  */
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import * as tg from "../mod.ts";
-import type { Tensor } from "../mod.ts";
+import * as tg from "../../mod.ts";
+import type { Tensor } from "../../mod.ts";
 import {
   broadcastAt,
   broadcastPairArb,
@@ -17,8 +17,8 @@ import {
   property,
   shapeArb,
   tensorArb,
-} from "./support/props.ts";
-import { inputsOf, UNARY } from "./support/op_catalogue.ts";
+} from "../support/props.ts";
+import { inputsOf, UNARY } from "../support/op_catalogue.ts";
 
 const RUNS = 6;
 

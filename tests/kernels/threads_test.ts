@@ -16,9 +16,9 @@ import {
   type Tensor,
   tensor,
   wasmKernelBytes,
-} from "../mod.ts";
-import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../src/kernels/backend.ts";
-import { parallelFailures } from "../src/kernels/parallel.ts";
+} from "../../mod.ts";
+import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
+import { parallelFailures } from "../../src/kernels/parallel.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

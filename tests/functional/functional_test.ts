@@ -21,9 +21,9 @@ import {
   toDot,
   valueAndGrad,
   vjp,
-} from "../mod.ts";
-import { assertClose, gradcheck } from "../src/testing/mod.ts";
-import { property, tensorArb } from "./support/props.ts";
+} from "../../mod.ts";
+import { assertClose, gradcheck } from "../../src/testing/mod.ts";
+import { property, tensorArb } from "../support/props.ts";
 
 const f64 = (d: number | number[] | number[][]) => tensor(d, { dtype: "float64" });
 

@@ -1,8 +1,8 @@
 /** Optimizers against PyTorch 1.13's torch.optim (tests/fixtures/gen_optim.py), and their tape. */
 
 import assert from "node:assert/strict";
-import { grad, optim, type Tensor, tensor, tree, TreeError } from "../mod.ts";
-import data from "./fixtures/optim.json" with { type: "json" };
+import { grad, optim, type Tensor, tensor, tree, TreeError } from "../../mod.ts";
+import data from "../fixtures/optim.json" with { type: "json" };
 
 // deno-lint-ignore no-explicit-any
 const fixture: any = data;

@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import * as tg from "../mod.ts";
-import { DtypeError, LinAlgError, ShapeError, type Tensor } from "../mod.ts";
+import * as tg from "../../mod.ts";
+import { DtypeError, LinAlgError, ShapeError, type Tensor } from "../../mod.ts";
 
 const x = tg.ones([2, 3]);
 const sq = tg.tensor([[1, 2], [2, 4]]);

@@ -13,11 +13,11 @@ import {
   type Tensor,
   tensor,
   vmap,
-} from "../mod.ts";
-import { CASES, fixtureTensors, LOADS_AS, values } from "./support/safetensors_fixture.ts";
-import { tapegradStateDict } from "./tools/write_safetensors.ts";
+} from "../../mod.ts";
+import { CASES, fixtureTensors, LOADS_AS, values } from "../support/safetensors_fixture.ts";
+import { tapegradStateDict } from "../tools/write_safetensors.ts";
 
-const DIR = new URL("./fixtures/safetensors/", import.meta.url);
+const DIR = new URL("../fixtures/safetensors/", import.meta.url);
 const read = (name: string) => Deno.readFileSync(new URL(name, DIR));
 
 for (const [name, c] of Object.entries(CASES)) {

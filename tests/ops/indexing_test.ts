@@ -14,10 +14,10 @@ import {
   Tensor,
   tensor,
   zeros,
-} from "../mod.ts";
-import { assertClose } from "../src/testing/mod.ts";
-import { checkDerivatives, property, shapeArb, tensorArb } from "./support/props.ts";
-import { checkTorchCase } from "./support/reduce_shape_fixture.ts";
+} from "../../mod.ts";
+import { assertClose } from "../../src/testing/mod.ts";
+import { checkDerivatives, property, shapeArb, tensorArb } from "../support/props.ts";
+import { checkTorchCase } from "../support/reduce_shape_fixture.ts";
 
 type Args = Record<string, unknown>;
 const num = (a: Args, k: string) => a[k] as number;
