@@ -93,6 +93,13 @@ const SUB: Params["add"] = Object.freeze({ alpha: -1 });
  * ```
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
+  // `x + 2` first, the rest in a function of its own: this one stays small enough to inline
+  if (typeof b === "number" && a instanceof Tensor) return apply("add", [a, withNumber(a, b)], ADD);
+  return addAny(a, b);
+}
+
+/** `add` of any two operands, checked. */
+function addAny(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "add", "a");
   checkTensorLike(b, "add", "b");
   if (typeof b === "number") {
@@ -121,6 +128,9 @@ export function add(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
+  if (typeof b === "number" && a instanceof Tensor) {
+    return apply("add", [a, withNumber(a, b)], SUB, "SubBackward0");
+  }
   checkTensorLike(a, "sub", "a");
   checkTensorLike(b, "sub", "b");
   if (typeof b === "number") {
@@ -153,6 +163,15 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
+  // `x * 2` first, the rest in a function of its own: this one stays small enough to inline
+  if (typeof b === "number" && a instanceof Tensor) {
+    return apply("mul", [a, withNumber(a, b)], null);
+  }
+  return mulAny(a, b);
+}
+
+/** `mul` of any two operands, checked. */
+function mulAny(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "mul", "a");
   checkTensorLike(b, "mul", "b");
   if (typeof b === "number") {
@@ -181,6 +200,15 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
  * ```
  */
 export function div(a: TensorLike, b: TensorLike): Tensor {
+  // `x / 2` first, the rest in a function of its own: this one stays small enough to inline
+  if (typeof b === "number" && a instanceof Tensor) {
+    return apply("div", [a, withNumber(a, b)], null);
+  }
+  return divAny(a, b);
+}
+
+/** `div` of any two operands, checked. */
+function divAny(a: TensorLike, b: TensorLike): Tensor {
   checkTensorLike(a, "div", "a");
   checkTensorLike(b, "div", "b");
   if (typeof b === "number") {
