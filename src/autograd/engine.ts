@@ -163,6 +163,52 @@ function execute(
   }
 }
 
+/**
+ * Whether pass `pass` needs the gradient of `x`; `leaves` are the leaves it computes
+ * gradients for (null: all). Functions of the module rather than closures made per pass: a
+ * new closure is a new call target, and V8 deoptimizes the node loop that calls it (once or
+ * more per pass of a long chain, which then runs unoptimized until it is compiled again).
+ */
+function inputNeeded(
+  x: Tensor,
+  pass: number,
+  accumulate: boolean,
+  leaves: ReadonlySet<Tensor> | null,
+): boolean {
+  if (!x._requiresGrad) return false;
+  const n = x._gradFn;
+  if (n !== null) return n._needed || n._target === pass || (accumulate && x._retainsGrad);
+  return leaves === null || leaves.has(x);
+}
+
+/** {@linkcode inputNeeded} of each of `inputs`. */
+function needsOf(
+  inputs: readonly Tensor[],
+  pass: number,
+  accumulate: boolean,
+  leaves: ReadonlySet<Tensor> | null,
+): boolean[] {
+  // array literals for the common arities: this runs once per node of every backward
+  if (inputs.length === 1) return [inputNeeded(inputs[0], pass, accumulate, leaves)];
+  if (inputs.length === 2) {
+    return [
+      inputNeeded(inputs[0], pass, accumulate, leaves),
+      inputNeeded(inputs[1], pass, accumulate, leaves),
+    ];
+  }
+  const needs: boolean[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    needs.push(inputNeeded(inputs[i], pass, accumulate, leaves));
+  }
+  return needs;
+}
+
+/** Adds `g` to the gradient of leaf `x` in `leafGrads`. */
+function toLeaf(leafGrads: Map<Tensor, Tensor>, x: Tensor, g: Tensor): void {
+  const prev = leafGrads.get(x);
+  leafGrads.set(x, prev === undefined ? g : add(prev, g));
+}
+
 function run(
   pass: number,
   saved: Saved | null,
@@ -184,13 +230,8 @@ function run(
       } else leafTargets.add(t);
     }
   }
-  const allLeaves = targets === null;
-  const inputNeeded = (x: Tensor): boolean => {
-    if (!x._requiresGrad) return false;
-    const n = x._gradFn;
-    if (n !== null) return n._needed || n._target === pass || (accumulate && x._retainsGrad);
-    return allLeaves || leafTargets.has(x);
-  };
+  // the leaves whose gradients this pass computes: null for all
+  const leaves = targets === null ? null : leafTargets;
 
   // 1. Post-order walk: every node comes after the nodes of its inputs.
   const order: Node[] = [];
@@ -231,7 +272,7 @@ function run(
     stackI.pop();
     let needed = false;
     for (let k = 0; k < inputs.length; k++) {
-      if (inputNeeded(inputs[k])) {
+      if (inputNeeded(inputs[k], pass, accumulate, leaves)) {
         needed = true;
         break;
       }
@@ -242,15 +283,11 @@ function run(
 
   // 2. Seed the roots and run the nodes from the outputs towards the leaves.
   const nodeResults = new Map<Node, Tensor>();
-  const toLeaf = (x: Tensor, g: Tensor) => {
-    const prev = leafGrads.get(x);
-    leafGrads.set(x, prev === undefined ? g : add(prev, g));
-  };
   const previousMode = setGradEnabled(createGraph);
   try {
     for (let r = 0; r < roots.length; r++) {
       const n = roots[r]._gradFn;
-      if (n === null) toLeaf(roots[r], seeds[r]);
+      if (n === null) toLeaf(leafGrads, roots[r], seeds[r]);
       else n._g = n._g === null ? seeds[r] : add(n._g, seeds[r]);
     }
     for (let k = order.length - 1; k >= 0; k--) {
@@ -259,7 +296,7 @@ function run(
       if (g0 === null) continue;
       node._g = null;
       const out = node._out as Tensor;
-      const g = runHooks(out, g0);
+      const g = out._hooks === null ? g0 : runHooks(out, g0);
       if (node._target === pass) nodeResults.set(node, g);
       if (accumulate && out._retainsGrad) {
         const gg = createGraph ? g : g.detach();
@@ -275,7 +312,7 @@ function run(
         );
       }
       const inputs = node._inputs;
-      const needs = inputs.map(inputNeeded);
+      const needs = needsOf(inputs, pass, accumulate, leaves);
       const grads = rule.vjp(g, inputs, out, node._params, needs);
       for (let i = 0; i < inputs.length; i++) {
         const gi = grads[i];
@@ -284,7 +321,7 @@ function run(
         const gx = conformGrad(gi, x);
         const n = x._gradFn;
         if (n !== null) n._g = n._g === null ? gx : add(n._g, gx);
-        else toLeaf(x, gx);
+        else toLeaf(leafGrads, x, gx);
       }
       if (!retainGraph) node._freed = true;
     }
