@@ -14,8 +14,24 @@ import {
   GEMM_WASM_BASE64,
 } from "./wasm/gemm_wasm.ts";
 
-/** `C[mp×np] = Apack · Bpack` at byte addresses `a`, `b`, `c` of the module's memory. */
-export type Kernel = (mp: number, np: number, k: number, a: number, b: number, c: number) => void;
+/**
+ * `C[mp×np] = A · Bpack` at byte addresses `a`, `b`, `c` of the module's memory, where row `i`
+ * of A, element `p`, is at byte `a + ⌊i/6⌋·sq + (i mod 6)·sa + p·sp`: packed panels
+ * (`sa` = element size, `sp` = 6 elements, `sq` = 6k elements) or row-major A as stored
+ * (`sa` = k elements, `sp` = 1 element, `sq` = 6k elements). Rows past the last read what lies
+ * after A in memory; they give rows of C that the caller drops.
+ */
+export type Kernel = (
+  mp: number,
+  np: number,
+  k: number,
+  a: number,
+  b: number,
+  c: number,
+  sa: number,
+  sp: number,
+  sq: number,
+) => void;
 
 /** Packs a strided matrix into zero-padded panels (see `wasm/gemm.wat`). */
 export type Pack = (
@@ -30,7 +46,8 @@ export type Pack = (
 
 /**
  * Runs the kernel over row panels `0..mp` in chunks of `rows` rows, on as many threads as the
- * pool has; returns when every chunk is done.
+ * pool has, A's rows and elements `sa` and `sp` bytes apart (see {@linkcode Kernel}); returns
+ * when every chunk is done.
  */
 export type Parallel = (
   f32: boolean,
@@ -41,6 +58,8 @@ export type Parallel = (
   b: number,
   c: number,
   rows: number,
+  sa: number,
+  sp: number,
 ) => void;
 
 /** An instance of the WebAssembly kernels. */

@@ -5,7 +5,8 @@
  * Large products run in WebAssembly SIMD (`wasm/gemm.wat`, written by `tests/tools/gen_wat.ts`,
  * with relaxed-SIMD fused multiply-adds where the engine has them): each operand's storage is copied into the
  * module's memory with one memcpy, packed there (16 bytes at a time where the layout allows)
- * into zero-padded panels, a 6×8 (float32) or 6×4 (float64) tile of the result stays in
+ * into zero-padded panels (B always, A when it is read transposed; row-major A is read as
+ * stored, six rows at a time), a 6×8 (float32) or 6×4 (float64) tile of the result stays in
  * registers along the whole inner dimension, and the result is copied out. Packed A is
  * walked in L2-sized blocks of panels, and products beyond a memory budget run in blocks of
  * rows and columns, so the module's memory stays bounded. float64 stays float64 (f64x2
@@ -134,7 +135,8 @@ export function wasmMatmul(
     for (let i0 = 0; i0 < m; i0 += mc) {
       const mb = Math.min(mc, m - i0);
       const mp = Math.ceil(mb / ROWS) * ROWS;
-      // A's block as stored: rows i0.. of A (i·k + p), or columns i0.. of Aᵀ (p·m + i)
+      // A's block as stored: rows i0.. of A (i·k + p), which the kernel reads as they are, or
+      // columns i0.. of Aᵀ (p·m + i), packed into panels
       if (!transA) v.set(a.subarray(aOff + i0 * k, aOff + (i0 + mb) * k), 0);
       else if (mb === m) v.set(a.subarray(aOff, aOff + k * m), 0);
       else {
@@ -142,17 +144,19 @@ export function wasmMatmul(
           v.set(a.subarray(aOff + p * m + i0, aOff + p * m + i0 + mb), p * mb);
         }
       }
-      pack(0, L.aPack * es, mb, k, ROWS, (transA ? 1 : k) * es, (transA ? mb : 1) * es);
+      if (transA) pack(0, L.aPack * es, mb, k, ROWS, es, mb * es);
+      const aAt = transA ? L.aPack * es : 0;
+      const sa = transA ? es : k * es, sp = transA ? ROWS * es : es, sq = ROWS * k * es;
       if (g.parallel !== undefined) {
         // chunks of whole panels for the pool: at least 16 when the product allows, at most
         // the L2 block, at most MAX_CHUNKS (which chunk a thread takes changes no bits)
         const chunk = Math.min(rows, Math.max(ROWS, Math.ceil(mp / ROWS / 16) * ROWS));
         const r = Math.max(chunk, Math.ceil(mp / ROWS / 0xffff) * ROWS);
-        g.parallel(f32, mp, np, k, L.aPack * es, L.bPack * es, L.c * es, r);
+        g.parallel(f32, mp, np, k, aAt, L.bPack * es, L.c * es, r, sa, sp);
       } else {
         for (let r = 0; r < mp; r += rows) {
           const mr = Math.min(rows, mp - r);
-          kernel(mr, np, k, (L.aPack + r * k) * es, L.bPack * es, (L.c + r * np) * es);
+          kernel(mr, np, k, aAt + r * k * es, L.bPack * es, (L.c + r * np) * es, sa, sp, sq);
         }
       }
       const o = outOff + i0 * n + j0;

@@ -75,17 +75,40 @@ export function runTickets(
   }
 }
 
-/** Chunk `i` of a matrix product: `rows` rows of packed A against all of packed B. */
+/**
+ * Chunk `i` of a matrix product: `rows` rows of A (packed, or row-major: byte strides `sa`,
+ * `sp`) against all of packed B.
+ */
 export function gemmChunk(
   kernels: { f32: CallableFunction; f64: CallableFunction },
-  p: { f32: boolean; mp: number; np: number; k: number; a: number; b: number; c: number },
+  p: {
+    f32: boolean;
+    mp: number;
+    np: number;
+    k: number;
+    a: number;
+    b: number;
+    c: number;
+    sa: number;
+    sp: number;
+  },
   rows: number,
 ): (i: number) => void {
   const es = p.f32 ? 4 : 8;
   const kernel = p.f32 ? kernels.f32 : kernels.f64;
   return (i) => {
-    const r = i * rows;
-    kernel(Math.min(rows, p.mp - r), p.np, p.k, p.a + r * p.k * es, p.b, p.c + r * p.np * es);
+    const r = i * rows, step = r * p.k * es; // 6-row panels start 6k elements apart either way
+    kernel(
+      Math.min(rows, p.mp - r),
+      p.np,
+      p.k,
+      p.a + step,
+      p.b,
+      p.c + r * p.np * es,
+      p.sa,
+      p.sp,
+      6 * p.k * es,
+    );
   };
 }
 
@@ -141,16 +164,23 @@ export function batchChunk(
           p.transB ? 1 : p.n
         ) * es,
       );
-      pack(
-        at,
-        at + p.aPack * es,
-        p.m,
-        p.k,
-        6,
-        (p.transA ? 1 : p.k) * es,
-        (p.transA ? p.m : 1) * es,
-      );
-      kernel(p.mp, p.np, p.k, at + p.aPack * es, at + p.bPack * es, at + p.c * es);
+      if (p.transA) {
+        pack(at, at + p.aPack * es, p.m, p.k, 6, es, p.m * es);
+        kernel(
+          p.mp,
+          p.np,
+          p.k,
+          at + p.aPack * es,
+          at + p.bPack * es,
+          at + p.c * es,
+          es,
+          6 * es,
+          6 * p.k * es,
+        );
+      } else {
+        // row-major A is read as stored: no packing
+        kernel(p.mp, p.np, p.k, at, at + p.bPack * es, at + p.c * es, p.k * es, es, 6 * p.k * es);
+      }
     }
   };
 }
@@ -290,7 +320,8 @@ export class Pool {
         build.module,
         build.relaxed,
         memory,
-        (f32, mp, np, k, a, b, c, rows) => this.#gemm(f32, mp, np, k, a, b, c, rows),
+        (f32, mp, np, k, a, b, c, rows, sa, sp) =>
+          this.#gemm(f32, mp, np, k, a, b, c, rows, sa, sp),
       )
       : null;
     this.#url = URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
@@ -350,8 +381,10 @@ export class Pool {
     b: number,
     c: number,
     rows: number,
+    sa: number,
+    sp: number,
   ): void {
-    const p = { f32, mp, np, k, a, b, c };
+    const p = { f32, mp, np, k, a, b, c, sa, sp };
     if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }

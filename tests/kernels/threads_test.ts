@@ -169,7 +169,7 @@ Deno.test("the pool survives a kernel that fails, and the next product runs on i
     const g = gemmFor(PARALLEL_MIN_WORK)!;
     assert.ok(g.parallel !== undefined);
     // a product whose operands lie past the end of the memory: every chunk traps
-    assert.throws(() => g.parallel!(true, 60, 8, 1000, 2 ** 30, 2 ** 30, 0, 6), /pool/);
+    assert.throws(() => g.parallel!(true, 60, 8, 1000, 2 ** 30, 2 ** 30, 0, 6, 4, 24), /pool/);
     const a = tensor(values(200 * 200, 1)).reshape([200, 200]);
     const many = bits(matmul(a, a));
     assert.equal(currentPool()?.ready, 1, "the worker is still serving");

@@ -27,20 +27,28 @@ function kernel(bits: 32 | 64, relaxed: boolean): string {
     relaxed
       ? `(local.set ${c} (${ty}.relaxed_madd (local.get $av) (local.get $b${v}) (local.get ${c})))`
       : `(local.set ${c} (${ty}.add (local.get ${c}) (${ty}.mul (local.get $av) (local.get $b${v}))))`;
+  const sa = Array.from({ length: ROWS - 1 }, (_, r) => `$sa${r + 1}`);
   const L: string[] = [
-    `  ;; C[mp×np] = Apack · Bpack in f${bits}: Apack is [mp/${ROWS}][k][${ROWS}], ` +
-    `Bpack is [np/${cols}][k][${cols}],`,
-    `  ;; C is row-major; mp is a multiple of ${ROWS} and np of ${cols}. ` +
-    `A ${ROWS}×${cols} tile of C stays in`,
-    `  ;; ${ROWS * VECS} vector registers for the whole k loop.`,
+    `  ;; C[mp×np] = A · Bpack in f${bits}: A[i][p] is at byte a + (i/${ROWS})·sq + (i%${ROWS})·sa + p·sp`,
+    `  ;; (packed panels [mp/${ROWS}][k][${ROWS}]: sa = ${es}, sp = ${ROWS * es}, sq = ${
+      ROWS * es
+    }·k; ` +
+    `row-major: sa = ${es}·k, sp = ${es}, sq = ${ROWS}·sa),`,
+    `  ;; Bpack is [np/${cols}][k][${cols}], C is row-major; mp is a multiple of ${ROWS} and np of ${cols}.`,
+    `  ;; A ${ROWS}×${cols} tile of C stays in ${
+      ROWS * VECS
+    } vector registers for the whole k loop.`,
     `  (func $gemm_f${bits} (export "gemm_f${bits}")`,
     "    (param $mp i32) (param $np i32) (param $k i32) (param $a i32) (param $b i32) (param $c i32)",
+    "    (param $sa i32) (param $sp i32) (param $sq i32)",
     "    (local $ib i32) (local $jb i32) (local $p i32) (local $ap i32) (local $bp i32) " +
     "(local $cp i32) (local $row i32)",
+    "    " + sa.map((x) => `(local ${x} i32)`).join(" "),
     "    " + acc.map((c) => `(local ${c} v128)`).join(" "),
     "    " + Array.from({ length: VECS }, (_, v) => `(local $b${v} v128)`).join(" ") +
     " (local $av v128)",
     `    (local.set $row (i32.mul (local.get $np) (i32.const ${es})))`,
+    ...sa.map((x, r) => `    (local.set ${x} (i32.mul (local.get $sa) (i32.const ${r + 1})))`),
     "    (local.set $jb (i32.const 0))",
     "    (block $jdone (loop $jloop",
     "      (br_if $jdone (i32.ge_u (local.get $jb) (local.get $np)))",
@@ -48,7 +56,7 @@ function kernel(bits: 32 | 64, relaxed: boolean): string {
     "      (block $idone (loop $iloop",
     "        (br_if $idone (i32.ge_u (local.get $ib) (local.get $mp)))",
     "        (local.set $ap (i32.add (local.get $a) " +
-    `(i32.mul (i32.mul (local.get $ib) (local.get $k)) (i32.const ${es}))))`,
+    `(i32.mul (i32.div_u (local.get $ib) (i32.const ${ROWS})) (local.get $sq))))`,
     "        (local.set $bp (i32.add (local.get $b) " +
     `(i32.mul (i32.mul (local.get $jb) (local.get $k)) (i32.const ${es}))))`,
     ...acc.map((c) => `        (local.set ${c} (v128.const i64x2 0 0))`),
@@ -61,12 +69,15 @@ function kernel(bits: 32 | 64, relaxed: boolean): string {
   }
   for (let r = 0; r < ROWS; r++) {
     L.push(
-      `          (local.set $av (v128.load${bits}_splat offset=${r * es} (local.get $ap)))`,
+      r === 0
+        ? `          (local.set $av (v128.load${bits}_splat (local.get $ap)))`
+        : `          (local.set $av (v128.load${bits}_splat ` +
+          `(i32.add (local.get $ap) (local.get $sa${r}))))`,
     );
     for (let v = 0; v < VECS; v++) L.push(`          ${madd(`$c${r}${v}`, v)}`);
   }
   L.push(
-    `          (local.set $ap (i32.add (local.get $ap) (i32.const ${ROWS * es})))`,
+    "          (local.set $ap (i32.add (local.get $ap) (local.get $sp)))",
     `          (local.set $bp (i32.add (local.get $bp) (i32.const ${cols * es})))`,
     "          (local.set $p (i32.sub (local.get $p) (i32.const 1)))",
     "          (br $ploop)))",
