@@ -45,6 +45,23 @@ export function registerInterpreter(level: Interpreter): void {
 }
 
 /**
+ * @ignore Whether a rule may compute on `inputs`' storage directly, as `apply` would with
+ * nothing to record: no transform level claims them, grad mode would record no node (off, or
+ * no input requires grad) and no forward-mode level is enabled. Fused backward kernels test
+ * this and otherwise take the composite, differentiable path.
+ */
+export function isPlainCall(inputs: readonly Tensor[]): boolean {
+  for (let k = 0; k < interpreters.length; k++) {
+    if (interpreters[k].claims(inputs)) return false;
+  }
+  if (fwEnabledCount() > 0) return false;
+  if (isGradEnabled()) {
+    for (let i = 0; i < inputs.length; i++) if (inputs[i]._requiresGrad) return false;
+  }
+  return true;
+}
+
+/**
  * @ignore Runs primitive `prim` on `inputs` with `params`, recording it on the tape and
  * propagating tangents as needed. The output is always a fresh tensor. `name` names the
  * node for a composite op that is this primitive (`neg` is `mul` by −1: `NegBackward0`),

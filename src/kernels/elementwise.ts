@@ -357,6 +357,27 @@ function powConstant(x: Storage, c: number, out: Storage): void {
   else for (let i = 0; i < n; i++) out[i] = Math.pow(x[i], c);
 }
 
+/**
+ * `g[i] · (1 − y[i]²)` (tanh's backward from its output `y`), rounded to float32 after the
+ * square and the difference when `f32`, as the separate `pow`, `sub` and `mul` kernels round
+ * into their float32 outputs.
+ */
+export function tanhBackwardKernel(g: Storage, y: Storage, out: Storage, f32: boolean): void {
+  const n = out.length;
+  if (f32) {
+    const fround = Math.fround;
+    for (let i = 0; i < n; i++) {
+      const v = y[i];
+      out[i] = g[i] * fround(1 - fround(v * v));
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = y[i];
+      out[i] = g[i] * (1 - v * v);
+    }
+  }
+}
+
 /** Copies `src` (of `shape`) broadcast to `outShape` into `out`. */
 export function expandKernel(
   src: Storage,

@@ -15,11 +15,17 @@
 
 import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
-import { toInt64Values, unaryKernel, type UnaryOp } from "../kernels/elementwise.ts";
+import {
+  tanhBackwardKernel,
+  toInt64Values,
+  unaryKernel,
+  type UnaryOp,
+} from "../kernels/elementwise.ts";
 import { add, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
-import { output } from "./helpers.ts";
+import { output, outputLike } from "./helpers.ts";
+import { isPlainCall } from "../autograd/dispatch.ts";
 import { elementwise, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
@@ -61,6 +67,36 @@ function stepwise(op: UnaryOp, name: string): Rule<null> {
 
 const oneMinusSquare = (v: Tensor) => sub(1, pow(v, 2));
 
+/**
+ * tanh with a one-pass backward where nothing is recorded: `g · (1 − y²)` in one loop and one
+ * buffer instead of three (`pow`, `sub`, `mul`), rounding after each step as those three do
+ * (so the bits are the same). Anything else (a graph to build, a transform level, mixed
+ * dtypes or shapes) takes the composite rule.
+ */
+function fusedTanh(rule: Rule<null>): Rule<null> {
+  return {
+    ...rule,
+    vjp(g, inputs, y, params, needs) {
+      const d = y.dtype;
+      if (
+        !needs[0] || g.dtype !== d || (d !== "float32" && d !== "float64") ||
+        g._buf.length !== y._buf.length || !sameShape(g.shape, y.shape) || !isPlainCall([g, y])
+      ) {
+        return rule.vjp(g, inputs, y, params, needs);
+      }
+      const out = outputLike(y, d);
+      tanhBackwardKernel(g._buf, y._buf, out._buf, d === "float32");
+      return [out];
+    },
+  };
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Rules of the unary primitives. */
 export const unaryRules: RuleTable<UnaryParams> = {
   // d e^x = e^x dx
@@ -95,7 +131,7 @@ export const unaryRules: RuleTable<UnaryParams> = {
   // d cosh x = sinh x dx
   cosh: unary("cosh", "CoshBackward0", (x) => sinh(x)),
   // d tanh x = (1 - tanh² x) dx
-  tanh: unary("tanh", "TanhBackward0", (_x, y) => oneMinusSquare(y)),
+  tanh: fusedTanh(unary("tanh", "TanhBackward0", (_x, y) => oneMinusSquare(y))),
   // d asinh x = dx / √(x² + 1)
   asinh: unary("asinh", "AsinhBackward0", (x) => rsqrt(add(pow(x, 2), 1))),
   // d acosh x = dx / √(x² - 1)
