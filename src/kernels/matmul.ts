@@ -7,9 +7,9 @@
  * module's memory with one memcpy, packed there (16 bytes at a time where the layout allows)
  * into zero-padded panels (B always, A when it is read transposed; row-major A is read as
  * stored, six rows at a time), a 6×8 (float32) or 6×4 (float64) tile of the result stays in
- * registers along the whole inner dimension, and the result is copied out. Packed A is
- * walked in L2-sized blocks of panels, and products beyond a memory budget run in blocks of
- * rows and columns, so the module's memory stays bounded. float64 stays float64 (f64x2
+ * registers along the whole inner dimension, and the result is copied out. A is walked in
+ * L2-sized blocks of panels, and products beyond a memory budget run in blocks of rows and
+ * columns, so the module's memory stays bounded. float64 stays float64 (f64x2
  * lanes); float32 accumulates in float32 lanes, as BLAS does. Small products,
  * matrix-vector products and runtimes without WebAssembly use plain JavaScript (a 4×4
  * register tile, cache blocked), which accumulates in float64 for both dtypes.
@@ -45,7 +45,7 @@ export const ROWS = 6;
 export const WASM_BUDGET_BYTES = 2 ** 28;
 
 /**
- * Bytes of packed A that one kernel call walks for every column panel of B: about an L2
+ * Bytes of A (packed or as stored) that one kernel call walks for every column panel of B: about an L2
  * cache, so that the block stays there while B streams past (measured best on Zen 5, where
  * 2048² products run 35 → 50 GFLOP/s in float32 with it; 512² and smaller are one block).
  */
@@ -68,9 +68,9 @@ export function layout(mc: number, nc: number, k: number, cols: number) {
 /**
  * The product in WebAssembly: the operands' storage is copied into the module's memory as
  * it is (one memcpy each when the product fits in `budget` bytes, else one block of rows of
- * A and columns of B at a time), packed there into zero-padded panels, multiplied, and the
- * result copied out. Returns false (and leaves `out` alone) where not even a block of one
- * panel fits, or the memory cannot grow.
+ * A and columns of B at a time), packed there into zero-padded panels (A only when it is read
+ * transposed), multiplied, and the result copied out. Returns false (and leaves `out` alone)
+ * where not even a block of one panel fits, or the memory cannot grow.
  */
 export function wasmMatmul(
   g: Gemm,
