@@ -64,23 +64,35 @@ function kernel(bits: 32 | 64, relaxed: boolean): string {
     "        (block $pdone (loop $ploop",
     "          (br_if $pdone (i32.eqz (local.get $p)))",
   ];
-  for (let v = 0; v < VECS; v++) {
-    L.push(`          (local.set $b${v} (v128.load offset=${16 * v} (local.get $bp)))`);
-  }
-  for (let r = 0; r < ROWS; r++) {
-    L.push(
-      r === 0
-        ? `          (local.set $av (v128.load${bits}_splat (local.get $ap)))`
-        : `          (local.set $av (v128.load${bits}_splat ` +
-          `(i32.add (local.get $ap) (local.get $sa${r}))))`,
-    );
-    for (let v = 0; v < VECS; v++) L.push(`          ${madd(`$c${r}${v}`, v)}`);
-  }
+  const step = (bo: number) => {
+    for (let v = 0; v < VECS; v++) {
+      L.push(`          (local.set $b${v} (v128.load offset=${bo + 16 * v} (local.get $bp)))`);
+    }
+    for (let r = 0; r < ROWS; r++) {
+      L.push(
+        r === 0
+          ? `          (local.set $av (v128.load${bits}_splat (local.get $ap)))`
+          : `          (local.set $av (v128.load${bits}_splat ` +
+            `(i32.add (local.get $ap) (local.get $sa${r}))))`,
+      );
+      for (let v = 0; v < VECS; v++) L.push(`          ${madd(`$c${r}${v}`, v)}`);
+    }
+    L.push("          (local.set $ap (i32.add (local.get $ap) (local.get $sp)))");
+  };
+  // two steps of p per iteration (then one if k is odd): the loop's own work is paid half as
+  // often (float64 [2176,64]@[64,64]: 0.77 -> 0.71 ms in the kernel); the sums are the same
+  L[L.length - 1] = "          (br_if $pdone (i32.lt_u (local.get $p) (i32.const 2)))";
+  step(0);
+  step(cols * es);
   L.push(
-    "          (local.set $ap (i32.add (local.get $ap) (local.get $sp)))",
-    `          (local.set $bp (i32.add (local.get $bp) (i32.const ${cols * es})))`,
-    "          (local.set $p (i32.sub (local.get $p) (i32.const 1)))",
+    `          (local.set $bp (i32.add (local.get $bp) (i32.const ${2 * cols * es})))`,
+    "          (local.set $p (i32.sub (local.get $p) (i32.const 2)))",
     "          (br $ploop)))",
+    "        (if (local.get $p) (then",
+  );
+  step(0);
+  L.push(
+    "        ))",
     "        (local.set $cp (i32.add (local.get $c) (i32.mul (i32.add " +
       `(i32.mul (local.get $ib) (local.get $np)) (local.get $jb)) (i32.const ${es}))))`,
   );
