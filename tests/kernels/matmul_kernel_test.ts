@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { matmul, tensor } from "../../mod.ts";
 import { jsMatmul, loadGemm, matmul2d, wasmGemm, wasmMatmul } from "../../src/kernels/matmul.ts";
+import { gemmBytes } from "../../src/kernels/gemm_instance.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../../src/kernels/wasm/gemm_wasm.ts";
 import { SEED } from "../support/props.ts";
 import { render } from "../tools/build_wasm.ts";
@@ -44,6 +45,12 @@ Deno.test("the WebAssembly kernels load, relaxed SIMD where the engine has it", 
   assert.ok(g !== null, "WebAssembly SIMD is available in Deno");
   // the relaxed-SIMD build (fused multiply-adds) is used wherever the engine validates it
   assert.equal(g.relaxed, loadGemm(true) !== null);
+});
+
+Deno.test("every build of the kernels is under the 4 KiB that browsers compile synchronously on the main thread", () => {
+  for (const relaxed of [false, true]) {
+    for (const shared of [false, true]) assert.ok(gemmBytes(relaxed, shared).length < 4096);
+  }
 });
 
 Deno.test("matmul2d matches a float64 reference over random sizes, flags, offsets and dtypes", () => {
