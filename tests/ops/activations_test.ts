@@ -19,17 +19,8 @@ import {
   property,
   tensorArb,
 } from "../support/props.ts";
+import { type Case, checkCase, dec, type Fn } from "../support/nn_fixture.ts";
 import data from "../fixtures/nn.json" with { type: "json" };
-
-type NestedNumbers = number | string | NestedNumbers[];
-interface Case {
-  inputs: { dtype: "float64" | "int64"; data: NestedNumbers }[];
-  output: NestedNumbers;
-  grads: (NestedNumbers | null)[];
-  second: (NestedNumbers | null)[];
-  grad_fn: string | null;
-}
-type Fn = (...xs: Tensor[]) => Tensor;
 
 /** The same cases as `ACTIVATIONS` in gen_nn.py, by id. */
 const CASES: Record<string, Fn> = {
@@ -61,20 +52,6 @@ const CASES: Record<string, Fn> = {
   atan2_broadcast: tg.atan2,
 };
 
-/** `Σ out · sin(1, 2, …)`, the scalar whose gradient the fixture holds. */
-function weighted(out: Tensor, f: (t: Tensor) => Tensor): Tensor {
-  return tg.sum(
-    out.mul(f(tg.arange(1, out.numel + 1, 1, { dtype: "float64" })).reshape(out.shape)),
-  );
-}
-
-/** Decodes the fixture's "inf", "-inf" and "nan" strings. */
-function dec(v: NestedNumbers): tg.NestedArray {
-  if (Array.isArray(v)) return v.map(dec) as tg.NestedArray;
-  if (typeof v === "number") return v;
-  return v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
-}
-
 /**
  * Second derivatives where PyTorch's double-backward masks use a strict inequality while its
  * first derivative takes the inclusive branch (`elu` at 0: first derivative α but second 0;
@@ -91,9 +68,13 @@ const SECOND_AT_KINKS: Record<string, [number[], (x: number) => number]> = {
   elu_extreme: [[3], (x) => Math.exp(x)],
 };
 
-/** The fixture's second-order gradient with the elements of {@linkcode SECOND_AT_KINKS} replaced. */
-function expectedSecond(id: string, c: Case): tg.NestedArray {
-  const second = dec(c.second[0]!);
+/**
+ * The fixture's second-order gradient of input `i`, with the elements of
+ * {@linkcode SECOND_AT_KINKS} replaced in that of the first input.
+ */
+function expectedSecond(id: string, c: Case, i: number): tg.NestedArray {
+  const second = dec(c.second[i]!);
+  if (i !== 0) return second;
   if (!(id in SECOND_AT_KINKS)) return second;
   const [indices, f2] = SECOND_AT_KINKS[id];
   const x = dec(c.inputs[0].data) as number[];
@@ -102,46 +83,11 @@ function expectedSecond(id: string, c: Case): tg.NestedArray {
   return out;
 }
 
-/** Checks one fixture case: value, grad_fn, gradient and second-order gradient. */
-function checkCase(id: string, c: Case, f: Fn): void {
-  const inputs = c.inputs.map((i) =>
-    tg.tensor(dec(i.data), {
-      dtype: i.dtype,
-      requiresGrad: i.dtype === "float64",
-    })
-  );
-  const out = f(...inputs);
-  const tol = { atol: 1e-12, rtol: 1e-10 };
-  assertClose(out, dec(c.output), { ...tol, message: `${id}: value` });
-  assert.equal(out.gradFn?.name ?? null, c.grad_fn, `${id}: grad_fn`);
-  const floats = inputs.filter((x) => x.dtype === "float64");
-  const grads = tg.autogradGrad(weighted(out, tg.sin), floats, {
-    createGraph: true,
-    allowUnused: true,
-    materializeGrads: true,
-  }) as Tensor[];
-  const connected = grads.filter((g) => g.requiresGrad);
-  const second = connected.length === 0 ? [] : tg.autogradGrad(
-    connected.map((g) => weighted(g, tg.cos)).reduce((a, b) => a.add(b)),
-    floats,
-    { allowUnused: true, materializeGrads: true },
-  ) as Tensor[];
-  let k = 0;
-  c.inputs.forEach((input, i) => {
-    if (input.dtype !== "float64") return;
-    assertClose(grads[k], dec(c.grads[i]!), { ...tol, message: `${id}: grad ${i}` });
-    const s = second.length === 0 ? tg.zerosLike(grads[k]) : second[k];
-    const expected = i === 0 ? expectedSecond(id, c) : dec(c.second[i]!);
-    assertClose(s, expected, { ...tol, message: `${id}: second ${i}` });
-    k++;
-  });
-}
-
 Deno.test("activations match PyTorch 1.13 at kinks, ties, thresholds and ±1e3: values, first and second derivatives, grad_fn", async (t) => {
   const fixture = data.activations as unknown as Record<string, Case>;
   assert.deepEqual(Object.keys(CASES).sort(), Object.keys(fixture).sort());
   for (const [id, c] of Object.entries(fixture)) {
-    await t.step(id, () => checkCase(id, c, CASES[id]));
+    await t.step(id, () => checkCase(id, c, CASES[id], { second: expectedSecond }));
   }
 });
 

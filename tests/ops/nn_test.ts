@@ -12,17 +12,8 @@ import * as tg from "../../mod.ts";
 import type { Tensor } from "../../mod.ts";
 import { assertClose } from "../../src/testing/mod.ts";
 import { anyTensorArb, checkDerivatives, property, shapeArb, tensorArb } from "../support/props.ts";
+import { type Case, checkCase, type Fn } from "../support/nn_fixture.ts";
 import data from "../fixtures/nn.json" with { type: "json" };
-
-type NestedNumbers = number | string | NestedNumbers[];
-interface Case {
-  inputs: { dtype: "float64" | "int64"; data: NestedNumbers }[];
-  output: NestedNumbers;
-  grads: (NestedNumbers | null)[];
-  second: (NestedNumbers | null)[];
-  grad_fn: string | null;
-}
-type Fn = (...xs: Tensor[]) => Tensor;
 
 /** The same cases as `NN` in gen_nn.py, by id. Class weights are constants, as in PyTorch. */
 const CASES: Record<string, Fn> = {
@@ -106,20 +97,6 @@ const CASES: Record<string, Fn> = {
   linear_vector_weight: (x, w) => tg.linear(x, w),
 };
 
-/** `Σ out · f(1, 2, …)`: the scalars whose gradients the fixture holds (f = sin, then cos). */
-function weighted(out: Tensor, f: (t: Tensor) => Tensor): Tensor {
-  return tg.sum(
-    out.mul(f(tg.arange(1, out.numel + 1, 1, { dtype: "float64" })).reshape(out.shape)),
-  );
-}
-
-/** Decodes the fixture's "inf", "-inf" and "nan" strings. */
-function dec(v: NestedNumbers): tg.NestedArray {
-  if (Array.isArray(v)) return v.map(dec) as tg.NestedArray;
-  if (typeof v === "number") return v;
-  return v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity;
-}
-
 /**
  * Gradients that differ from PyTorch's on purpose. At p = 0 or 1 exactly, PyTorch's binary
  * cross-entropy backward divides by max(p(1 − p), 1e−12), giving 0 where the numerator
@@ -135,51 +112,17 @@ const OWN_GRADS: Record<string, tg.NestedArray[]> = {
   bce_clamped: [[S(1), 0, 0, -S(4)], [100 * S(1), -100 * S(2), 100 * S(3), -100 * S(4)]],
 };
 
-/** Checks one fixture case: value, grad_fn, gradient and second-order gradient. */
-function checkCase(id: string, c: Case, f: Fn): void {
-  const inputs = c.inputs.map((i) =>
-    tg.tensor(dec(i.data), {
-      dtype: i.dtype,
-      requiresGrad: i.dtype === "float64",
-    })
-  );
-  const out = f(...inputs);
-  const tol = { atol: 1e-12, rtol: 1e-10 };
-  assertClose(out, dec(c.output), { ...tol, message: `${id}: value` });
-  assert.equal(out.gradFn?.name ?? null, c.grad_fn, `${id}: grad_fn`);
-  const floats = inputs.filter((x) => x.dtype === "float64");
-  const grads = tg.autogradGrad(weighted(out, tg.sin), floats, {
-    createGraph: true,
-    allowUnused: true,
-    materializeGrads: true,
-  }) as Tensor[];
-  const connected = grads.filter((g) => g.requiresGrad);
-  const second = connected.length === 0 ? [] : tg.autogradGrad(
-    connected.map((g) => weighted(g, tg.cos)).reduce((a, b) => a.add(b)),
-    floats,
-    { allowUnused: true, materializeGrads: true },
-  ) as Tensor[];
-  let k = 0;
-  c.inputs.forEach((input, i) => {
-    if (input.dtype !== "float64") return;
-    if (id in OWN_GRADS) {
-      assertClose(grads[k], OWN_GRADS[id][k], { ...tol, message: `${id}: own grad ${i}` });
-      k++;
-      return;
-    }
-    assertClose(grads[k], dec(c.grads[i]!), { ...tol, message: `${id}: grad ${i}` });
-    const s = second.length === 0 ? tg.zerosLike(grads[k]) : second[k];
-    // PyTorch's binary cross-entropy double backward adds 1e-12 to p and 1 − p
-    assertClose(s, dec(c.second[i]!), { atol: 1e-10, rtol: 1e-9, message: `${id}: second ${i}` });
-    k++;
-  });
-}
+/** PyTorch's binary cross-entropy double backward adds 1e-12 to p and 1 − p. */
+const SECOND_TOL = { atol: 1e-10, rtol: 1e-9 };
 
 Deno.test("nn functions match PyTorch 1.13 (options, ±1e3 logits): values, first and second derivatives, grad_fn", async (t) => {
   const fixture = data.nn as unknown as Record<string, Case>;
   assert.deepEqual(Object.keys(CASES).sort(), Object.keys(fixture).sort());
   for (const [id, c] of Object.entries(fixture)) {
-    await t.step(id, () => checkCase(id, c, CASES[id]));
+    await t.step(
+      id,
+      () => checkCase(id, c, CASES[id], { ownGrads: OWN_GRADS, secondTol: SECOND_TOL }),
+    );
   }
 });
 
