@@ -64,3 +64,17 @@ export function checkOptions(
 export function checkRange(ok: boolean, op: string, what: string, value: unknown): void {
   if (!ok) throw new RangeError(`${op}: invalid ${what}: ${value}`);
 }
+
+/** Throws a TypeError naming `op` and the first of `keys` that `options` lacks. */
+export function required(op: string, options: object | undefined, keys: readonly string[]): void {
+  for (const k of keys) {
+    if ((options as Record<string, unknown> | undefined)?.[k] === undefined) {
+      throw new TypeError(`${op}: the option "${k}" is required`);
+    }
+  }
+}
+
+/** Throws a RangeError naming `op` unless `v` is a positive integer. */
+export function positiveInt(op: string, name: string, v: number): void {
+  checkRange(Number.isInteger(v) && v > 0, op, name, v);
+}

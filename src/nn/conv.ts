@@ -15,7 +15,7 @@ import { Tensor } from "../tensor.ts";
 import { tensor } from "../creation.ts";
 import { indexSelect } from "../ops/indexing.ts";
 import { pad } from "../ops/manipulation.ts";
-import { checkOptions, checkRange } from "../options.ts";
+import { checkOptions, positiveInt, required } from "../options.ts";
 import { fans, kaimingUniform, uniform } from "./init.ts";
 import { type Block, seeded } from "./layers.ts";
 
@@ -87,21 +87,9 @@ function convInit(
     groups: "number",
     dtype: "string",
   });
-  for (const k of ["inChannels", "outChannels", "kernelSize"] as const) {
-    if (options?.[k] === undefined) throw new TypeError(`${op}: the option "${k}" is required`);
-  }
-  checkRange(
-    Number.isInteger(options.inChannels) && options.inChannels > 0,
-    op,
-    "inChannels",
-    options.inChannels,
-  );
-  checkRange(
-    Number.isInteger(options.outChannels) && options.outChannels > 0,
-    op,
-    "outChannels",
-    options.outChannels,
-  );
+  required(op, options, ["inChannels", "outChannels", "kernelSize"]);
+  positiveInt(op, "inChannels", options.inChannels);
+  positiveInt(op, "outChannels", options.outChannels);
   const kernel = perDim(options.kernelSize, n, "kernelSize", op, 1);
   const g = seeded(seed);
   const groups = options.groups ?? 1;

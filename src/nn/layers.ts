@@ -18,7 +18,7 @@ import { variance } from "../ops/statistics.ts";
 import { elu, gelu, leakyRelu, silu } from "../ops/activations.ts";
 import { relu, sigmoid, tanh } from "../ops/math.ts";
 import { leaves } from "../tree.ts";
-import { checkOptions, checkRange } from "../options.ts";
+import { checkOptions, positiveInt, required } from "../options.ts";
 import { fans, kaimingUniform, normal, uniform } from "./init.ts";
 import { Generator } from "../random.ts";
 
@@ -50,18 +50,6 @@ export function seeded(seed: number | Generator | undefined): Generator {
     : typeof seed === "number"
     ? new Generator(seed)
     : seed;
-}
-
-function required(op: string, options: object | undefined, keys: readonly string[]): void {
-  for (const k of keys) {
-    if (options === undefined || (options as Record<string, unknown>)[k] === undefined) {
-      throw new TypeError(`${op}: the option "${k}" is required`);
-    }
-  }
-}
-
-function positiveInt(op: string, name: string, v: number): void {
-  checkRange(Number.isInteger(v) && v > 0, op, name, v);
 }
 
 /**

@@ -12,7 +12,7 @@ import type { Tensor } from "../tensor.ts";
 import { sub } from "../ops/arithmetic.ts";
 import { maximum } from "../ops/activations.ts";
 import { filled } from "../ops/shape.ts";
-import { checkOptions, checkRange } from "../options.ts";
+import { checkOptions, checkRange, required } from "../options.ts";
 import {
   bufferLeaves,
   checkLr,
@@ -88,7 +88,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
     nesterov: "boolean",
     maximize: "boolean",
   });
-  if (options?.lr === undefined) throw new TypeError(`${op}: the option "lr" is required`);
+  required(op, options, ["lr"]);
   const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } =
     options;
   checkLr(lr, op);

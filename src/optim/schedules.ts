@@ -7,7 +7,7 @@
  * @module
  */
 
-import { checkOptions, checkRange } from "../options.ts";
+import { checkOptions, checkRange, required } from "../options.ts";
 
 /** Options of {@linkcode stepLR}. */
 export interface StepLROptions {
@@ -43,9 +43,7 @@ export function stepLR(lr: number, options: StepLROptions): (step: number) => nu
   const op = "optim.stepLR()";
   checkOptions(op, options, { stepSize: "number", gamma: "number" });
   checkBase(lr, op);
-  if (options?.stepSize === undefined) {
-    throw new TypeError(`${op}: the option "stepSize" is required`);
-  }
+  required(op, options, ["stepSize"]);
   const { stepSize, gamma = 0.1 } = options;
   checkRange(Number.isInteger(stepSize) && stepSize >= 1, op, "stepSize", stepSize);
   return (t) => lr * gamma ** Math.floor(t / stepSize);
@@ -80,9 +78,7 @@ export function multiStepLR(lr: number, options: MultiStepLROptions): (step: num
   const op = "optim.multiStepLR()";
   checkOptions(op, options, { milestones: "numbers", gamma: "number" });
   checkBase(lr, op);
-  if (options?.milestones === undefined) {
-    throw new TypeError(`${op}: the option "milestones" is required`);
-  }
+  required(op, options, ["milestones"]);
   const { milestones, gamma = 0.1 } = options;
   return (t) => lr * gamma ** milestones.filter((m) => m <= t).length;
 }
@@ -113,7 +109,7 @@ export function exponentialLR(lr: number, options: ExponentialLROptions): (step:
   const op = "optim.exponentialLR()";
   checkOptions(op, options, { gamma: "number" });
   checkBase(lr, op);
-  if (options?.gamma === undefined) throw new TypeError(`${op}: the option "gamma" is required`);
+  required(op, options, ["gamma"]);
   const { gamma } = options;
   return (t) => lr * gamma ** t;
 }
@@ -153,7 +149,7 @@ export function cosineAnnealingLR(
   const op = "optim.cosineAnnealingLR()";
   checkOptions(op, options, { tMax: "number", etaMin: "number" });
   checkBase(lr, op);
-  if (options?.tMax === undefined) throw new TypeError(`${op}: the option "tMax" is required`);
+  required(op, options, ["tMax"]);
   const { tMax, etaMin = 0 } = options;
   checkRange(tMax >= 1, op, "tMax", tMax);
   return (t) => etaMin + (lr - etaMin) * (1 + Math.cos((Math.PI * t) / tMax)) / 2;
