@@ -16,7 +16,7 @@ import { tensor } from "../creation.ts";
 import { indexSelect } from "../ops/indexing.ts";
 import { pad } from "../ops/manipulation.ts";
 import { checkOptions, positiveInt, required } from "../options.ts";
-import { fans, kaimingUniform, uniform } from "./init.ts";
+import { defaultWeightAndBias } from "./init.ts";
 import { type Block, seeded } from "./layers.ts";
 
 /** Options of the convolutions' `init`. */
@@ -95,13 +95,7 @@ function convInit(
   const groups = options.groups ?? 1;
   checkGroups(op, groups, options.inChannels, options.outChannels);
   const shape = [options.outChannels, options.inChannels / groups, ...kernel];
-  const weight = kaimingUniform(shape, { generator: g, dtype: options.dtype });
-  if (options.bias === false) return { weight };
-  const bound = 1 / Math.sqrt(fans(shape)[0]);
-  return {
-    weight,
-    bias: uniform([options.outChannels], -bound, bound, { generator: g, dtype: options.dtype }),
-  };
+  return defaultWeightAndBias(shape, options.bias, { generator: g, dtype: options.dtype });
 }
 
 function checkGroups(op: string, groups: number, inC: number, outC: number): void {

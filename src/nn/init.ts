@@ -27,6 +27,22 @@ export function generatorOf(g: Generator | number | undefined): Generator | unde
 }
 
 /**
+ * PyTorch's default parameters of a linear or convolution layer: the weight by
+ * {@linkcode kaimingUniform} (`a = √5`), then, unless `bias` is false, a bias of `shape[0]`
+ * values uniform in `±1/√fanIn`, both drawn from `generator` in that order.
+ */
+export function defaultWeightAndBias(
+  shape: readonly number[],
+  bias: boolean | undefined,
+  options: InitOptions,
+): { weight: Tensor; bias?: Tensor } {
+  const weight = kaimingUniform(shape, options);
+  if (bias === false) return { weight };
+  const bound = 1 / Math.sqrt(fans(shape)[0]);
+  return { weight, bias: uniform([shape[0]], -bound, bound, options) };
+}
+
+/**
  * `[fanIn, fanOut]` of a weight shape, as `torch.nn.init._calculate_fan_in_and_fan_out`.
  *
  * @param shape a weight shape with at least 2 dimensions

@@ -19,7 +19,7 @@ import { elu, gelu, leakyRelu, silu } from "../ops/activations.ts";
 import { relu, sigmoid, tanh } from "../ops/math.ts";
 import { leaves } from "../tree.ts";
 import { checkOptions, positiveInt, required } from "../options.ts";
-import { fans, kaimingUniform, normal, uniform } from "./init.ts";
+import { defaultWeightAndBias, normal } from "./init.ts";
 import { Generator } from "../random.ts";
 
 /** A functional block: parameters from options and a seed, and the function they define. */
@@ -94,7 +94,7 @@ export interface LinearParams {
 
 /**
  * The affine block `y = x Wᵀ + b`, initialized as `torch.nn.Linear`: weight by
- * {@linkcode kaimingUniform} (`a = √5`, bound `1/√in`), bias uniform in `±1/√in`.
+ * `nn.kaimingUniform` (`a = √5`, bound `1/√in`), bias uniform in `±1/√in`.
  *
  * @example A layer applied to a batch
  * ```ts
@@ -119,13 +119,7 @@ export const linear: Block<LinearOptions, LinearParams> = {
     positiveInt(op, "outFeatures", options.outFeatures);
     const g = seeded(seed);
     const shape = [options.outFeatures, options.inFeatures];
-    const weight = kaimingUniform(shape, { generator: g, dtype: options.dtype });
-    if (options.bias === false) return { weight };
-    const bound = 1 / Math.sqrt(fans(shape)[0]);
-    return {
-      weight,
-      bias: uniform([options.outFeatures], -bound, bound, { generator: g, dtype: options.dtype }),
-    };
+    return defaultWeightAndBias(shape, options.bias, { generator: g, dtype: options.dtype });
   },
   apply(params, x) {
     return linearOp(x, params.weight, params.bias);
