@@ -9,7 +9,7 @@
 import { isFloating } from "../dtype.ts";
 import { Tensor, type TensorLike } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
-import { cast } from "../ops/shape.ts";
+import { cast, filled } from "../ops/shape.ts";
 import { checkRange } from "../options.ts";
 import {
   checkSameStructure,
@@ -111,6 +111,11 @@ export function gradLeaves(
 /** A tree of the structure of `params` with the given leaves. */
 export function like<P>(params: P, leaves: readonly unknown[]): P {
   return unflatten(flatten(params)[1], leaves) as P;
+}
+
+/** A state buffer: tensors filled with `value`, in the structure and shapes of `params`. */
+export function filledLike<P>(params: P, ps: readonly Tensor[], value: number): P {
+  return like(params, ps.map((p) => filled(p.shape, p.dtype, value)));
 }
 
 /** The leaves of a state buffer tree (or null for a buffer not yet made). */

@@ -11,11 +11,11 @@
 import type { Tensor } from "../tensor.ts";
 import { sub } from "../ops/arithmetic.ts";
 import { maximum } from "../ops/activations.ts";
-import { filled } from "../ops/shape.ts";
 import { checkOptions, checkRange, required } from "../options.ts";
 import {
   bufferLeaves,
   checkLr,
+  filledLike,
   gradLeaves,
   type LearningRate,
   like,
@@ -191,7 +191,7 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
     name,
     init: (params) => {
       const ps = paramLeaves(params, `${op.slice(0, -2)}().init()`);
-      const zeros = () => like(params, ps.map((p) => filled(p.shape, p.dtype, 0)));
+      const zeros = () => filledLike(params, ps, 0);
       return {
         step: 0,
         expAvg: zeros(),
@@ -372,7 +372,7 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<RmspropState> {
     name: "rmsprop",
     init: (params) => {
       const ps = paramLeaves(params, "optim.rmsprop().init()");
-      const zeros = () => like(params, ps.map((p) => filled(p.shape, p.dtype, 0)));
+      const zeros = () => filledLike(params, ps, 0);
       return {
         step: 0,
         squareAvg: zeros(),
@@ -499,7 +499,7 @@ export function adagrad(options: AdagradOptions = {}): Optimizer<AdagradState> {
       const ps = paramLeaves(params, "optim.adagrad().init()");
       return {
         step: 0,
-        sum: like(params, ps.map((p) => filled(p.shape, p.dtype, initialAccumulatorValue))),
+        sum: filledLike(params, ps, initialAccumulatorValue),
       };
     },
     update: (grads, state, params) => {
