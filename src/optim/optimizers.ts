@@ -213,12 +213,14 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
         const bc2 = 1 - beta2 ** step;
         const stepSize = typeof rate === "number" ? rate / bc1 : rate.div(bc1);
         const bc2Sqrt = Math.sqrt(bc2);
+        // AdamW decays the parameter itself: p ← p·(1 − lr·λ)
+        const keep = !decoupled || weightDecay === 0
+          ? null
+          : typeof rate === "number"
+          ? 1 - rate * weightDecay
+          : sub(1, rate.mul(weightDecay));
         const out = ps.map((p0, i) => {
-          // AdamW decays the parameter itself: p ← p·(1 − lr·λ)
-          const keep = typeof rate === "number"
-            ? 1 - rate * weightDecay
-            : sub(1, rate.mul(weightDecay));
-          const p = decoupled && weightDecay !== 0 ? p0.mul(keep) : p0;
+          const p = keep === null ? p0 : p0.mul(keep);
           const g = direction(gs[i], p0, decoupled ? 0 : weightDecay, maximize);
           // m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²
           m.push(m0[i].mul(beta1).add(g.mul(1 - beta1)));
