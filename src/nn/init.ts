@@ -193,6 +193,12 @@ export function kaimingNormal(shape: readonly number[], options: KaimingOptions 
   return normal(shape, { ...options, std });
 }
 
+/** `gain·√(c/(fanIn + fanOut))`: Xavier's bound (c = 6) or standard deviation (c = 2). */
+function glorot(shape: readonly number[], gain: number | undefined, c: number): number {
+  const [fanIn, fanOut] = fans(shape);
+  return (gain ?? 1) * Math.sqrt(c / (fanIn + fanOut));
+}
+
 /**
  * Xavier (Glorot) uniform values in `±gain·√(6/(fanIn + fanOut))`, as
  * `torch.nn.init.xavier_uniform_`.
@@ -214,8 +220,7 @@ export function xavierUniform(
   shape: readonly number[],
   options: InitOptions & { readonly gain?: number } = {},
 ): Tensor {
-  const [fanIn, fanOut] = fans(shape);
-  const bound = (options.gain ?? 1) * Math.sqrt(6 / (fanIn + fanOut));
+  const bound = glorot(shape, options.gain, 6);
   return uniform(shape, -bound, bound, options);
 }
 
@@ -239,7 +244,6 @@ export function xavierNormal(
   shape: readonly number[],
   options: InitOptions & { readonly gain?: number } = {},
 ): Tensor {
-  const [fanIn, fanOut] = fans(shape);
-  const std = (options.gain ?? 1) * Math.sqrt(2 / (fanIn + fanOut));
+  const std = glorot(shape, options.gain, 2);
   return normal(shape, { ...options, std });
 }
