@@ -11,6 +11,7 @@ import { Tensor, type TensorLike } from "../tensor.ts";
 import { noGrad } from "../autograd/grad_mode.ts";
 import { cast, filled } from "../ops/shape.ts";
 import { checkRange } from "../options.ts";
+import { shapesEqual } from "../shape.ts";
 import {
   checkSameStructure,
   flatten,
@@ -98,7 +99,7 @@ export function gradLeaves(
   checkSameStructure(params, grads, op, "params", "grads");
   return leavesWithPath(grads).map(([path, g], i) => {
     const t = typeof g === "number" ? ps[i].mul(0).add(g) : leafTensor(g, op, path);
-    if (t.shape.length !== ps[i].shape.length || t.shape.some((n, k) => n !== ps[i].shape[k])) {
+    if (!shapesEqual(t.shape, ps[i].shape)) {
       throw new RangeError(
         `${op}: the gradient at ${showPath(path)} has shape [${t.shape}] but the parameter has ` +
           `shape [${ps[i].shape}]`,

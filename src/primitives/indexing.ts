@@ -14,6 +14,7 @@ import { gatherKernel, scatterAddKernel } from "../kernels/indexing.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { zerosOf } from "../ops/shape.ts";
 import { output } from "./helpers.ts";
+import { shapesEqual } from "../shape.ts";
 import type { MaybeTensor, RuleTable } from "./types.ts";
 import { alongDim, type BatchTable, each } from "../vmap/batching.ts";
 
@@ -54,7 +55,7 @@ export const indexRules: RuleTable<IndexParams> = {
     vjp: (g, [_x, index, src], _o, { dim }, needs) => {
       if (!needs[2]) return [g, null, null];
       const gs = apply("gather", [g, index], { dim });
-      return [g, null, sameShape(gs, src) ? gs : padTo(gs, src)];
+      return [g, null, shapesEqual(gs.shape, src.shape) ? gs : padTo(gs, src)];
     },
     jvp: ([tx, _ti, ts], [x, index, src], _o, p): MaybeTensor => {
       if (tx === null && ts === null) return null;
@@ -66,10 +67,6 @@ export const indexRules: RuleTable<IndexParams> = {
     },
   },
 };
-
-function sameShape(a: Tensor, b: Tensor): boolean {
-  return a.ndim === b.ndim && a.shape.every((d, i) => d === b.shape[i]);
-}
 
 /**
  * `src` may be larger than `index` (only the index-shaped corner is scattered): the

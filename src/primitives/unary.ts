@@ -15,6 +15,7 @@
 
 import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
+import { shapesEqual } from "../shape.ts";
 import {
   tanhBackwardKernel,
   toInt64Values,
@@ -80,7 +81,7 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
       const d = y.dtype;
       if (
         !needs[0] || g.dtype !== d || (d !== "float32" && d !== "float64") ||
-        g._buf.length !== y._buf.length || !sameShape(g.shape, y.shape) || !isPlainCall([g, y])
+        g._buf.length !== y._buf.length || !shapesEqual(g.shape, y.shape) || !isPlainCall([g, y])
       ) {
         return rule.vjp(g, inputs, y, params, needs);
       }
@@ -89,12 +90,6 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
       return [out];
     },
   };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Rules of the unary primitives. */
