@@ -46,9 +46,8 @@ export function setGradEnabled(mode: boolean): boolean {
   return previous;
 }
 
-/** An open `using` scope: the mode it set, and the mode to go back to when it closes. */
+/** An open `using` scope: the mode to go back to when it closes. */
 interface Scope {
-  readonly mode: boolean;
   previous: boolean;
 }
 
@@ -76,7 +75,7 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 
 function withMode<T>(mode: boolean, fn: (() => T) | undefined, op: string): T | Disposable {
   if (fn === undefined) {
-    const scope: Scope = { mode, previous: enabled };
+    const scope: Scope = { previous: enabled };
     scopes.push(scope);
     enabled = mode;
     return { [Symbol.dispose]: () => close(scope) };
