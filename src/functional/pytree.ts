@@ -1015,15 +1015,7 @@ export function jet(
   primals: readonly unknown[],
   series: readonly (readonly unknown[])[],
 ): [unknown, unknown[]] {
-  if (!Array.isArray(primals) || !Array.isArray(series)) {
-    throw new TypeError(`jet(): primals and series must be arrays`);
-  }
-  if (primals.length !== series.length) {
-    throw new RangeError(
-      `jet(): got ${primals.length} primal(s) but ${series.length} series; give one list of ` +
-        `terms per primal`,
-    );
-  }
+  taylor.checkJetArgs(primals, series);
   series.forEach((terms, i) => {
     if (!Array.isArray(terms)) throw new TypeError(`jet(): series ${i} must be an array of terms`);
     terms.forEach((t, j) =>

@@ -37,6 +37,22 @@ function floating(x: Tensor, op: string, what: string): void {
   }
 }
 
+/**
+ * @ignore Checks that `jet`'s `primals` and `series` are arrays with one list of terms per
+ * primal (shared by the tensor and the pytree versions).
+ */
+export function checkJetArgs(primals: readonly unknown[], series: readonly unknown[]): void {
+  if (!Array.isArray(primals) || !Array.isArray(series)) {
+    throw new TypeError(`jet(): primals and series must be arrays`);
+  }
+  if (primals.length !== series.length) {
+    throw new RangeError(
+      `jet(): got ${primals.length} primal(s) but ${series.length} series; give one list of ` +
+        `terms per primal`,
+    );
+  }
+}
+
 /** `k!` for `k = 1..n`, as a column against `[n, ...]` of rank `rank`. */
 function factorials(n: number, rank: number, like: Tensor, inverse: boolean): Tensor {
   let f = 1;
@@ -77,15 +93,7 @@ export function jet(
   primals: readonly TensorLike[],
   series: readonly (readonly TensorLike[])[],
 ): [Tensor, Tensor[]] {
-  if (!Array.isArray(primals) || !Array.isArray(series)) {
-    throw new TypeError(`jet(): primals and series must be arrays`);
-  }
-  if (primals.length !== series.length) {
-    throw new RangeError(
-      `jet(): got ${primals.length} primal(s) but ${series.length} series; give one list of ` +
-        `terms per primal`,
-    );
-  }
+  checkJetArgs(primals, series);
   const xs = primals.map((p, i) => toTensor(p, `jet() primal ${i}`));
   const k = series.length === 0 ? 0 : series[0].length;
   series.forEach((terms, i) => {
