@@ -12,22 +12,16 @@
 import { isFloating } from "../dtype.ts";
 import { DtypeError, ShapeError } from "../errors.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
-import { Tensor, type TensorLike } from "../tensor.ts";
+import type { Tensor, TensorLike } from "../tensor.ts";
 import { Generator } from "../random.ts";
-import { mul, scalar } from "../ops/arithmetic.ts";
+import { mul } from "../ops/arithmetic.ts";
 import { filled } from "../ops/shape.ts";
-import { grad } from "../functional/transforms.ts";
+import { grad, toTensor } from "../functional/transforms.ts";
 import { catRows, column, lift, row } from "./series.ts";
 import { makeJet, seriesOf, withTaylorLevel } from "./level.ts";
 
 /** A function of tensors for the Taylor transforms; numbers are accepted as results. */
 export type TaylorFunction = (...args: Tensor[]) => TensorLike;
-
-function toTensor(x: TensorLike, what: string): Tensor {
-  if (x instanceof Tensor) return x;
-  if (typeof x === "number") return scalar(x);
-  throw new TypeError(`${what} must be a Tensor or a number; got ${typeof x}`);
-}
 
 function floating(x: Tensor, op: string, what: string): void {
   if (!isFloating(x.dtype)) {
