@@ -219,19 +219,18 @@ function run(
   createGraph: boolean,
   retainGraph: boolean,
 ): (Tensor | null)[] {
-  // leaves: the targets of this pass and the gradients they receive, by tensor
-  const leafTargets = new Set<Tensor>();
+  // the leaves whose gradients this pass computes (null: all), and the gradients they receive
+  let leaves: Set<Tensor> | null = null;
   const leafGrads = new Map<Tensor, Tensor>();
   if (targets !== null) {
+    leaves = new Set();
     for (const t of targets) {
       if (t._gradFn !== null) {
         if (saved !== null) saved.node(t._gradFn);
         t._gradFn._target = pass;
-      } else leafTargets.add(t);
+      } else leaves.add(t);
     }
   }
-  // the leaves whose gradients this pass computes: null for all
-  const leaves = targets === null ? null : leafTargets;
 
   // 1. Post-order walk: every node comes after the nodes of its inputs.
   const order: Node[] = [];
@@ -328,7 +327,7 @@ function run(
     for (const [x, acc] of leafGrads) if (x._hooks !== null) leafGrads.set(x, runHooks(x, acc));
     if (accumulate) {
       for (const [x, acc] of leafGrads) {
-        if (targets !== null && !leafTargets.has(x)) continue;
+        if (leaves !== null && !leaves.has(x)) continue;
         const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
         x._grad = x._grad === null ? g : add(x._grad, g);
       }
