@@ -109,6 +109,15 @@ export function atLevel<T>(level: FwLevel, fn: () => T): T {
   }
 }
 
+/**
+ * @ignore Whether `t` carries an entry (a tangent or a Taylor series) at an enabled
+ * forward-mode level.
+ */
+export function hasEnabledEntry(t: Tensor): boolean {
+  for (let e = t._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
+  return false;
+}
+
 /** @ignore The tangent of `t` at `level`, or `null` (a zero tangent). */
 export function tangentAt(t: Tensor, level: FwLevel): Tensor | null {
   for (let e = t._fw; e !== null; e = e.next) if (e.level === level) return e.tangent;

@@ -13,7 +13,7 @@ import { Tensor, type TensorLike } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { autogradGrad } from "../autograd/engine.ts";
 import { enableGrad, isGradEnabled, noGrad } from "../autograd/grad_mode.ts";
-import { isEnabled } from "../autograd/forward_ad.ts";
+import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import { type Node, nodeCount } from "../autograd/node.ts";
 import { filled } from "../ops/shape.ts";
 import type { CustomCall } from "../primitives/custom.ts";
@@ -325,11 +325,6 @@ function capturedBy(out: Tensor, start: number, own: ReadonlySet<Tensor>): Tenso
   return [...found];
 }
 
-function hasTangent(x: Tensor): boolean {
-  for (let e = x._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
-  return false;
-}
-
 /**
  * Gradient checkpointing (PyTorch's `torch.utils.checkpoint`, JAX's `jax.checkpoint`):
  * `checkpoint(f)(...xs)` computes `f(...xs)` without keeping its intermediate values on the
@@ -364,7 +359,7 @@ export function checkpoint(f: TensorFn): (...xs: TensorLike[]) => Tensor {
   const op = opName("checkpoint", f);
   return (...raw) => {
     const xs = args(raw, op);
-    const plain = !isGradEnabled() || xs.some((x) => x._bat !== null || hasTangent(x));
+    const plain = !isGradEnabled() || xs.some((x) => x._bat !== null || hasEnabledEntry(x));
     if (plain) return checkOutput(f(...xs), op, "f");
     const start = nodeCount();
     const leaves = xs.map((x) => leafOf(x, x._requiresGrad));

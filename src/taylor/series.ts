@@ -15,7 +15,7 @@ import { Tensor, TRUSTED } from "../tensor.ts";
 import type { MaybeTensor, Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
-import { type FwLevel, isEnabled } from "../autograd/forward_ad.ts";
+import { type FwLevel, hasEnabledEntry } from "../autograd/forward_ad.ts";
 import { BATCH_RULES, type BatchRule } from "../vmap/rules.ts";
 import { cast, filled } from "../ops/shape.ts";
 import { add } from "../ops/arithmetic.ts";
@@ -136,7 +136,7 @@ export function watched(...ts: readonly MaybeTensor[]): boolean {
     if (t === null) continue;
     if (t._bat !== null) return true;
     if (recording && t._requiresGrad) return true;
-    for (let e = t._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
+    if (hasEnabledEntry(t)) return true;
   }
   return false;
 }

@@ -47,7 +47,7 @@ import {
 } from "./series.ts";
 import { broadcastShapes } from "../shape.ts";
 import { isGradEnabled } from "../autograd/grad_mode.ts";
-import { isEnabled } from "../autograd/forward_ad.ts";
+import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
 
@@ -236,7 +236,7 @@ function levelWatched(...ts: readonly MaybeTensor[]): boolean {
   for (const t of ts) {
     if (t === null) continue;
     if (t._bat !== null) return true;
-    for (let e = t._fw; e !== null; e = e.next) if (isEnabled(e.level)) return true;
+    if (hasEnabledEntry(t)) return true;
   }
   return false;
 }
