@@ -11,8 +11,11 @@ import type { Storage } from "../dtype.ts";
 
 const EPS = 2.220446049250313e-16;
 
-/** Makes the entry of largest magnitude in column `j` of `x` (`rows×cols`) positive. */
-function fixSign(x: Storage, off: number, rows: number, cols: number, j: number): void {
+/**
+ * Makes the entry of largest magnitude in column `j` of `x` (`rows×cols`) positive; returns
+ * whether the column was negated.
+ */
+function fixSign(x: Storage, off: number, rows: number, cols: number, j: number): boolean {
   let best = 0, at = 0;
   for (let i = 0; i < rows; i++) {
     const v = Math.abs(x[off + i * cols + j]);
@@ -21,7 +24,29 @@ function fixSign(x: Storage, off: number, rows: number, cols: number, j: number)
       at = i;
     }
   }
-  if (x[off + at * cols + j] < 0) { for (let i = 0; i < rows; i++) x[off + i * cols + j] *= -1; }
+  if (!(x[off + at * cols + j] < 0)) return false;
+  for (let i = 0; i < rows; i++) x[off + i * cols + j] *= -1;
+  return true;
+}
+
+/**
+ * Applies the rotation `(c, s)` to columns `p` and `q` of the row-major `rows×n` matrix `x`:
+ * `x_p ← c·x_p − s·x_q`, `x_q ← s·x_p + c·x_q`.
+ */
+function rotateColumns(
+  x: Float64Array,
+  rows: number,
+  n: number,
+  p: number,
+  q: number,
+  c: number,
+  s: number,
+): void {
+  for (let k = 0; k < rows; k++) {
+    const xp = x[k * n + p], xq = x[k * n + q];
+    x[k * n + p] = c * xp - s * xq;
+    x[k * n + q] = s * xp + c * xq;
+  }
 }
 
 /** Whether every entry of `a` is finite. */
@@ -86,21 +111,13 @@ export function symmetricEigen(a: Storage, batch: number, n: number, out: Storag
           const theta = (m[q * n + q] - m[p * n + p]) / (2 * apq);
           const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
           const c = 1 / Math.sqrt(t * t + 1), s = t * c;
-          for (let k = 0; k < n; k++) {
-            const mkp = m[k * n + p], mkq = m[k * n + q];
-            m[k * n + p] = c * mkp - s * mkq;
-            m[k * n + q] = s * mkp + c * mkq;
-          }
+          rotateColumns(m, n, n, p, q, c, s);
           for (let k = 0; k < n; k++) {
             const mpk = m[p * n + k], mqk = m[q * n + k];
             m[p * n + k] = c * mpk - s * mqk;
             m[q * n + k] = s * mpk + c * mqk;
           }
-          for (let k = 0; k < n; k++) {
-            const vkp = vt[k * n + p], vkq = vt[k * n + q];
-            vt[k * n + p] = c * vkp - s * vkq;
-            vt[k * n + q] = s * vkp + c * vkq;
-          }
+          rotateColumns(vt, n, n, p, q, c, s);
         }
       }
     }
@@ -185,16 +202,8 @@ export function jacobiSvd(
           const zeta = (beta - alpha) / (2 * gamma);
           const t = Math.sign(zeta || 1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
           const c = 1 / Math.sqrt(1 + t * t), sn = c * t;
-          for (let i = 0; i < m; i++) {
-            const x = w[i * n + p], y = w[i * n + q];
-            w[i * n + p] = c * x - sn * y;
-            w[i * n + q] = sn * x + c * y;
-          }
-          for (let i = 0; i < n; i++) {
-            const x = vv[i * n + p], y = vv[i * n + q];
-            vv[i * n + p] = c * x - sn * y;
-            vv[i * n + q] = sn * x + c * y;
-          }
+          rotateColumns(w, m, n, p, q, c, sn);
+          rotateColumns(vv, n, n, p, q, c, sn);
         }
       }
       if (!rotated) break;
@@ -221,18 +230,7 @@ export function jacobiSvd(
     complete(out, ub, m, n, rank);
     for (let j = 0; j < n; j++) {
       // flip the pair (u_j, v_j) together so that v_j's largest entry is positive
-      let best = 0, at = 0;
-      for (let i = 0; i < n; i++) {
-        const x = Math.abs(out[vb + i * n + j]);
-        if (x > best * (1 + 1e-12)) {
-          best = x;
-          at = i;
-        }
-      }
-      if (out[vb + at * n + j] < 0) {
-        for (let i = 0; i < n; i++) out[vb + i * n + j] *= -1;
-        for (let i = 0; i < m; i++) out[ub + i * n + j] *= -1;
-      }
+      if (fixSign(out, vb, n, n, j)) { for (let i = 0; i < m; i++) out[ub + i * n + j] *= -1; }
     }
   }
 }
