@@ -74,7 +74,6 @@ export function asymmetry(a: Storage, batch: number, n: number): number {
       }
     }
     if (diff > 0) worst = Math.max(worst, scale === 0 ? Infinity : diff / scale);
-    if (Number.isNaN(diff) || Number.isNaN(scale)) worst = NaN;
   }
   return worst;
 }
@@ -241,7 +240,6 @@ export function jacobiSvd(
  * columns) above R (`n×n`, upper triangular).
  */
 export function householderQr(a: Storage, batch: number, m: number, n: number, out: Storage): void {
-  const qc = n, rr = n;
   const k = Math.min(m, n);
   const w = new Float64Array(m * n);
   const vs = new Float64Array(k * m);
@@ -271,19 +269,18 @@ export function householderQr(a: Storage, batch: number, m: number, n: number, o
       }
     }
     const qo = b * (m + n) * n, ro = qo + m * n;
-    for (let i = 0; i < rr; i++) {
+    for (let i = 0; i < n; i++) {
       for (let c = 0; c < n; c++) out[ro + i * n + c] = c >= i ? w[i * n + c] : 0;
     }
-    // Q = H₀H₁⋯H_{k−1} applied to the first qc columns of the identity
-    const q = out;
-    for (let i = 0; i < m; i++) for (let c = 0; c < qc; c++) q[qo + i * qc + c] = i === c ? 1 : 0;
+    // Q = H₀H₁⋯H_{k−1} applied to the first n columns of the identity
+    for (let i = 0; i < m; i++) for (let c = 0; c < n; c++) out[qo + i * n + c] = i === c ? 1 : 0;
     for (let j = k - 1; j >= 0; j--) {
       if (taus[j] === 0) continue;
-      for (let c = 0; c < qc; c++) {
+      for (let c = 0; c < n; c++) {
         let d = 0;
-        for (let i = j; i < m; i++) d += vs[j * m + i] * q[qo + i * qc + c];
+        for (let i = j; i < m; i++) d += vs[j * m + i] * out[qo + i * n + c];
         d *= taus[j];
-        for (let i = j; i < m; i++) q[qo + i * qc + c] -= d * vs[j * m + i];
+        for (let i = j; i < m; i++) out[qo + i * n + c] -= d * vs[j * m + i];
       }
     }
   }
