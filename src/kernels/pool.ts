@@ -18,7 +18,7 @@
  * @module
  */
 
-import { type Gemm, instantiateGemm } from "./gemm_instance.ts";
+import { type Gemm, instantiateGemm, type Parallel } from "./gemm_instance.ts";
 import { kernelSource } from "./registry.ts";
 
 // Slots of the control block. `runTickets` runs inside the workers from its source text, so
@@ -301,6 +301,13 @@ export class Pool {
   blocking: boolean;
   readonly #scratch: SharedArrayBuffer[] = [];
   #epoch = 0;
+  /** The matrix-product job (see {@linkcode Parallel}); throws when a chunk threw. */
+  readonly #gemm: Parallel = (f32, mp, np, k, a, b, c, rows, sa, sp) => {
+    const p = { f32, mp, np, k, a, b, c, sa, sp };
+    if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
+      throw new Error("A matrix-product kernel failed in the worker pool");
+    }
+  };
 
   /**
    * A pool of `threads` threads (the caller and `threads - 1` workers), with the compiled
@@ -320,8 +327,7 @@ export class Pool {
         build.module,
         build.relaxed,
         memory,
-        (f32, mp, np, k, a, b, c, rows, sa, sp) =>
-          this.#gemm(f32, mp, np, k, a, b, c, rows, sa, sp),
+        this.#gemm,
       )
       : null;
     this.#url = URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
@@ -369,25 +375,6 @@ export class Pool {
     }
     this.workerChunks += total - own;
     return Atomics.load(c, ERROR) === 0;
-  }
-
-  /** The matrix-product job (see `Parallel` in `gemm_instance.ts`); throws when a chunk threw. */
-  #gemm(
-    f32: boolean,
-    mp: number,
-    np: number,
-    k: number,
-    a: number,
-    b: number,
-    c: number,
-    rows: number,
-    sa: number,
-    sp: number,
-  ): void {
-    const p = { f32, mp, np, k, a, b, c, sa, sp };
-    if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
-      throw new Error("A matrix-product kernel failed in the worker pool");
-    }
   }
 
   /**
