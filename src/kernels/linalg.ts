@@ -186,15 +186,9 @@ export function determinantKernel(
       for (let i = 0; i < n && d !== 0; i++) d *= lu[i * n + i];
       out[k] = d;
     } else {
+      // a completed factorization's diagonal is its pivots, each checked finite and non-zero
       let s = sign;
-      for (let i = 0; i < n && s !== 0; i++) {
-        const d = lu[i * n + i];
-        if (Number.isNaN(d)) {
-          s = NaN;
-          break;
-        }
-        if (d < 0) s = -s;
-      }
+      for (let i = 0; i < n && s !== 0; i++) if (lu[i * n + i] < 0) s = -s;
       out[k] = s;
     }
   }
