@@ -20,6 +20,7 @@
 import type { Storage } from "../dtype.ts";
 import type { Gemm } from "./gemm_instance.ts";
 import { gemmFor, singleGemm } from "./backend.ts";
+import { MAX_CHUNKS } from "./pool.ts";
 
 export type { Gemm } from "./gemm_instance.ts";
 export { loadGemm } from "./gemm_instance.ts";
@@ -151,7 +152,7 @@ export function wasmMatmul(
         // chunks of whole panels for the pool: at least 16 when the product allows, at most
         // the L2 block, at most MAX_CHUNKS (which chunk a thread takes changes no bits)
         const chunk = Math.min(rows, Math.max(ROWS, Math.ceil(mp / ROWS / 16) * ROWS));
-        const r = Math.max(chunk, Math.ceil(mp / ROWS / 0xffff) * ROWS);
+        const r = Math.max(chunk, Math.ceil(mp / ROWS / MAX_CHUNKS) * ROWS);
         g.parallel(f32, mp, np, k, aAt, L.bPack * es, L.c * es, r, sa, sp);
       } else {
         for (let r = 0; r < mp; r += rows) {

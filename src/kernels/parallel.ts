@@ -16,7 +16,7 @@
  */
 
 import { threadPool } from "./backend.ts";
-import { ROW_COUNT, type RowArg } from "./pool.ts";
+import { MAX_CHUNKS, ROW_COUNT, type RowArg } from "./pool.ts";
 
 export { ROW_COUNT } from "./pool.ts";
 
@@ -84,7 +84,7 @@ export function parallelRows(
       posted[i] = (d as Float32Array).slice();
     }
   }
-  const per = Math.max(1, Math.ceil(rows / (pool.threads * 4)), Math.ceil(rows / 0xffff));
+  const per = Math.max(1, Math.ceil(rows / (pool.threads * 4)), Math.ceil(rows / MAX_CHUNKS));
   inside = true;
   try {
     if (pool.rows(fn, posted, rows, per)) {
