@@ -111,26 +111,19 @@ export function scatterWindowKernel(
   steps: readonly number[],
   out: Storage,
 ): void {
-  const nd = outShape.length;
-  const strides = new Array<number>(nd);
-  let acc = 1;
-  let pos = 0;
-  for (let d = nd - 1; d >= 0; d--) {
-    strides[d] = acc * steps[d];
-    pos += starts[d] * acc;
-    acc *= outShape[d];
-  }
-  const idx = new Array<number>(nd).fill(0);
-  for (let k = 0; k < src.length; k++) {
-    out[pos] = src[k];
-    for (let d = nd - 1; d >= 0; d--) {
-      idx[d]++;
-      pos += strides[d];
-      if (idx[d] < shape[d]) break;
-      pos -= strides[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  if (src.length === 0) return;
+  const outStrides = stridesOf(outShape);
+  let base = 0;
+  for (let d = 0; d < outShape.length; d++) base += starts[d] * outStrides[d];
+  const plan = coalesce(shape, [outStrides.map((s, d) => s * steps[d])]);
+  const last = plan.sizes.length - 1;
+  const rowLen = plan.sizes[last];
+  const s = plan.strides[0][last];
+  forEachRow(plan, (off, o) => {
+    let i = base + off[0];
+    if (s === 1) out.set(src.subarray(o, o + rowLen), i);
+    else for (let k = 0; k < rowLen; k++, i += s) out[i] = src[o + k];
+  });
 }
 
 /**
