@@ -10,6 +10,7 @@
 
 import type { FloatDType } from "../dtype.ts";
 import { ShapeError } from "../errors.ts";
+import { sizeOf } from "../shape.ts";
 import type { Generator } from "../random.ts";
 import { Tensor } from "../tensor.ts";
 import { tensor } from "../creation.ts";
@@ -181,8 +182,8 @@ function convApply(
   const outDims = outSizes.map((_, i) => 2 + 2 * i);
   const kDims = outSizes.map((_, i) => 3 + 2 * i);
   const patches = cols.permute([0, ...outDims, 1, ...kDims]);
-  const positions = outSizes.reduce((a, b) => a * b, 1);
-  const window = perGroup * kernel.reduce((a, b) => a * b, 1);
+  const positions = sizeOf(outSizes);
+  const window = perGroup * sizeOf(kernel);
   let y: Tensor;
   if (groups === 1) {
     const flat = patches.reshape([batch, positions, window]);

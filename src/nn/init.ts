@@ -12,6 +12,7 @@ import type { FloatDType } from "../dtype.ts";
 import { Generator } from "../random.ts";
 import type { Tensor } from "../tensor.ts";
 import { rand, randn } from "../creation.ts";
+import { sizeOf } from "../shape.ts";
 
 /** Options shared by the initializers. */
 export interface InitOptions {
@@ -62,7 +63,7 @@ export function fans(shape: readonly number[]): [number, number] {
       `fans(): fan in and fan out need a shape with at least 2 dimensions; got [${shape}]`,
     );
   }
-  const receptive = shape.slice(2).reduce((a, b) => a * b, 1);
+  const receptive = sizeOf(shape.slice(2));
   return [shape[1] * receptive, shape[0] * receptive];
 }
 

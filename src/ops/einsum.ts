@@ -8,7 +8,7 @@
  */
 
 import { ShapeError } from "../errors.ts";
-import { fmtShape } from "../shape.ts";
+import { fmtShape, sizeOf } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor, mul } from "./arithmetic.ts";
@@ -37,10 +37,6 @@ function parseTerm(term: string, equation: string): (string | null)[] {
 interface Labeled {
   readonly x: Tensor;
   readonly ls: readonly string[];
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
 }
 
 /** Sums `t` over the dimensions labeled `drop`. */

@@ -9,7 +9,7 @@
  */
 
 import { DtypeError, ShapeError } from "../errors.ts";
-import { broadcastShapes, fmtShape, normalizeDim } from "../shape.ts";
+import { broadcastShapes, fmtShape, normalizeDim, stridesOf } from "../shape.ts";
 import type { NestedArray, Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, checkTensor, mul } from "./arithmetic.ts";
@@ -302,7 +302,7 @@ function maskIndices(
         `dimensions ${fmtShape(covered)} of the tensor of shape ${fmtShape(x.shape)}`,
     );
   }
-  const strides = mask.shape.map((_, d) => mask.shape.slice(d + 1).reduce((a, b) => a * b, 1));
+  const strides = stridesOf(mask.shape);
   const coords: number[][] = mask.shape.map(() => []);
   const buf = mask._buf;
   for (let i = 0; i < buf.length; i++) {

@@ -8,7 +8,7 @@
  */
 
 import { ShapeError } from "../errors.ts";
-import { fmtShape, normalizeDim, normalizeDims } from "../shape.ts";
+import { fmtShape, normalizeDim, normalizeDims, sizeOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { checkTensor } from "./arithmetic.ts";
@@ -45,7 +45,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
     throw new ShapeError(`flatten() needs startDim (${startDim}) <= endDim (${endDim})`);
   }
   const shape = [...x.shape.slice(0, s), -1, ...x.shape.slice(e + 1)];
-  const n = x.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+  const n = sizeOf(x.shape.slice(s, e + 1));
   shape[s] = n;
   return reshape(x, shape);
 }

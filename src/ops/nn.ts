@@ -7,7 +7,7 @@
  */
 
 import { DtypeError, ShapeError } from "../errors.ts";
-import { broadcastShapes, fmtShape, normalizeDim, shapesEqual } from "../shape.ts";
+import { broadcastShapes, fmtShape, normalizeDim, shapesEqual, sizeOf } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { isFloating } from "../dtype.ts";
 import { apply } from "../autograd/dispatch.ts";
@@ -558,7 +558,7 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
   const scale = p === 1 ? 0 : 1 / (1 - p);
   // one mask per example under vmap with randomness "different" (an error by default)
   const mask = sampleUnderVmap(x.shape, "dropout", (shape) => {
-    const m = new Float64Array(shape.reduce((a, b) => a * b, 1));
+    const m = new Float64Array(sizeOf(shape));
     for (let i = 0; i < m.length; i++) m[i] = generator.uniform() < p ? 0 : scale;
     return new Tensor(m, shape.slice(), "float64");
   });
