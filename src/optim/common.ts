@@ -109,14 +109,19 @@ export function gradLeaves(
   });
 }
 
-/** A tree of the structure of `params` with the given leaves. */
-export function like<P>(params: P, leaves: readonly unknown[]): P {
-  return unflatten(flatten(params)[1], leaves) as P;
+/** Builds trees of the structure of `params` from leaves (the structure is read once). */
+export function rebuilder<P>(params: P): (leaves: readonly unknown[]) => P {
+  const def = flatten(params)[1];
+  return (leaves) => unflatten(def, leaves) as P;
 }
 
-/** A state buffer: tensors filled with `value`, in the structure and shapes of `params`. */
-export function filledLike<P>(params: P, ps: readonly Tensor[], value: number): P {
-  return like(params, ps.map((p) => filled(p.shape, p.dtype, value)));
+/** A state buffer: tensors filled with `value`, in the shapes of `ps`, built by `like`. */
+export function filledLike<P>(
+  like: (leaves: readonly unknown[]) => P,
+  ps: readonly Tensor[],
+  value: number,
+): P {
+  return like(ps.map((p) => filled(p.shape, p.dtype, value)));
 }
 
 /** The leaves of a state buffer tree (or null for a buffer not yet made). */

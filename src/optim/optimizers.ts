@@ -18,11 +18,11 @@ import {
   filledLike,
   gradLeaves,
   type LearningRate,
-  like,
   lrAt,
   negate,
   type Optimizer,
   paramLeaves,
+  rebuilder,
   runUpdate,
   scale,
 } from "./common.ts";
@@ -106,6 +106,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
     },
     update: (grads, state, params) => {
       const ps = paramLeaves(params, where);
+      const like = rebuilder(params);
       const gs = gradLeaves(grads, params, ps, where);
       const rate = lrAt(lr, state.step, where);
       const bufs = bufferLeaves(state.momentumBuffer);
@@ -123,10 +124,10 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
         return { params: out, rest: newBufs };
       });
       return {
-        params: like(params, next),
+        params: like(next),
         state: {
           step: state.step + 1,
-          momentumBuffer: momentum !== 0 ? like(params, rest) : null,
+          momentumBuffer: momentum !== 0 ? like(rest) : null,
         },
       };
     },
@@ -191,7 +192,8 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
     name,
     init: (params) => {
       const ps = paramLeaves(params, `${op.slice(0, -2)}().init()`);
-      const zeros = () => filledLike(params, ps, 0);
+      const like = rebuilder(params);
+      const zeros = () => filledLike(like, ps, 0);
       return {
         step: 0,
         expAvg: zeros(),
@@ -201,6 +203,7 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
     },
     update: (grads, state, params) => {
       const ps = paramLeaves(params, where);
+      const like = rebuilder(params);
       const gs = gradLeaves(grads, params, ps, where);
       const rate = lrAt(lr, state.step, where);
       const m0 = bufferLeaves(state.expAvg) as Tensor[];
@@ -236,12 +239,12 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
         return { params: out, rest: { m, v, vmax } };
       });
       return {
-        params: like(params, next),
+        params: like(next),
         state: {
           step,
-          expAvg: like(params, rest.m),
-          expAvgSq: like(params, rest.v),
-          maxExpAvgSq: vmax0 === null ? null : like(params, rest.vmax),
+          expAvg: like(rest.m),
+          expAvgSq: like(rest.v),
+          maxExpAvgSq: vmax0 === null ? null : like(rest.vmax),
         },
       };
     },
@@ -374,7 +377,8 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<RmspropState> {
     name: "rmsprop",
     init: (params) => {
       const ps = paramLeaves(params, "optim.rmsprop().init()");
-      const zeros = () => filledLike(params, ps, 0);
+      const like = rebuilder(params);
+      const zeros = () => filledLike(like, ps, 0);
       return {
         step: 0,
         squareAvg: zeros(),
@@ -384,6 +388,7 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<RmspropState> {
     },
     update: (grads, state, params) => {
       const ps = paramLeaves(params, where);
+      const like = rebuilder(params);
       const gs = gradLeaves(grads, params, ps, where);
       const rate = lrAt(lr, state.step, where);
       const sq0 = bufferLeaves(state.squareAvg) as Tensor[];
@@ -411,12 +416,12 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<RmspropState> {
         return { params: out, rest: { sq, buf, ga } };
       });
       return {
-        params: like(params, next),
+        params: like(next),
         state: {
           step: state.step + 1,
-          squareAvg: like(params, rest.sq),
-          momentumBuffer: buf0 === null ? null : like(params, rest.buf),
-          gradAvg: ga0 === null ? null : like(params, rest.ga),
+          squareAvg: like(rest.sq),
+          momentumBuffer: buf0 === null ? null : like(rest.buf),
+          gradAvg: ga0 === null ? null : like(rest.ga),
         },
       };
     },
@@ -499,13 +504,15 @@ export function adagrad(options: AdagradOptions = {}): Optimizer<AdagradState> {
     name: "adagrad",
     init: (params) => {
       const ps = paramLeaves(params, "optim.adagrad().init()");
+      const like = rebuilder(params);
       return {
         step: 0,
-        sum: filledLike(params, ps, initialAccumulatorValue),
+        sum: filledLike(like, ps, initialAccumulatorValue),
       };
     },
     update: (grads, state, params) => {
       const ps = paramLeaves(params, where);
+      const like = rebuilder(params);
       const gs = gradLeaves(grads, params, ps, where);
       const rate = lrAt(lr, state.step, where);
       const s0 = bufferLeaves(state.sum) as Tensor[];
@@ -522,7 +529,7 @@ export function adagrad(options: AdagradOptions = {}): Optimizer<AdagradState> {
         });
         return { params: out, rest: sums };
       });
-      return { params: like(params, next), state: { step, sum: like(params, rest) } };
+      return { params: like(next), state: { step, sum: like(rest) } };
     },
   };
 }
