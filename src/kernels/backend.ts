@@ -13,7 +13,14 @@
  * @module
  */
 
-import { compileGemm, type Gemm, gemmBytes, instantiateGemm, loadGemm } from "./gemm_instance.ts";
+import {
+  compileGemm,
+  type Gemm,
+  type GemmBuild,
+  gemmBytes,
+  instantiateGemm,
+  loadGemm,
+} from "./gemm_instance.ts";
 import { Pool, poolUnavailable } from "./pool.ts";
 
 /**
@@ -40,7 +47,7 @@ let requested: number | null = null;
 let userModule: WebAssembly.Module | null = null;
 let single: Gemm | null | undefined;
 let pool: Pool | null | undefined;
-let sharedModule: { module: WebAssembly.Module; relaxed: boolean } | null | undefined;
+let sharedModule: GemmBuild | null | undefined;
 let lastUse = 0;
 let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -73,7 +80,7 @@ export function releaseKernels(): void {
 }
 
 /** The compiled shared-memory build, or null where shared WebAssembly memory is unavailable. */
-function sharedBuild(): { module: WebAssembly.Module; relaxed: boolean } | null {
+function sharedBuild(): GemmBuild | null {
   if (sharedModule === undefined) {
     sharedModule = null;
     try {

@@ -62,6 +62,12 @@ export type Parallel = (
   sp: number,
 ) => void;
 
+/** A compiled build of the kernels, and whether it is the relaxed-SIMD one. */
+export interface GemmBuild {
+  readonly module: WebAssembly.Module;
+  readonly relaxed: boolean;
+}
+
 /** An instance of the WebAssembly kernels. */
 export interface Gemm {
   readonly memory: WebAssembly.Memory;

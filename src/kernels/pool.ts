@@ -18,7 +18,7 @@
  * @module
  */
 
-import { type Gemm, instantiateGemm, type Parallel } from "./gemm_instance.ts";
+import { type Gemm, type GemmBuild, instantiateGemm, type Parallel } from "./gemm_instance.ts";
 import { kernelSource } from "./registry.ts";
 
 // Slots of the control block. `runTickets` runs inside the workers from its source text, so
@@ -315,7 +315,7 @@ export class Pool {
    *
    * @throws where the workers or the shared memory cannot be made
    */
-  constructor(threads: number, build: { module: WebAssembly.Module; relaxed: boolean } | null) {
+  constructor(threads: number, build: GemmBuild | null) {
     this.threads = threads;
     this.#ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
     this.blocking = mayWait();
