@@ -9,7 +9,7 @@ import type { Tensor } from "../tensor.ts";
 import { stack } from "../ops/manipulation.ts";
 import { minimum } from "../ops/activations.ts";
 import { div } from "../ops/arithmetic.ts";
-import { flatten, leafTensor, leavesWithPath, type MapLeaves, unflatten } from "../tree.ts";
+import { leafTensor, leavesWithPath, type MapLeaves, structure, unflatten } from "../tree.ts";
 import { checkRange } from "../options.ts";
 
 /**
@@ -27,8 +27,18 @@ import { checkRange } from "../options.ts";
  * ```
  */
 export function globalNorm(grads: unknown): Tensor {
+  return normOf(gradTensors(grads));
+}
+
+/** The leaves of `grads` as tensors (a TypeError names a bad leaf or an empty tree). */
+function gradTensors(grads: unknown): Tensor[] {
   const leaves = leavesWithPath(grads).map(([p, g]) => leafTensor(g, "optim.globalNorm()", p));
   if (leaves.length === 0) throw new TypeError(`optim.globalNorm(): the tree has no leaves`);
+  return leaves;
+}
+
+/** `√(Σ ‖g‖²)` over the leaves, each leaf's norm taken first. */
+function normOf(leaves: readonly Tensor[]): Tensor {
   const norms = leaves.map((g) => g.pow(2).sum().sqrt());
   return norms.length === 1 ? norms[0] : stack(norms).pow(2).sum().sqrt();
 }
@@ -58,12 +68,7 @@ export function clipByGlobalNorm<T>(grads: T, maxNorm: number): MapLeaves<T, Ten
     "maxNorm",
     maxNorm,
   );
-  const total = globalNorm(grads);
-  const coef = minimum(div(maxNorm, total.add(1e-6)), 1);
-  const [leaves, def] = flatten(grads);
-  const paths = leavesWithPath(grads);
-  return unflatten(
-    def,
-    leaves.map((g, i) => leafTensor(g, "optim.clipByGlobalNorm()", paths[i][0]).mul(coef)),
-  ) as MapLeaves<T, Tensor>;
+  const leaves = gradTensors(grads);
+  const coef = minimum(div(maxNorm, normOf(leaves).add(1e-6)), 1);
+  return unflatten(structure(grads), leaves.map((g) => g.mul(coef))) as MapLeaves<T, Tensor>;
 }
