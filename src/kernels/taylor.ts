@@ -128,9 +128,43 @@ export function cauchyKernel(
 }
 
 /**
- * The collapsed second-order series of an elementwise `y = f(x)` from `s` (`[D + 1, N]`:
- * D directions, then the summed second order) and `f'`, `f''` per element:
- * `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`.
+ * `f'` and `f''` of a Riccati function (`f' = a + b y + c y²`, `f'' = (b + 2 c y) f'`) from its
+ * values `y`, for the collapsed second order.
+ */
+export function riccatiDerivsKernel(
+  y: Storage,
+  a: number,
+  b: number,
+  c: number,
+): [Float64Array, Float64Array] {
+  const n = y.length;
+  const d1 = new Float64Array(n), d2 = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
+    const v = y[e];
+    const p = a + (b + c * v) * v;
+    d1[e] = p;
+    d2[e] = (b + 2 * c * v) * p;
+  }
+  return [d1, d2];
+}
+
+/** Scratch for the per-element sums of the collapsed kernels (grown on demand, never shared). */
+let scratch = new Float64Array(1024);
+function sums(count: number, m: number): Float64Array {
+  if (scratch.length < count * m) {
+    scratch = new Float64Array(Math.max(count * m, 2 * scratch.length));
+  }
+  const t = scratch.subarray(0, count * m);
+  t.fill(0);
+  return t;
+}
+
+/**
+ * The collapsed second-order series of an elementwise `y = f(x)` from `s` (D directions,
+ * then the summed second order) and `f'`, `f''` per element (`n` of them):
+ * `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`. Each row of `s` holds `m` elements, repeated
+ * `n / m` times (a series shared along leading dims; `m = n` for a full one); the result is
+ * `[D + 1, n]`.
  */
 export function lapUnaryKernel(
   s: Storage,
@@ -138,26 +172,42 @@ export function lapUnaryKernel(
   d2: Storage,
   d: number,
   n: number,
+  m: number = n,
 ): Float64Array {
   const out = new Float64Array((d + 1) * n);
-  const sq = new Float64Array(n);
+  const sq = sums(1, m);
+  if (m === n) {
+    for (let r = 0; r < d; r++) {
+      const o = r * n;
+      for (let e = 0; e < n; e++) {
+        const v = s[o + e];
+        out[o + e] = v * d1[e];
+        sq[e] += v * v;
+      }
+    }
+    const o = d * n;
+    for (let e = 0; e < n; e++) out[o + e] = s[o + e] * d1[e] + sq[e] * d2[e];
+    return out;
+  }
   for (let r = 0; r < d; r++) {
-    const o = r * n;
-    for (let e = 0; e < n; e++) {
-      const v = s[o + e];
-      out[o + e] = v * d1[e];
-      sq[e] += v * v;
+    const o = r * m, q = r * n;
+    for (let e = 0; e < m; e++) sq[e] += s[o + e] * s[o + e];
+    for (let p = 0; p < n; p += m) {
+      for (let e = 0; e < m; e++) out[q + p + e] = s[o + e] * d1[p + e];
     }
   }
-  const o = d * n;
-  for (let e = 0; e < n; e++) out[o + e] = s[o + e] * d1[e] + sq[e] * d2[e];
+  const o = d * m, q = d * n;
+  for (let p = 0; p < n; p += m) {
+    for (let e = 0; e < m; e++) out[q + p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
+  }
   return out;
 }
 
 /**
  * The VJP of {@linkcode lapUnaryKernel}: given the output's gradient `g` (`[d + 1, n]`),
- * the gradients of the series `s` (`[d + 1, n]`) and of the derivatives `d1` and `d2` (`[n]`)
- * at the point, each computed only when `needs` asks for it (else null).
+ * the gradients of the series `s` (`[d + 1, m]`, summed over the repeats) and of the
+ * derivatives `d1` and `d2` (`[n]`) at the point, each computed only when `needs` asks for
+ * it (else null).
  */
 export function lapUnaryVjpKernel(
   g: Storage,
@@ -167,13 +217,33 @@ export function lapUnaryVjpKernel(
   d: number,
   n: number,
   needs: readonly boolean[],
+  m: number = n,
 ): [Float64Array | null, Float64Array | null, Float64Array | null] {
-  const gs = needs[0] ? new Float64Array((d + 1) * n) : null;
+  const gs = needs[0] ? new Float64Array((d + 1) * m) : null;
   const g1 = needs[1] ? new Float64Array(n) : null;
   const g2 = needs[2] ? new Float64Array(n) : null;
+  if (m === n) fullVjp(g, s, d1, d2, d, n, gs, g1, g2);
+  else sharedVjp(g, s, d1, d2, d, n, m, gs, g1, g2);
+  return [gs, g1, g2];
+}
+
+type Out = Float64Array | null;
+
+/** {@linkcode lapUnaryVjpKernel} for a full series: one pass per row. */
+function fullVjp(
+  g: Storage,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  gs: Out,
+  g1: Out,
+  g2: Out,
+): void {
   const o = d * n;
   // row by row (contiguous): b = 2 f'' g_last, Σ_d g_d s_d and Σ_d s_d² per element
-  const b = new Float64Array(n), gsum = new Float64Array(n), sq = new Float64Array(n);
+  const t = sums(3, n), b = t.subarray(0, n), gsum = t.subarray(n, 2 * n), sq = t.subarray(2 * n);
   for (let e = 0; e < n; e++) b[e] = 2 * d2[e] * g[o + e];
   for (let r = 0; r < d; r++) {
     const q = r * n;
@@ -198,5 +268,53 @@ export function lapUnaryVjpKernel(
     if (g1 !== null) g1[e] = gsum[e] + gl * s[o + e];
     if (g2 !== null) g2[e] = gl * sq[e];
   }
-  return [gs, g1, g2];
+}
+
+/** {@linkcode lapUnaryVjpKernel} for a series of `m` elements per row shared `n / m` times. */
+function sharedVjp(
+  g: Storage,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  m: number,
+  gs: Out,
+  g1: Out,
+  g2: Out,
+): void {
+  const gl = d * n;
+  // per stored element: b = Σ_p 2 f'' g_last (over the repeats p) and Σ_d s_d²
+  const bq = sums(2, m), b = bq.subarray(0, m), sq = bq.subarray(m);
+  for (let p = 0; p < n; p += m) {
+    for (let e = 0; e < m; e++) b[e] += 2 * d2[p + e] * g[gl + p + e];
+  }
+  for (let r = 0; r <= d; r++) {
+    const o = r * m, q = r * n;
+    // gs_r = Σ_p f' g_r (+ b s_r below for r < d);  g1 = Σ_r g_r s_r (the last row: g_last Δs)
+    for (let p = 0; p < n; p += m) {
+      if (gs !== null && g1 !== null) {
+        for (let e = 0; e < m; e++) {
+          const w = g[q + p + e];
+          gs[o + e] += d1[p + e] * w;
+          g1[p + e] += w * s[o + e];
+        }
+      } else if (gs !== null) {
+        for (let e = 0; e < m; e++) gs[o + e] += d1[p + e] * g[q + p + e];
+      } else if (g1 !== null) {
+        for (let e = 0; e < m; e++) g1[p + e] += g[q + p + e] * s[o + e];
+      }
+    }
+    if (r === d) break;
+    for (let e = 0; e < m; e++) {
+      const v = s[o + e];
+      if (gs !== null) gs[o + e] += b[e] * v;
+      sq[e] += v * v;
+    }
+  }
+  if (g2 !== null) {
+    for (let p = 0; p < n; p += m) {
+      for (let e = 0; e < m; e++) g2[p + e] = g[gl + p + e] * sq[e];
+    }
+  }
 }

@@ -20,8 +20,11 @@ import { AutogradError } from "../errors.ts";
 import { atLevel, tangentAt } from "../autograd/forward_ad.ts";
 import {
   conformSeries,
+  expanded,
   type Jet,
   overRows,
+  rowSize,
+  takesBroadcast,
   type TaylorCtx,
   type TaylorRule,
   zeroSeries,
@@ -177,6 +180,29 @@ function extremeRule(): TaylorRule<Params["amax"]> {
 
 const sqrtOf = (v: number) => Math.sqrt(v);
 
+const reshapeLinear = linear("reshape");
+
+/**
+ * `reshape` of a series that is the same along leading dims of `x` (the batch of a shared
+ * series): when the new shape ends in dims holding exactly one of its rows, the reshaped row
+ * keeps the series broadcast; otherwise it is expanded and reshaped.
+ */
+const reshapeRule = takesBroadcast<Params["reshape"]>((series, [x], out, params, ctx) => {
+  const s = series[0];
+  if (s === null) return null;
+  const m = rowSize(s, x);
+  if (m > 0 && m < x.numel) {
+    const shape = params.shape;
+    let t = shape.length, size = 1;
+    while (t > 0 && size < m) size *= shape[--t];
+    if (size === m) {
+      const ones = new Array<number>(t).fill(1);
+      return apply("reshape", [s], { shape: [s.shape[0], ...ones, ...shape.slice(t)] });
+    }
+  }
+  return reshapeLinear([expanded(s, x)], [x], out, params, ctx);
+});
+
 /** Every primitive's Taylor rule. */
 export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } = {
   // unary: linear, piecewise, and one ODE each
@@ -212,11 +238,12 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   round: zero(),
   logicalNot: zero(),
   // binary: (a + αb)⁽ᵏ⁾ = a⁽ᵏ⁾ + α b⁽ᵏ⁾
-  add: ([sa, sb], _i, _o, { alpha }) => {
+  // (broadcast series add as they are)
+  add: takesBroadcast(([sa, sb], _i, _o, { alpha }) => {
     if (sb === null) return sa;
     if (sa === null) return alpha === 1 ? sb : neg(sb);
     return overRows("add", [sa, sb], [true, true], { alpha });
-  },
+  }),
   mul: bilinear("mul"),
   div: composite(([a, b], _i, _o, _p, ctx) =>
     b.s === null
@@ -272,7 +299,7 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
     return overRows("add", [s as Tensor, l.s as Tensor], [true, true], { alpha: -1 });
   },
   // layout: all linear
-  reshape: linear("reshape"),
+  reshape: reshapeRule,
   permute: linear("permute"),
   expand: linear("expand"),
   cast: (series, inputs, out, params, ctx) =>

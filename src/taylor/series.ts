@@ -99,8 +99,18 @@ export function overRows<P extends Primitive>(
   return rule(xs, stacked, params, size);
 }
 
-/** The series `s` made to fit output `out`: its dtype, expanded to `[rows, ...out.shape]`. */
-export function conformSeries(s: Tensor, out: Tensor, ctx: TaylorCtx, prim: string): Tensor {
+/**
+ * The series `s` made to fit output `out`: its dtype, given `out`'s rank, and expanded to
+ * `[rows, ...out.shape]` unless `broadcast` allows it to stay a broadcast series (size-1
+ * dims where it is the same all along `out`'s dim; see {@linkcode takesBroadcast}).
+ */
+export function conformSeries(
+  s: Tensor,
+  out: Tensor,
+  ctx: TaylorCtx,
+  prim: string,
+  broadcast = false,
+): Tensor {
   let r = s;
   const shape = [ctx.rows, ...out.shape];
   if (r.dtype !== out.dtype && isFloating(out.dtype)) r = cast(r, out.dtype);
@@ -115,9 +125,50 @@ export function conformSeries(s: Tensor, out: Tensor, ctx: TaylorCtx, prim: stri
       const pad = new Array<number>(shape.length - r.ndim).fill(1);
       r = apply("reshape", [r], { shape: [r.shape[0], ...pad, ...r.shape.slice(1)] });
     }
-    r = apply("expand", [r], { shape });
+    if (!broadcast || !r.shape.every((n, i) => n === shape[i] || n === 1)) {
+      r = apply("expand", [r], { shape });
+    }
   }
   return r;
+}
+
+/**
+ * Series are `[rows, ...x.shape]`, or, for the rules marked by {@linkcode takesBroadcast}, a
+ * broadcast series of the same rank with size 1 along dims of `x` where it does not change
+ * (the directions of a batched `laplacian` are the same at every point: `[D + 1, 1, d]` for
+ * `B` points of `d` coordinates instead of `[D + 1, B, d]`). The level expands a broadcast
+ * series before any other rule sees it.
+ */
+const BROADCAST_RULES = new WeakSet<object>();
+
+/** Marks `rule` as one that takes broadcast series and may return one (see `BROADCAST_RULES`). */
+export function takesBroadcast<T>(rule: TaylorRule<T>): TaylorRule<T> {
+  BROADCAST_RULES.add(rule);
+  return rule;
+}
+
+/** Whether `rule` was marked by {@linkcode takesBroadcast}. */
+export function isBroadcastRule<T>(rule: TaylorRule<T>): boolean {
+  return BROADCAST_RULES.has(rule);
+}
+
+/** The series `s` of `x` as a full `[rows, ...x.shape]` series (a broadcast one expanded). */
+export function expanded(s: Tensor, x: Tensor): Tensor {
+  if (s.ndim === x.ndim + 1 && s.numel === s.shape[0] * x.numel) return s;
+  return apply("expand", [s], { shape: [s.shape[0], ...x.shape] });
+}
+
+/**
+ * For a series `s` of `x` that is the same along a block of leading dims of `x` (`s` is
+ * `[rows, 1, …, 1, ...x.shape.slice(j)]`), the number of elements of one of its rows (`x.numel`
+ * for a full series); -1 for any other broadcast.
+ */
+export function rowSize(s: Tensor, x: Tensor): number {
+  if (s.ndim !== x.ndim + 1) return -1;
+  let m = 1, i = s.ndim - 1;
+  for (; i >= 1 && s.shape[i] === x.shape[i - 1]; i--) m *= s.shape[i];
+  for (; i >= 1; i--) if (s.shape[i] !== 1) return -1;
+  return m;
 }
 
 /** Zeros in the layout of a series for `x`. */

@@ -20,26 +20,31 @@ import type { Tensor } from "../tensor.ts";
 import type { Params, Primitive } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
 import { add, mul, pow, sub } from "../ops/arithmetic.ts";
-import { filled } from "../ops/shape.ts";
+import { filled, sumToShape } from "../ops/shape.ts";
+import type { Storage } from "../dtype.ts";
 import {
   cauchyKernel,
   lapUnaryKernel,
   lapUnaryVjpKernel,
   pairKernel,
   powerKernel,
+  riccatiDerivsKernel,
   riccatiKernel,
 } from "../kernels/taylor.ts";
 import {
   addLastRow,
   catRows,
   column,
+  expanded,
   fromKernel,
   type Jet,
   lift,
   overRows,
   row,
   rows,
+  rowSize,
   sumRows,
+  takesBroadcast,
   type TaylorCtx,
   type TaylorRule,
   watched,
@@ -142,38 +147,11 @@ export function cauchy<P extends "mul" | "matmul">(
 }
 
 /**
- * For a constant series `s` (`[rows, ...mid, k]`) whose vectors are the same at every index of
- * `mid`, those vectors (`[rows, k]`); otherwise null. Comparing costs one pass over `s`, far
- * less than the matrix product it saves.
+ * `s · op(w)` for every row of `s` (`[rows, ..., m, k]`, possibly a broadcast series) and a
+ * matrix `w`: one matrix product over the stored rows.
  */
-function sharedRows(s: Tensor): Tensor | null {
-  const rows = s.shape[0], k = s.shape[s.ndim - 1];
-  const mid = s.numel / (rows * k);
-  if (s.ndim < 3 || mid < 2) return null;
-  const b = s._buf;
-  for (let r = 0; r < rows; r++) {
-    const o = r * mid * k;
-    for (let i = k; i < mid * k; i++) if (b[o + i] !== b[o + (i % k)]) return null;
-  }
-  const out = filled([rows, k], s.dtype, 0);
-  for (let r = 0; r < rows; r++) out._buf.set(b.subarray(r * mid * k, r * mid * k + k), r * k);
-  return out;
-}
-
-/** `s · op(w)` for every row of `s` (`[rows, ..., m, k]`) and a matrix `w`: one matrix product. */
 function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
   const k = s.shape[s.ndim - 1];
-  // every point has the same series (the input directions of a batched laplacian): one small
-  // product, broadcast to the points. Broadcasting copies about as much as the product
-  // costs, so it pays only when the product's gradient (a second product) is recorded
-  const shared = watched(s) || !watched(w) ? null : sharedRows(s);
-  if (shared !== null) {
-    const p = apply("matmul", [shared, w], { transA: false, transB });
-    const n = p.shape[1];
-    const ones = new Array<number>(s.ndim - 2).fill(1);
-    const q = apply("reshape", [p], { shape: [s.shape[0], ...ones, n] });
-    return apply("expand", [q], { shape: [...s.shape.slice(0, -1), n] });
-  }
   const flat = apply("reshape", [s], { shape: [s.numel / k, k] });
   const p = apply("matmul", [flat, w], { transA: false, transB });
   return apply("reshape", [p], { shape: [...s.shape.slice(0, -1), p.shape[1]] });
@@ -181,14 +159,22 @@ function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
 
 /**
  * A bilinear primitive (`mul`, `matmul`): the Cauchy product of the two series; with one
- * constant side it is linear in the other.
+ * constant side it is linear in the other. A matrix product by a constant matrix keeps a
+ * broadcast series broadcast (the shared directions of a batched `laplacian` go through
+ * the first layer as one small product).
  */
 export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params[P]> {
-  return ([sa, sb], [a, b], _out, params, ctx) => {
+  const rule: TaylorRule<Params[P]> = ([sa0, sb0], [a, b], _out, params, ctx) => {
+    const mm = params as Params["matmul"];
+    const byMatrix = prim === "matmul" && b.ndim === 2 && !mm.transA;
+    if (
+      sb0 === null && sa0 !== null && byMatrix && sa0.shape[sa0.ndim - 1] === a.shape[a.ndim - 1]
+    ) {
+      return rowsTimesMatrix(sa0, b, mm.transB);
+    }
+    const sa = sa0 === null ? null : expanded(sa0, a), sb = sb0 === null ? null : expanded(sb0, b);
     const left = (s: Tensor) =>
-      prim === "matmul" && b.ndim === 2 && !(params as Params["matmul"]).transA
-        ? rowsTimesMatrix(s, b, (params as Params["matmul"]).transB)
-        : overRows(prim, [s, b], [true, false], params);
+      byMatrix ? rowsTimesMatrix(s, b, mm.transB) : overRows(prim, [s, b], [true, false], params);
     const right = (s: Tensor) => overRows(prim, [a, s], [false, true], params);
     if (sa === null) return sb === null ? null : right(sb);
     if (sb === null) return left(sa);
@@ -200,6 +186,7 @@ export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params
     }
     return cauchy(prim, params, full(a, sa), full(b, sb), 1);
   };
+  return prim === "matmul" ? takesBroadcast(rule) : rule;
 }
 
 /** An elementwise unary shape: its jet recurrence and its first two derivatives at a point. */
@@ -208,27 +195,40 @@ export interface UnaryShape {
   jet(x: Tensor, s: Tensor, y: Tensor, ctx: TaylorCtx): Tensor;
   /** `[f'(x), f''(x)]` for the collapsed second order. */
   derivs(x: Tensor, y: Tensor): readonly [Tensor | number, Tensor | number];
+  /** `f'` and `f''` at every element by a plain loop (for unwatched values), when it has one. */
+  derivsKernel?(x: Tensor, y: Tensor): readonly [Storage, Storage];
 }
 
-/** The rule of an elementwise unary primitive of shape `shape`. */
+/**
+ * The rule of an elementwise unary primitive of shape `shape`. In the collapsed second order
+ * it takes a broadcast series (shared along leading dims) and returns a full one.
+ */
 export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
-  return ([s], [x], y, _p, ctx) => {
-    if (s === null) return null;
-    if (ctx.mode === "jet") return shape.jet(x, s, y, ctx);
+  return takesBroadcast(([s0], [x], y, _p, ctx) => {
+    if (s0 === null) return null;
+    if (ctx.mode === "jet") return shape.jet(x, expanded(s0, x), y, ctx);
     // y_d = f' x_d,  Δy = f' Δx + f'' Σ_d x_d²
-    const [d1, d2] = shape.derivs(x, y);
+    let s = rowSize(s0, x) > 0 ? s0 : expanded(s0, x);
+    if (s.ndim < y.ndim + 1) {
+      // y = f(x) may have more (size-1, leading) dims than x: pow's broadcast exponent
+      const ones = new Array<number>(y.ndim + 1 - s.ndim).fill(1);
+      s = apply("reshape", [s], { shape: [s.shape[0], ...ones, ...s.shape.slice(1)] });
+    }
     const d = ctx.rows - 1;
     if (!watched(x, s, y)) {
-      const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
-      return fromKernel(lapUnaryKernel(s._buf, e1._buf, e2._buf, d, y.numel), s.shape, s);
+      const [e1, e2] = shape.derivsKernel?.(x, y) ??
+        shape.derivs(x, y).map((v) => elementsOf(v, y)._buf);
+      const m = s.numel / s.shape[0];
+      return fromKernel(lapUnaryKernel(s._buf, e1, e2, d, y.numel, m), [ctx.rows, ...y.shape], s);
     }
+    const [d1, d2] = shape.derivs(x, y);
     const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
     if (!levelWatched(s, e1, e2)) return apply("custom", [s, e1, e2], LAP_UNARY);
     const first = rows(s, 0, d);
     const sq = apply("sum", [mul(first, first)], { dims: [0], keepdim: false });
-    const second = add(mul(row(s, d), d1), mul(sq, d2));
-    return catRows([mul(first, d1), lift(second)]);
-  };
+    const second = add(mul(row(s, d), e1), mul(sq, e2));
+    return catRows([mul(first, e1), lift(second)]);
+  });
 }
 
 /** Whether `vmap` or an enabled forward-mode or Taylor level watches any of `ts`. */
@@ -255,8 +255,9 @@ const sum0 = (t: Tensor) => apply("sum", [t], { dims: [0], keepdim: false });
 /**
  * The collapsed second-order step of an elementwise function as one recorded operation (the
  * forward Laplacian of a network under reverse mode: one node per activation instead of a
- * dozen). Inputs `[s, f', f'']` (the series `[D + 1, ...n]` and the derivatives at the point,
- * shaped `n`); output `[f'·s_1, …, f'·s_D, f'·Δs + f''·Σ_d s_d²]`. The forward pass and,
+ * dozen). Inputs `[s, f', f'']` (the series `[D + 1, ...n]`, or one shared along leading dims
+ * of `n` such as `[D + 1, 1, k]`, and the derivatives at the point, shaped `n`); output
+ * `[f'·s_1, …, f'·s_D, f'·Δs + f''·Σ_d s_d²]`, shaped `[D + 1, ...n]`. The forward pass and,
  * outside `createGraph`, the VJP are plain loops; otherwise the VJP is written in Tensor
  * operations (so it differentiates again), as are the JVP and the inline definition.
  */
@@ -272,19 +273,21 @@ export const LAP_UNARY: CustomCall = {
     return add(mul(s, e1), mul(last, lift(mul(sq, e2))));
   },
   forward([s, e1, e2]) {
-    const d = s.shape[0] - 1;
-    return fromKernel(lapUnaryKernel(s._buf, e1._buf, e2._buf, d, e1.numel), s.shape, s);
+    const r = s.shape[0];
+    const buf = lapUnaryKernel(s._buf, e1._buf, e2._buf, r - 1, e1.numel, s.numel / r);
+    return fromKernel(buf, [r, ...e1.shape], s);
   },
   vjp(g, [s, e1, e2], _out, needs) {
-    const d = s.shape[0] - 1;
+    const r = s.shape[0];
     if (!isGradEnabled() && !levelWatched(g, s, e1, e2)) {
-      const bufs = lapUnaryVjpKernel(g._buf, s._buf, e1._buf, e2._buf, d, e1.numel, needs);
+      const n = e1.numel, m = s.numel / r;
+      const bufs = lapUnaryVjpKernel(g._buf, s._buf, e1._buf, e2._buf, r - 1, n, needs, m);
       return bufs.map((b, i) => (b === null ? null : fromKernel(b, [s, e1, e2][i].shape, s)));
     }
     const [m, last] = rowMasks(s);
     const gl = sum0(mul(g, last));
     return [
-      needs[0] ? add(mul(g, e1), mul(mul(s, m), mul(mul(e2, gl), 2))) : null,
+      needs[0] ? sumToShape(add(mul(g, e1), mul(mul(s, m), mul(mul(e2, gl), 2))), s.shape) : null,
       needs[1] ? sum0(mul(g, s)) : null,
       needs[2] ? mul(gl, sum0(mul(mul(s, s), m))) : null,
     ];
@@ -359,6 +362,7 @@ export function riccati(a: number, b: number, c: number): UnaryShape {
       const p = poly(y);
       return [p, mul(add(mul(y, 2 * c), b), p)];
     },
+    derivsKernel: (_x, y) => riccatiDerivsKernel(y._buf, a, b, c),
   };
 }
 
