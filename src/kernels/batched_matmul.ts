@@ -10,7 +10,7 @@
 
 import type { Storage } from "../dtype.ts";
 import { PARALLEL_MIN_WORK, threadPool } from "./backend.ts";
-import { layout, matmul2d, ROWS, WASM_BUDGET_BYTES, WASM_MIN_WORK } from "./matmul.ts";
+import { copyRows, layout, matmul2d, ROWS, WASM_BUDGET_BYTES, WASM_MIN_WORK } from "./matmul.ts";
 
 /**
  * `out[outOffs + i·m·n …] = op(A_i) · op(B_i)` for the items `i` of a batch, where item `i` of
@@ -98,11 +98,7 @@ function byItems(
       count,
     }, per);
     for (let t = 0; t < count; t++) {
-      const c = t * stride + L.c, o = (i0 + t) * m * n;
-      if (L.np === n) out.set(v.subarray(c, c + m * n), o);
-      else {
-        for (let i = 0; i < m; i++) out.set(v.subarray(c + i * L.np, c + i * L.np + n), o + i * n);
-      }
+      copyRows(v, t * stride + L.c, L.np, out, (i0 + t) * m * n, n, m, n);
     }
   }
   return true;

@@ -61,7 +61,7 @@ export function layout(mc: number, nc: number, k: number, cols: number) {
   const np = Math.ceil(nc / cols) * cols;
   const bRaw = align4(mc * k);
   const aPack = align4(bRaw + k * nc);
-  const bPack = align4(aPack + mp * k + 3); // room for pack's 16-byte overrun
+  const bPack = align4(aPack + mp * k + 3); // room for pack's overrun (≤ 16 bytes)
   const c = align4(bPack + np * k + 3);
   return { mp, np, bRaw, aPack, bPack, c, end: c + mp * np };
 }
@@ -160,16 +160,47 @@ export function wasmMatmul(
           kernel(mr, np, k, aAt + r * k * es, L.bPack * es, (L.c + r * np) * es, sa, sp, sq);
         }
       }
-      const o = outOff + i0 * n + j0;
-      if (np === n && nb === n) out.set(v.subarray(L.c, L.c + mb * n), o);
-      else {
-        for (let i = 0; i < mb; i++) {
-          out.set(v.subarray(L.c + i * np, L.c + i * np + nb), o + i * n);
-        }
-      }
+      copyRows(v, L.c, np, out, outOff + i0 * n + j0, n, mb, nb);
     }
   }
   return true;
+}
+
+/**
+ * Rows of narrower results than this are copied out of the module's memory element by element:
+ * a `set` per row costs about 30 ns, what ~40 elements take one at a time (a 256×10 result:
+ * 7.8 µs by rows, 1.9 µs by elements).
+ */
+const NARROW_ROWS = 32;
+
+/**
+ * Copies `rows` rows of `cols` elements from `src` (rows `srcRow` elements apart, from
+ * `srcOff`) into `out` (rows `outRow` apart, from `outOff`): one `set` when both are
+ * contiguous, else one per row, or element by element for narrow rows.
+ */
+export function copyRows(
+  src: Float32Array | Float64Array,
+  srcOff: number,
+  srcRow: number,
+  out: Float32Array | Float64Array,
+  outOff: number,
+  outRow: number,
+  rows: number,
+  cols: number,
+): void {
+  if (srcRow === cols && outRow === cols) {
+    out.set(src.subarray(srcOff, srcOff + rows * cols), outOff);
+  } else if (cols < NARROW_ROWS) {
+    for (let i = 0; i < rows; i++) {
+      const s = srcOff + i * srcRow, o = outOff + i * outRow;
+      for (let j = 0; j < cols; j++) out[o + j] = src[s + j];
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      const s = srcOff + i * srcRow;
+      out.set(src.subarray(s, s + cols), outOff + i * outRow);
+    }
+  }
 }
 
 /**

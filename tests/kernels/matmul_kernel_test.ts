@@ -175,6 +175,48 @@ Deno.test("a long inner dimension runs in L2-sized row blocks and matches the re
   }
 });
 
+Deno.test("pack32/pack64 lay out every panel exactly and write at most 16 bytes past the last", () => {
+  // dst[q][p][c] = src[(q·w + c)·sI + p·sP] for q·w + c < rows, else 0, for the layouts the
+  // product uses: contiguous along the panel (B as stored, Aᵀ) and contiguous along p (Bᵀ,
+  // the float32 4×4 SIMD transposition for the first k & ~3 elements, then one at a time)
+  for (const g of [loadGemm(false), loadGemm(true)]) {
+    if (g === null) continue;
+    if (g.memory.buffer.byteLength < 2 ** 18) g.memory.grow(4);
+    for (const es of [4, 8]) {
+      const v: Float32Array | Float64Array = es === 4
+        ? new Float32Array(g.memory.buffer)
+        : new Float64Array(g.memory.buffer);
+      const pack = es === 4 ? g.pack32 : g.pack64;
+      for (let rows = 1; rows <= 19; rows++) {
+        for (let k = 0; k <= 13; k++) {
+          for (const w of [4, 6, 8]) {
+            for (const alongP of [false, true]) {
+              const src = 64, dst = 16384 / es;
+              const sI = alongP ? k + 3 : 1, sP = alongP ? 1 : rows + 2;
+              for (let i = 0; i < dst; i++) v[i] = i + 0.5;
+              v.fill(-1, dst, dst + 4096 / es);
+              pack(src * es, dst * es, rows, k, w, sI * es, sP * es);
+              const panels = Math.ceil(rows / w);
+              for (let q = 0; q < panels; q++) {
+                for (let p = 0; p < k; p++) {
+                  for (let c = 0; c < w; c++) {
+                    const i = q * w + c;
+                    const want: number = i < rows ? v[src + i * sI + p * sP] : 0;
+                    const got: number = v[dst + (q * k + p) * w + c];
+                    assert.equal(got, want, `es=${es} rows=${rows} k=${k} w=${w} q=${q} p=${p}`);
+                  }
+                }
+              }
+              const end = dst + panels * k * w + (alongP ? 0 : 16 / es);
+              for (let i = end; i < end + 64; i++) assert.equal(v[i], -1, `es=${es} past ${i}`);
+            }
+          }
+        }
+      }
+    }
+  }
+});
+
 Deno.test("a large float64 product is exact to rounding", () => {
   const m = 67, k = 129, n = 45;
   const a = Float64Array.from({ length: m * k }, (_, i) => Math.sin(i));

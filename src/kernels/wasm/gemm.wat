@@ -270,12 +270,14 @@
   )
   ;; Packs a strided matrix into zero-padded panels of $w rows for the kernels above:
   ;; dst[q][p][c] = src[(q·w + c)·sI + p·sP] where q·w + c < rows, else 0; $sI and $sP are
-  ;; byte strides. Full panels that are contiguous along the panel dimension copy 16 bytes
-  ;; at a time (so up to 12 bytes past a panel row are read and written: the caller leaves
-  ;; room); the others copy one panel row at a time (a transposition).
+  ;; byte strides. Full panels that are contiguous along the panel dimension copy 32 bytes
+  ;; at a time (so up to 16 bytes past a panel row are read and written: 8 for float32 panels
+  ;; of 6, 16 for float64 panels of 6; the caller leaves room); the others copy one panel row at a time (a transposition),
+  ;; after a 4×4 SIMD transposition of what it can where rows are contiguous along p.
   (func $pack32 (export "pack32")
     (param $src i32) (param $dst i32) (param $rows i32) (param $k i32) (param $w i32) (param $sI i32) (param $sP i32)
     (local $q0 i32) (local $c i32) (local $p i32) (local $s i32) (local $d i32) (local $wb i32) (local $v i32)
+    (local $p0 i32) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $t0 v128) (local $t1 v128)
     (local.set $wb (i32.shl (local.get $w) (i32.const 2)))
     (local.set $q0 (i32.const 0))
     (block $qdone (loop $qloop
@@ -292,22 +294,61 @@
               (br_if $vdone (i32.ge_u (local.get $v) (local.get $wb)))
               (v128.store (i32.add (local.get $dst) (local.get $v))
                 (v128.load (i32.add (local.get $s) (local.get $v))))
-              (local.set $v (i32.add (local.get $v) (i32.const 16)))
+              (v128.store offset=16 (i32.add (local.get $dst) (local.get $v))
+                (v128.load offset=16 (i32.add (local.get $s) (local.get $v))))
+              (local.set $v (i32.add (local.get $v) (i32.const 32)))
               (br $vloop)))
             (local.set $s (i32.add (local.get $s) (local.get $sP)))
             (local.set $dst (i32.add (local.get $dst) (local.get $wb)))
             (local.set $p (i32.sub (local.get $p) (i32.const 1)))
             (br $vploop))))
         (else
+          (local.set $p0 (i32.const 0))
+          (if (i32.and (i32.and (i32.eq (local.get $sP) (i32.const 4))
+                                (i32.eqz (i32.and (local.get $w) (i32.const 3))))
+                       (i32.le_u (i32.add (local.get $q0) (local.get $w)) (local.get $rows)))
+            (then
+              (local.set $p0 (i32.and (local.get $k) (i32.const -4)))
+              (local.set $c (i32.const 0))
+              (block $tdone (loop $tloop
+                (br_if $tdone (i32.ge_u (local.get $c) (local.get $w)))
+                (local.set $s (i32.add (local.get $src)
+                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI))))
+                (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+                (local.set $p (local.get $p0))
+                (block $t4done (loop $t4loop
+                  (br_if $t4done (i32.eqz (local.get $p)))
+                  (local.set $v (i32.add (local.get $s) (i32.shl (local.get $sI) (i32.const 1))))
+                  (local.set $r0 (v128.load (local.get $s)))
+                  (local.set $r1 (v128.load (i32.add (local.get $s) (local.get $sI))))
+                  (local.set $r2 (v128.load (local.get $v)))
+                  (local.set $r3 (v128.load (i32.add (local.get $v) (local.get $sI))))
+                  (local.set $v (i32.add (local.get $d) (i32.shl (local.get $wb) (i32.const 1))))
+                  (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                  (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+                  (v128.store (i32.add (local.get $d) (local.get $wb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+                  (local.set $t0 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                  (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                  (v128.store (local.get $v) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1)))
+                  (v128.store (i32.add (local.get $v) (local.get $wb)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 16)))
+                  (local.set $d (i32.add (local.get $d) (i32.shl (local.get $wb) (i32.const 2))))
+                  (local.set $p (i32.sub (local.get $p) (i32.const 4)))
+                  (br $t4loop)))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $tloop)))))
           (local.set $c (i32.const 0))
           (block $cdone (loop $cloop
             (br_if $cdone (i32.ge_u (local.get $c) (local.get $w)))
-            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
-            (local.set $p (local.get $k))
+            (local.set $d (i32.add (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2)))
+              (i32.mul (local.get $p0) (local.get $wb))))
+            (local.set $p (i32.sub (local.get $k) (local.get $p0)))
             (if (i32.lt_u (i32.add (local.get $q0) (local.get $c)) (local.get $rows))
               (then
-                (local.set $s (i32.add (local.get $src)
-                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI))))
+                (local.set $s (i32.add (i32.add (local.get $src)
+                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI)))
+                  (i32.mul (local.get $p0) (local.get $sP))))
                 (block $spdone (loop $sploop
                   (br_if $spdone (i32.eqz (local.get $p)))
                   (i32.store (local.get $d) (i32.load (local.get $s)))
@@ -330,12 +371,13 @@
   )
   ;; Packs a strided matrix into zero-padded panels of $w rows for the kernels above:
   ;; dst[q][p][c] = src[(q·w + c)·sI + p·sP] where q·w + c < rows, else 0; $sI and $sP are
-  ;; byte strides. Full panels that are contiguous along the panel dimension copy 16 bytes
-  ;; at a time (so up to 12 bytes past a panel row are read and written: the caller leaves
-  ;; room); the others copy one panel row at a time (a transposition).
+  ;; byte strides. Full panels that are contiguous along the panel dimension copy 32 bytes
+  ;; at a time (so up to 16 bytes past a panel row are read and written: 8 for float32 panels
+  ;; of 6, 16 for float64 panels of 6; the caller leaves room); the others copy one panel row at a time (a transposition).
   (func $pack64 (export "pack64")
     (param $src i32) (param $dst i32) (param $rows i32) (param $k i32) (param $w i32) (param $sI i32) (param $sP i32)
     (local $q0 i32) (local $c i32) (local $p i32) (local $s i32) (local $d i32) (local $wb i32) (local $v i32)
+    (local $p0 i32)
     (local.set $wb (i32.shl (local.get $w) (i32.const 3)))
     (local.set $q0 (i32.const 0))
     (block $qdone (loop $qloop
@@ -352,7 +394,9 @@
               (br_if $vdone (i32.ge_u (local.get $v) (local.get $wb)))
               (v128.store (i32.add (local.get $dst) (local.get $v))
                 (v128.load (i32.add (local.get $s) (local.get $v))))
-              (local.set $v (i32.add (local.get $v) (i32.const 16)))
+              (v128.store offset=16 (i32.add (local.get $dst) (local.get $v))
+                (v128.load offset=16 (i32.add (local.get $s) (local.get $v))))
+              (local.set $v (i32.add (local.get $v) (i32.const 32)))
               (br $vloop)))
             (local.set $s (i32.add (local.get $s) (local.get $sP)))
             (local.set $dst (i32.add (local.get $dst) (local.get $wb)))
@@ -362,12 +406,14 @@
           (local.set $c (i32.const 0))
           (block $cdone (loop $cloop
             (br_if $cdone (i32.ge_u (local.get $c) (local.get $w)))
-            (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 3))))
-            (local.set $p (local.get $k))
+            (local.set $d (i32.add (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 3)))
+              (i32.mul (local.get $p0) (local.get $wb))))
+            (local.set $p (i32.sub (local.get $k) (local.get $p0)))
             (if (i32.lt_u (i32.add (local.get $q0) (local.get $c)) (local.get $rows))
               (then
-                (local.set $s (i32.add (local.get $src)
-                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI))))
+                (local.set $s (i32.add (i32.add (local.get $src)
+                  (i32.mul (i32.add (local.get $q0) (local.get $c)) (local.get $sI)))
+                  (i32.mul (local.get $p0) (local.get $sP))))
                 (block $spdone (loop $sploop
                   (br_if $spdone (i32.eqz (local.get $p)))
                   (i64.store (local.get $d) (i64.load (local.get $s)))
