@@ -79,9 +79,13 @@ export function parallelRows(
       else copy.a.set(r.a);
       posted[i] = copy;
     } else if (ArrayBuffer.isView(d) && !shared(d)) {
-      // a small operand that is not chunked (a broadcast scalar) travels as a copy
+      // a small operand that is not chunked (a broadcast scalar) goes whole into its scratch
       if (d.byteLength > 1024) return false;
-      posted[i] = (d as Float32Array).slice();
+      const sab = pool.scratch(i, d.byteLength)!;
+      const a = d as Float32Array;
+      const copy = new (a.constructor as Float32ArrayConstructor)(sab, 0, a.length);
+      copy.set(a);
+      posted[i] = copy;
     }
   }
   const per = Math.max(1, Math.ceil(rows / (pool.threads * 4)), Math.ceil(rows / MAX_CHUNKS));

@@ -4,13 +4,22 @@
  * (`registry.ts`) on scratch `SharedArrayBuffer`s that the pool keeps and reuses.
  *
  * The workers are created from in-memory source (a `Blob` URL), so they need no permission
- * and no file outside the package. The call stays synchronous: the calling thread posts the
- * job to every worker, takes chunks of it itself, and blocks in `Atomics.wait` (or spins,
- * where the engine forbids waiting on the main thread) until every chunk is done. Chunks are
- * handed out through one atomic counter in a control block, so a worker that is still
- * starting, or that the operating system does not schedule, simply takes none: the job never
- * waits for a particular worker. Every chunk is computed by the same code on the same data
- * whoever takes it, so results do not depend on the number of threads.
+ * and no file outside the package. The call stays synchronous: the calling thread writes the
+ * job into a shared control block and wakes the workers with `Atomics.notify`, takes chunks of
+ * it itself, and blocks in `Atomics.wait` (or spins, where the engine forbids waiting on the
+ * main thread) until every chunk is done. A matrix product is described by numbers alone, so
+ * the workers read it from the control block; a job of a JavaScript kernel carries typed
+ * arrays and is also posted as a message, which a worker woken for it goes back to its event
+ * loop to receive. After a job a worker spins for {@linkcode SPIN_MS} (back-to-back jobs find
+ * it awake: waking a blocked thread or delivering a message costs about as much as a chunk),
+ * then blocks in `Atomics.wait` until the next one. Chunks are handed out through one atomic
+ * counter, so a worker that is still starting, or that the operating system does not
+ * schedule, simply takes none: the job never waits for a particular worker. Every chunk is
+ * computed by the same code on the same data whoever takes it, so results do not depend on
+ * the number of threads.
+ *
+ * A worker blocked in `Atomics.wait` keeps Deno from exiting even when terminated, so
+ * {@linkcode Pool.close} first posts a quit job through the control block and wakes them.
  *
  * An exception in a chunk is caught where it happens, counted as a finished chunk, and
  * reported to the caller once the job is over; the workers keep running.
@@ -21,13 +30,77 @@
 import { type Gemm, type GemmBuild, instantiateGemm, type Parallel } from "./gemm_instance.ts";
 import { kernelSource } from "./registry.ts";
 
-// Slots of the control block. `runTickets` runs inside the workers from its source text, so
-// it names the slots by number; the comments there give these names.
-const NEXT = 0; // (job number << 16) | next chunk index
+// Slots of the control block (`runTickets`, which the workers run from its source text, names
+// the first three by number).
+const NEXT = 0; // (job number << 16) | chunks not yet taken
 const DONE = 1; // chunks finished in the current job
 const ERROR = 2; // 1 when a chunk of the current job threw
 const READY = 3; // workers started and serving jobs
-const SLOTS = 4;
+const JOB = 4; // the number of the job last posted (what the workers wait on)
+const KIND = 5; // what that job is: one of the kinds below
+const TOTAL = 6; // its chunks
+const PER = 7; // rows or items per chunk
+const NEED = 8; // messages a worker must have received to serve it (scratch buffers, names)
+const FN = 9; // a row job: the kernel's name (its number among the names posted)
+const NARGS = 10; // a row job: its arguments (in the float64 part)
+const ROWS = 11; // a row job: its rows
+const PARKED = 12; // workers blocked in Atomics.wait (for tests)
+const PARAMS = 13; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
+const SLOTS = 32;
+/** The float64 part of the control block: four numbers per argument of a row job. */
+const ARGS_BYTE = SLOTS * 4;
+const MAX_ARGS = 16;
+
+// Kinds of job (KIND).
+const GEMM = 1; // a matrix product: gemmChunk over the parameters
+const BATCH = 2; // a batched product: batchChunk over the parameters
+const MESSAGE = 3; // a job that came as a message (arguments the control block cannot hold)
+const QUIT = 4; // the pool is closing
+const ROW = 5; // a JavaScript kernel's rows, the arguments in the control block
+
+/**
+ * The typed arrays that a row job's arguments in the control block may be, by their code.
+ * An argument is four numbers: `[0, value]` a number, `[1, id]` a posted string, `[2 + code,
+ * slot, s, length]` a {@linkcode RowArg} over scratch buffer `slot`, `[6 + code, slot, 0,
+ * length]` a whole array in it.
+ */
+const VIEWS = [Float32Array, Float64Array, Uint8Array, Int32Array];
+
+/** The parameters of a matrix-product job, in their slots' order from `PARAMS`. */
+const GEMM_KEYS = ["f32", "mp", "np", "k", "a", "b", "c", "sa", "sp"] as const;
+
+/** The parameters of a batched product, in their slots' order from `PARAMS`. */
+const BATCH_KEYS = [
+  "f32",
+  "m",
+  "k",
+  "n",
+  "transA",
+  "transB",
+  "base",
+  "stride",
+  "bRaw",
+  "aPack",
+  "bPack",
+  "c",
+  "mp",
+  "np",
+  "count",
+] as const;
+
+/**
+ * Milliseconds a worker keeps polling for the next job after one, before it blocks in
+ * `Atomics.wait`. A training step's kernels come a few to a few hundred microseconds apart;
+ * waking a blocked worker costs tens of microseconds (more on a loaded machine), about a
+ * chunk of a mid-size product. Longer spins only burn the core when the caller has stopped.
+ */
+export const SPIN_MS = 0.5;
+
+/**
+ * Milliseconds the calling thread polls for the workers' last chunks before it blocks (they
+ * are running: a chunk takes tens of microseconds at the sizes that go parallel).
+ */
+const CALLER_SPIN_MS = 0.2;
 
 /**
  * The largest scratch buffer of a JavaScript job: larger arrays stay on the calling thread
@@ -52,6 +125,11 @@ export const ROW_COUNT = "$rows";
  * Takes chunks of job `epoch` until none is left, running `chunk` on each; returns how many
  * it ran. Shared by the calling thread and the workers (which run it from its source text, so
  * it uses nothing outside its parameters).
+ *
+ * The counter holds the chunks not yet taken, so taking one does not depend on `total`: a
+ * worker that read the parameters of a job while the next one was being written gets no
+ * chunk (its job is over), and once it has one, the job is open and its parameters are the
+ * ones it read.
  */
 export function runTickets(
   c: Int32Array,
@@ -63,10 +141,10 @@ export function runTickets(
   let ran = 0;
   for (;;) {
     const v = Atomics.load(c, 0); // NEXT
-    if ((v & 0x7fff0000) !== tag || (v & 0xffff) >= total) return ran; // another job, or done
-    if (Atomics.compareExchange(c, 0, v, v + 1) !== v) continue;
+    if ((v & 0x7fff0000) !== tag || (v & 0xffff) === 0) return ran; // another job, or done
+    if (Atomics.compareExchange(c, 0, v, v - 1) !== v) continue;
     try {
-      chunk(v & 0xffff);
+      chunk(total - (v & 0xffff));
     } catch {
       Atomics.store(c, 2, 1); // ERROR
     }
@@ -210,21 +288,99 @@ export function rowChunk(
   };
 }
 
-/** The body of a worker: serve jobs posted by the calling thread. */
-function workerMain(): void {
+/** What `workerMain` needs from this module, passed in its source text as JSON. */
+const WORKER_CONFIG = {
+  gemmKeys: GEMM_KEYS,
+  batchKeys: BATCH_KEYS,
+  spinMs: SPIN_MS,
+  argsByte: ARGS_BYTE,
+  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, PARAMS },
+  kind: { GEMM, BATCH, MESSAGE, QUIT },
+};
+
+/**
+ * The body of a worker: wait for jobs in the control block and serve them; go back to the
+ * event loop for the messages a job needs (a scratch buffer or a name posted before it, or
+ * the job itself), and close on the quit job.
+ */
+function workerMain(config: typeof WORKER_CONFIG): void {
+  const { slot: S, kind: K, gemmKeys, batchKeys, spinMs, argsByte } = config;
   // deno-lint-ignore no-explicit-any
   const scope = globalThis as any;
-  let c: Int32Array | null = null;
+  let c = new Int32Array(0), f = new Float64Array(0);
   let gemm: {
     f32: CallableFunction;
     f64: CallableFunction;
     pack32: CallableFunction;
     pack64: CallableFunction;
   } | null = null;
+  let seen = 0; // the last job served (or skipped)
+  let received = 0; // messages received
+  const scratch: ArrayBuffer[] = [], names: string[] = []; // shared, as the views take them
+  const views = [Float32Array, Float64Array, Uint8Array, Int32Array]; // VIEWS
+  const pause = typeof Atomics.pause === "function" ? Atomics.pause : () => {};
+  const params = (keys: readonly string[]) => {
+    const p: Record<string, number> = {};
+    for (let i = 0; i < keys.length; i++) p[keys[i]] = c[S.PARAMS + i];
+    return p;
+  };
+  /** The arguments of a row job, read from the control block. */
+  const rowArgs = () => {
+    const a = new Array(c[S.NARGS]);
+    for (let j = 0; j < a.length; j++) {
+      const t = f[4 * j], x = f[4 * j + 1];
+      if (t === 0) a[j] = x;
+      else if (t === 1) a[j] = names[x];
+      else {
+        const v = new views[(t - 2) & 3](scratch[x], 0, f[4 * j + 3]);
+        a[j] = t < 6 ? { a: v, s: f[4 * j + 2] } : v;
+      }
+    }
+    return a;
+  };
+  /** Serves jobs until one needs a message not yet received (its handler calls this again). */
+  const serve = () => {
+    for (;;) {
+      let job = Atomics.load(c, S.JOB);
+      if (job === seen) {
+        const until = performance.now() + spinMs;
+        for (let i = 1; (job = Atomics.load(c, S.JOB)) === seen; i++) {
+          if ((i & 63) !== 0) pause();
+          else if (performance.now() > until) {
+            Atomics.add(c, S.PARKED, 1);
+            Atomics.wait(c, S.JOB, seen);
+            Atomics.sub(c, S.PARKED, 1);
+          }
+        }
+      }
+      const kind = Atomics.load(c, S.KIND);
+      if (kind === K.QUIT) {
+        scope.close();
+        return;
+      }
+      // a job that came as a message, or one that needs messages posted before it: they are
+      // queued, and their handlers call serve again
+      if (kind === K.MESSAGE || Atomics.load(c, S.NEED) > received) return;
+      seen = job;
+      try {
+        const total = c[S.TOTAL], per = c[S.PER];
+        const chunk = kind === K.GEMM
+          ? scope.gemmChunk(gemm, params(gemmKeys), per)
+          : kind === K.BATCH
+          ? scope.batchChunk(gemm, params(batchKeys), per)
+          : scope.rowChunk(scope.K[names[c[S.FN]]], rowArgs(), per, c[S.ROWS]);
+        scope.runTickets(c, job, total, chunk);
+      } catch {
+        // the parameters of a job that ended while they were read: it gives no chunk
+      }
+    }
+  };
   scope.onmessage = (e: MessageEvent) => {
     const m = e.data;
+    received++;
     if (m.init) {
-      c = new Int32Array(m.ctrl);
+      c = new Int32Array(m.ctrl, 0, argsByte / 4);
+      f = new Float64Array(m.ctrl, argsByte);
       if (m.module) {
         const ex = new WebAssembly.Instance(m.module, { env: { memory: m.memory } }).exports;
         gemm = {
@@ -234,15 +390,14 @@ function workerMain(): void {
           pack64: ex.pack64 as CallableFunction,
         };
       }
-      Atomics.add(c, 3, 1); // READY
-      return;
+      Atomics.add(c, S.READY, 1);
+    } else if (m.scratch !== undefined) scratch[m.scratch] = m.buffer;
+    else if (m.name !== undefined) names[m.id] = m.name;
+    else {
+      seen = m.epoch;
+      scope.runTickets(c, m.epoch, m.total, scope.rowChunk(scope.K[m.fn], m.args, m.per, m.rows));
     }
-    const chunk = m.gemm
-      ? scope.gemmChunk(gemm, m.gemm, m.per)
-      : m.batch
-      ? scope.batchChunk(gemm, m.batch, m.per)
-      : scope.rowChunk(scope.K[m.name], m.args, m.per, m.rows);
-    scope.runTickets(c, m.epoch, m.total, chunk);
+    serve();
   };
 }
 
@@ -256,8 +411,11 @@ function workerSource(): string {
     `self.K = K;\nself.runTickets = ${runTickets.toString()};\n` +
     `self.gemmChunk = ${gemmChunk.toString()};\nself.rowChunk = ${rowChunk.toString()};\n` +
     `self.batchChunk = ${batchChunk.toString()};\n` +
-    `(${workerMain.toString()})();\n`;
+    `(${workerMain.toString()})(${JSON.stringify(WORKER_CONFIG)});\n`;
 }
+
+/** A hint to the processor inside a polling loop, where the engine has `Atomics.pause`. */
+const pause: () => void = typeof Atomics.pause === "function" ? () => Atomics.pause() : () => {};
 
 /** Whether this thread may block in `Atomics.wait` (browsers forbid it on the main thread). */
 function mayWait(): boolean {
@@ -291,8 +449,12 @@ export class Pool {
   workerChunks = 0;
   /** Whether the calling thread takes chunks too (tests turn it off to check the workers). */
   callerWorks = true;
+  /** Jobs posted to the workers as messages (their arguments did not fit the control block). */
+  messageJobs = 0;
   readonly #workers: Worker[] = [];
   readonly #ctrl: Int32Array;
+  /** The control block's float64 part: a row job's arguments. */
+  readonly #args: Float64Array;
   readonly #url: string;
   /**
    * Whether the caller blocks in `Atomics.wait` for the workers; false where the engine forbids
@@ -300,11 +462,17 @@ export class Pool {
    */
   blocking: boolean;
   readonly #scratch: SharedArrayBuffer[] = [];
+  /** The strings posted to the workers (kernel names, string arguments), by their number. */
+  readonly #names = new Map<string, number>();
+  /** Messages posted to every worker so far. */
+  #posted = 0;
   #epoch = 0;
   /** The matrix-product job (see {@linkcode Parallel}); throws when a chunk threw. */
   readonly #gemm: Parallel = (f32, mp, np, k, a, b, c, rows, sa, sp) => {
     const p = { f32, mp, np, k, a, b, c, sa, sp };
-    if (!this.#run(Math.ceil(mp / rows), { gemm: p, per: rows }, gemmChunk(this.gemm!, p, rows))) {
+    const chunk = gemmChunk(this.gemm!, p, rows);
+    this.#params(GEMM_KEYS.map((key) => +p[key]));
+    if (!this.#run(Math.ceil(mp / rows), rows, GEMM, null, chunk)) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   };
@@ -317,7 +485,9 @@ export class Pool {
    */
   constructor(threads: number, build: GemmBuild | null) {
     this.threads = threads;
-    this.#ctrl = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+    const ctrl = new SharedArrayBuffer(ARGS_BYTE + MAX_ARGS * 4 * 8);
+    this.#ctrl = new Int32Array(ctrl, 0, SLOTS);
+    this.#args = new Float64Array(ctrl, ARGS_BYTE);
     this.blocking = mayWait();
     const memory = build
       ? new WebAssembly.Memory({ initial: 1, maximum: 8192, shared: true })
@@ -334,7 +504,7 @@ export class Pool {
     try {
       const init = {
         init: true,
-        ctrl: this.#ctrl.buffer,
+        ctrl,
         module: this.gemm ? build!.module : null,
         memory,
       };
@@ -345,6 +515,7 @@ export class Pool {
         w.postMessage(init);
         this.#workers.push(w);
       }
+      this.#posted = 1;
     } catch (e) {
       this.close();
       throw e;
@@ -356,25 +527,111 @@ export class Pool {
     return Atomics.load(this.#ctrl, READY);
   }
 
+  /** Workers blocked in `Atomics.wait` for the next job (not polling for it). */
+  get parked(): number {
+    return Atomics.load(this.#ctrl, PARKED);
+  }
+
+  /** Posts `m` to every worker (a job's `NEED` counts it). */
+  #post(m: Record<string, unknown>): void {
+    for (const w of this.#workers) w.postMessage(m);
+    this.#posted++;
+  }
+
+  /** Writes a product's parameters into the control block. */
+  #params(p: readonly number[]): void {
+    for (let i = 0; i < p.length; i++) this.#ctrl[PARAMS + i] = p[i];
+  }
+
+  /** The number of string `s` among those posted to the workers (posted now if new). */
+  #name(s: string): number {
+    let id = this.#names.get(s);
+    if (id === undefined) {
+      this.#names.set(s, id = this.#names.size);
+      this.#post({ name: s, id });
+    }
+    return id;
+  }
+
   /**
-   * Runs one job of `total` chunks: posts `message` to the workers and runs `chunk` here.
-   * Returns false when a chunk threw.
+   * Writes a row job's arguments into the control block (see {@linkcode VIEWS}); false where
+   * one cannot go there (an array that is not a whole scratch buffer's, too many arguments).
    */
-  #run(total: number, message: Record<string, unknown>, chunk: (i: number) => void): boolean {
+  #rowArgs(fn: string, args: readonly unknown[], rows: number): boolean {
+    if (args.length > MAX_ARGS) return false;
+    const f = this.#args;
+    for (let j = 0; j < args.length; j++) {
+      const d = args[j];
+      if (typeof d === "number") {
+        f[4 * j] = 0;
+        f[4 * j + 1] = d;
+      } else if (typeof d === "string") {
+        f[4 * j] = 1;
+        f[4 * j + 1] = this.#name(d);
+      } else {
+        const r = typeof d === "object" && d !== null && "s" in d ? d as RowArg : null;
+        const a = r === null ? d : r.a;
+        if (!ArrayBuffer.isView(a) || a.byteOffset !== 0) return false;
+        const slot = this.#scratch.indexOf(a.buffer as SharedArrayBuffer);
+        const code = VIEWS.indexOf(a.constructor as typeof VIEWS[number]);
+        if (slot < 0 || code < 0) return false;
+        f[4 * j] = (r === null ? 6 : 2) + code;
+        f[4 * j + 1] = slot;
+        f[4 * j + 2] = r === null ? 0 : r.s;
+        f[4 * j + 3] = (a as Float32Array).length;
+      }
+    }
+    const c = this.#ctrl;
+    c[FN] = this.#name(fn);
+    c[NARGS] = args.length;
+    c[ROWS] = rows;
+    return true;
+  }
+
+  /**
+   * Runs one job of `total` chunks of `per` rows or items, its parameters written into the
+   * control block (or, for a job with a `message`, posted to the workers with it): wakes the
+   * workers and runs `chunk` here. Returns false when a chunk threw.
+   */
+  #run(
+    total: number,
+    per: number,
+    kind: number,
+    message: Record<string, unknown> | null,
+    chunk: (i: number) => void,
+  ): boolean {
     if (total > MAX_CHUNKS) throw new RangeError(`Pool job of ${total} chunks`);
     const c = this.#ctrl;
-    const epoch = this.#epoch = (this.#epoch + 1) & 0x7fff;
+    const epoch = this.#next();
+    if (message !== null) this.#post({ ...message, epoch, total, per });
+    c[TOTAL] = total;
+    c[PER] = per;
+    c[NEED] = this.#posted;
+    Atomics.store(c, KIND, kind);
     Atomics.store(c, DONE, 0);
     Atomics.store(c, ERROR, 0);
-    Atomics.store(c, NEXT, epoch << 16);
-    const m = { ...message, epoch, total };
-    for (const w of this.#workers) w.postMessage(m);
+    Atomics.store(c, NEXT, (epoch << 16) | total);
+    Atomics.store(c, JOB, epoch);
+    Atomics.notify(c, JOB);
     const own = this.callerWorks ? runTickets(c, epoch, total, chunk) : 0;
-    for (let d = Atomics.load(c, DONE); d < total; d = Atomics.load(c, DONE)) {
-      if (this.blocking) Atomics.wait(c, DONE, d, 100);
+    if (Atomics.load(c, DONE) < total) {
+      // the workers are running the last chunks: poll a little, then block
+      const until = performance.now() + CALLER_SPIN_MS;
+      for (let i = 1; Atomics.load(c, DONE) < total; i++) {
+        if (!this.blocking || (i & 63) !== 0 || performance.now() < until) pause();
+        else break;
+      }
+      for (let d = Atomics.load(c, DONE); d < total; d = Atomics.load(c, DONE)) {
+        Atomics.wait(c, DONE, d, 100);
+      }
     }
     this.workerChunks += total - own;
     return Atomics.load(c, ERROR) === 0;
+  }
+
+  /** The next job number: 1 … 0x7fff (a worker that has served nothing has seen 0). */
+  #next(): number {
+    return this.#epoch = this.#epoch % 0x7fff + 1;
   }
 
   /**
@@ -383,7 +640,8 @@ export class Pool {
    */
   batch(p: BatchLayout, per: number): void {
     const chunk = batchChunk(this.gemm!, p, per);
-    if (!this.#run(Math.ceil(p.count / per), { batch: p, per }, chunk)) {
+    this.#params(BATCH_KEYS.map((k) => +p[k]));
+    if (!this.#run(Math.ceil(p.count / per), per, BATCH, null, chunk)) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   }
@@ -393,8 +651,10 @@ export class Pool {
    * {@linkcode rowChunk}). Returns false when a chunk threw; the caller reruns the job.
    */
   rows(fn: CallableFunction, args: readonly unknown[], rows: number, per: number): boolean {
-    const message = { name: fn.name, args, per, rows };
-    return this.#run(Math.ceil(rows / per), message, rowChunk(fn, args, per, rows));
+    const total = Math.ceil(rows / per), chunk = rowChunk(fn, args, per, rows);
+    if (this.#rowArgs(fn.name, args, rows)) return this.#run(total, per, ROW, null, chunk);
+    this.messageJobs++;
+    return this.#run(total, per, MESSAGE, { fn: fn.name, args, rows }, chunk);
   }
 
   /**
@@ -407,11 +667,17 @@ export class Pool {
     if (have !== undefined && have.byteLength >= bytes) return have;
     const sab = new SharedArrayBuffer(2 ** Math.ceil(Math.log2(Math.max(bytes, 65536))));
     this.#scratch[slot] = sab;
+    this.#post({ scratch: slot, buffer: sab });
     return sab;
   }
 
-  /** Terminates the workers. */
+  /** Terminates the workers (woken first: a worker blocked in `Atomics.wait` would hang the exit). */
   close(): void {
+    if (this.#workers.length > 0) {
+      Atomics.store(this.#ctrl, KIND, QUIT);
+      Atomics.store(this.#ctrl, JOB, this.#next());
+      Atomics.notify(this.#ctrl, JOB);
+    }
     for (const w of this.#workers) w.terminate();
     this.#workers.length = 0;
     URL.revokeObjectURL(this.#url);

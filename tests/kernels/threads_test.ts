@@ -19,6 +19,7 @@ import {
 } from "../../mod.ts";
 import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
 import { parallelFailures } from "../../src/kernels/parallel.ts";
+import { unaryKernel } from "../../src/kernels/elementwise.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,6 +126,8 @@ Deno.test("expensive elementwise maps and the softmax family computed by the wor
       ["exp", () => x.exp()],
       ["sigmoid", () => x.sigmoid()],
       ["pow", () => x.abs().pow(y)],
+      // a broadcast scalar: the whole array goes through a scratch buffer
+      ["pow(scalar, x)", () => tensor(1.7).pow(x)],
       ["softmax(dim 1)", () => x.softmax(1)],
       ["logSoftmax(dim 1)", () => x.logSoftmax(1)],
       ["logsumexp(dim 1)", () => x.logsumexp(1)],
@@ -143,6 +146,7 @@ Deno.test("expensive elementwise maps and the softmax family computed by the wor
       assert.deepEqual(many, one, name);
     }
     assert.deepEqual(parallelFailures(), []);
+    assert.equal(pool.messageJobs, 0, "the arguments went through the control block");
     // memory-bound kernels, reductions (whose order of summation would change if split) and
     // the softmax family over the first dimension stay on the calling thread
     const here: [string, () => Tensor][] = [
@@ -156,6 +160,50 @@ Deno.test("expensive elementwise maps and the softmax family computed by the wor
       const chunks = pool.workerChunks;
       assert.deepEqual(bits(f()), withThreads(1, () => bits(f())), name);
       assert.equal(pool.workerChunks, chunks, `${name} stays on the calling thread`);
+    }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("a row job whose arrays are not the pool's scratch is posted as a message and gives the same bits", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    const pool = currentPool()!;
+    const n = 20_000;
+    const x = new Float32Array(new SharedArrayBuffer(n * 4)).map((_, i) => Math.sin(i) * 3);
+    const out = new Float32Array(new SharedArrayBuffer(n * 4));
+    const jobs = pool.messageJobs, chunks = pool.workerChunks;
+    pool.callerWorks = false;
+    try {
+      const args = ["tanh", { a: x, s: 1 }, { a: out, s: 1, out: true }];
+      assert.ok(pool.rows(unaryKernel, args, n, 1000));
+    } finally {
+      pool.callerWorks = true;
+    }
+    assert.equal(pool.messageJobs, jobs + 1);
+    assert.equal(pool.workerChunks, chunks + 20, "the worker ran every chunk");
+    const one = new Float32Array(n);
+    withThreads(1, () => unaryKernel("tanh", x, one));
+    assert.deepEqual(out, new Float32Array(one));
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("after a job the workers poll for a moment, then block until the next one", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(3);
+    const pool = currentPool()!;
+    const a = tensor(values(200 * 200, 2)).reshape([200, 200]);
+    const want = withThreads(1, () => bits(matmul(a, a)));
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(bits(matmul(a, a)), want);
+      // SPIN_MS is well under a millisecond: both workers are blocked long before 50 ms
+      for (let i = 0; i < 50 && pool.parked < 2; i++) await sleep(1);
+      assert.equal(pool.parked, 2, "both workers blocked in Atomics.wait");
     }
   } finally {
     setNumThreads(before);
