@@ -10,6 +10,7 @@ import { broadcastStrides, coalesce, forEachRow } from "./strided.ts";
 import { erf, roundHalfEven } from "./special.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
+import { addRows, ROWS_MIN } from "./rows.ts";
 
 /** Unary operations with a kernel. */
 export type UnaryOp =
@@ -282,6 +283,16 @@ function binaryRow(
   }
 }
 
+/** Whether `shape`, without its leading 1s, is the end of `outShape` (a row broadcast). */
+function isTrailing(shape: readonly number[], outShape: readonly number[]): boolean {
+  let i = 0;
+  while (i < shape.length && shape[i] === 1) i++;
+  const off = outShape.length - shape.length;
+  if (off < 0) return false;
+  for (; i < shape.length; i++) if (shape[i] !== outShape[off + i]) return false;
+  return true;
+}
+
 /**
  * Writes `op(a, b)` broadcast to `outShape` into `out`. Same-shape and scalar operands take a
  * single contiguous loop; other broadcasts loop over coalesced rows.
@@ -305,6 +316,14 @@ export function binaryKernel(
     }
     binaryRow(op, a, 0, sa, b, 0, sb, out, 0, n);
     return;
+  }
+  // a matrix plus a row broadcast along it (a bias): WebAssembly SIMD, same bits
+  if (op === "add" && n >= ROWS_MIN) {
+    if (a.length === n && isTrailing(bShape, outShape)) {
+      if (addRows(a, b, out, n / b.length, b.length)) return;
+    } else if (b.length === n && isTrailing(aShape, outShape)) {
+      if (addRows(b, a, out, n / a.length, a.length)) return; // x + y is y + x, bit for bit
+    }
   }
   const plan = coalesce(outShape, [
     broadcastStrides(aShape, outShape),

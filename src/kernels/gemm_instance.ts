@@ -82,7 +82,7 @@ export interface Gemm {
 }
 
 /** Decodes base64 to bytes. */
-function decode(b64: string): Uint8Array<ArrayBuffer> {
+export function decode(b64: string): Uint8Array<ArrayBuffer> {
   const s = atob(b64);
   const bytes = new Uint8Array(s.length);
   for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);

@@ -7,6 +7,7 @@
 import type { Storage } from "../dtype.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
+import { columnSums } from "./rows.ts";
 
 /** Associative reductions. */
 export type ReduceOp = "sum" | "prod" | "max" | "min";
@@ -32,6 +33,10 @@ function reduceMiddle(
   n: number,
   inner: number,
 ): Float64Array {
+  if (op === "sum" && inner > 1) {
+    const sums = columnSums(x, outer, n, inner); // WebAssembly SIMD, same order, same bits
+    if (sums !== null) return sums;
+  }
   const acc = new Float64Array(outer * inner).fill(identity(op));
   if (inner === 1) {
     // the reduced axis is the last one: one scalar accumulator per row, contiguous reads

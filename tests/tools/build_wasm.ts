@@ -31,7 +31,8 @@ export async function assemble(
   }
 }
 
-function base64(bytes: Uint8Array): string {
+/** Base64 of bytes. */
+export function base64(bytes: Uint8Array): string {
   let s = "";
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
