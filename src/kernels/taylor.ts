@@ -148,6 +148,28 @@ export function riccatiDerivsKernel(
   return [d1, d2];
 }
 
+/**
+ * The gradient of `y` through `f'` and `f''` of a Riccati function, given theirs (`g1`, `g2`):
+ * `g1 q + g2 (2 c f' + q²)` with `q = b + 2 c y = df'/dy`.
+ */
+export function riccatiChainKernel(
+  y: Storage,
+  g1: Storage,
+  g2: Storage,
+  a: number,
+  b: number,
+  c: number,
+): Float64Array {
+  const n = y.length;
+  const gy = new Float64Array(n);
+  for (let e = 0; e < n; e++) {
+    const v = y[e];
+    const q = b + 2 * c * v, p = a + (b + c * v) * v;
+    gy[e] = g1[e] * q + g2[e] * (2 * c * p + q * q);
+  }
+  return gy;
+}
+
 /** Scratch for the per-element sums of the collapsed kernels (grown on demand, never shared). */
 let scratch = new Float64Array(1024);
 function sums(count: number, m: number): Float64Array {

@@ -28,6 +28,7 @@ import {
   lapUnaryVjpKernel,
   pairKernel,
   powerKernel,
+  riccatiChainKernel,
   riccatiDerivsKernel,
   riccatiKernel,
 } from "../kernels/taylor.ts";
@@ -197,6 +198,11 @@ export interface UnaryShape {
   derivs(x: Tensor, y: Tensor): readonly [Tensor | number, Tensor | number];
   /** `f'` and `f''` at every element by a plain loop (for unwatched values), when it has one. */
   derivsKernel?(x: Tensor, y: Tensor): readonly [Storage, Storage];
+  /**
+   * The collapsed step as one recorded operation of `[s, y]`, for a function whose `f'` and
+   * `f''` follow from its value `y` (then they are no recorded operations of their own).
+   */
+  readonly step?: CustomCall;
 }
 
 /**
@@ -221,6 +227,7 @@ export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
       const m = s.numel / s.shape[0];
       return fromKernel(lapUnaryKernel(s._buf, e1, e2, d, y.numel, m), [ctx.rows, ...y.shape], s);
     }
+    if (shape.step !== undefined && !levelWatched(s, y)) return apply("custom", [s, y], shape.step);
     const [d1, d2] = shape.derivs(x, y);
     const [e1, e2] = [elementsOf(d1, y), elementsOf(d2, y)];
     if (!levelWatched(s, e1, e2)) return apply("custom", [s, e1, e2], LAP_UNARY);
@@ -272,11 +279,7 @@ export const LAP_UNARY: CustomCall = {
     const sq = sum0(mul(mul(s, s), m));
     return add(mul(s, e1), mul(last, lift(mul(sq, e2))));
   },
-  forward([s, e1, e2]) {
-    const r = s.shape[0];
-    const buf = lapUnaryKernel(s._buf, e1._buf, e2._buf, r - 1, e1.numel, s.numel / r);
-    return fromKernel(buf, [r, ...e1.shape], s);
-  },
+  forward: ([s, e1, e2]) => lapForward(s, e1._buf, e2._buf, e1),
   vjp(g, [s, e1, e2], _out, needs) {
     const r = s.shape[0];
     if (!isGradEnabled() && !levelWatched(g, s, e1, e2)) {
@@ -310,6 +313,71 @@ export const LAP_UNARY: CustomCall = {
     return terms.length === 0 ? null : terms.reduce((a, b) => add(a, b));
   },
 };
+
+/** The collapsed step of `s` with `f'`, `f''` given per element of `like` (a plain loop). */
+function lapForward(s: Tensor, e1: Storage, e2: Storage, like: Tensor): Tensor {
+  const r = s.shape[0];
+  const buf = lapUnaryKernel(s._buf, e1, e2, r - 1, like.numel, s.numel / r);
+  return fromKernel(buf, [r, ...like.shape], s);
+}
+
+/**
+ * The collapsed step of a Riccati function `f' = a + b y + c y²` from its value: inputs
+ * `[s, y]`, output as {@linkcode LAP_UNARY}'s with `f'` and `f'' = (b + 2 c y) f'` computed
+ * inside, and `y`'s gradient `g₁ q + g₂ (2 c f' + q²)` (`q = b + 2 c y`, `g₁` and `g₂` the
+ * gradients of `f'` and `f''`) one more loop of the VJP. The rules in Tensor operations (JVP,
+ * inline definition, VJP under `createGraph`) are {@linkcode LAP_UNARY}'s, chained.
+ */
+function riccatiStep(a: number, b: number, c: number): CustomCall {
+  // f', f'' and q = df'/dy as Tensor operations
+  const derivs = (y: Tensor): [Tensor, Tensor, Tensor] => {
+    const q = add(mul(y, 2 * c), b);
+    const p = add(mul(add(mul(y, c), b), y), a);
+    return [p, mul(q, p), q];
+  };
+  // df''/dy = 2 c f' + q²
+  const dd2 = (p: Tensor, q: Tensor) => add(mul(p, 2 * c), mul(q, q));
+  return {
+    ...LAP_UNARY,
+    inline: ([s, y]) => {
+      const [e1, e2] = derivs(y);
+      return (LAP_UNARY.inline as (i: readonly Tensor[]) => Tensor)([s, e1, e2]);
+    },
+    forward([s, y]) {
+      const [e1, e2] = riccatiDerivsKernel(y._buf, a, b, c);
+      return lapForward(s, e1, e2, y);
+    },
+    vjp(g, [s, y], out, needs) {
+      const need3 = [needs[0], needs[1], needs[1]];
+      if (!isGradEnabled() && !levelWatched(g, s, y)) {
+        const r = s.shape[0], n = y.numel;
+        const [e1, e2] = riccatiDerivsKernel(y._buf, a, b, c);
+        const [gs, g1, g2] = lapUnaryVjpKernel(
+          g._buf,
+          s._buf,
+          e1,
+          e2,
+          r - 1,
+          n,
+          need3,
+          s.numel / r,
+        );
+        return [
+          gs === null ? null : fromKernel(gs, s.shape, s),
+          g1 === null ? null : fromKernel(riccatiChainKernel(y._buf, g1, g2!, a, b, c), y.shape, s),
+        ];
+      }
+      const [e1, e2, q] = derivs(y);
+      const [gs, g1, g2] = LAP_UNARY.vjp(g, [s, e1, e2], out, need3);
+      return [gs, g1 === null ? null : add(mul(g1, q), mul(g2 as Tensor, dd2(e1, q)))];
+    },
+    jvp([ts, ty], [s, y], out) {
+      const [e1, e2, q] = derivs(y);
+      const t1 = ty === null ? null : mul(ty, q), t2 = ty === null ? null : mul(ty, dd2(e1, q));
+      return LAP_UNARY.jvp([ts, t1, t2], [s, e1, e2], out);
+    },
+  };
+}
 
 /** `v` as a tensor of `like`'s shape (a number or a broadcastable tensor expanded). */
 function elementsOf(v: Tensor | number, like: Tensor): Tensor {
@@ -363,6 +431,7 @@ export function riccati(a: number, b: number, c: number): UnaryShape {
       return [p, mul(add(mul(y, 2 * c), b), p)];
     },
     derivsKernel: (_x, y) => riccatiDerivsKernel(y._buf, a, b, c),
+    step: riccatiStep(a, b, c),
   };
 }
 

@@ -24,7 +24,7 @@ import {
 import { assertClose } from "../../src/testing/mod.ts";
 import { lapUnaryKernel, lapUnaryVjpKernel } from "../../src/kernels/taylor.ts";
 import { apply } from "../../src/autograd/dispatch.ts";
-import { LAP_UNARY } from "../../src/taylor/shapes.ts";
+import { LAP_UNARY, riccati } from "../../src/taylor/shapes.ts";
 
 /** A deterministic generator of numbers in [-0.5, 0.5). */
 function numbers(seed: number): () => number {
@@ -204,6 +204,51 @@ Deno.test("broadcast series: vmap(laplacian) equals a loop of full series", asyn
     })(X, T1, T2);
     assertClose(shared, own, { rtol: 1e-12, atol: 1e-12 });
   });
+});
+
+Deno.test("the Riccati step from y equals the step given f' and f'' (tanh, sigmoid, exp)", async (t) => {
+  const rnd = numbers(31);
+  const r = (shape: number[]) =>
+    tensor(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, rnd), {
+      dtype: "float64",
+      shape,
+    });
+  for (
+    const [name, [a, b, c]] of [["tanh", [1, 0, -1]], ["sigmoid", [0, 1, -1]], ["exp", [
+      0,
+      1,
+      0,
+    ]]] as const
+  ) {
+    for (const sShape of [[3, 5, 4], [3, 1, 4]]) {
+      await t.step(`${name}, series ${sShape.join("x")}: value, JVP, VJP, grad of grad`, () => {
+        const shape = riccati(a, b, c);
+        const step = shape.step!;
+        const derivs = (y: Tensor) => shape.derivs(y, y) as [Tensor, Tensor];
+        const fromY = (s: Tensor, y: Tensor) => apply("custom", [s, y], step);
+        const given = (s: Tensor, y: Tensor) => apply("custom", [s, ...derivs(y)], LAP_UNARY);
+        const s = r(sShape), y = r([5, 4]), k = r([3, 5, 4]);
+        const tol = { rtol: 1e-13, atol: 1e-14 };
+        assertClose(fromY(s, y), given(s, y), tol);
+        assertClose(step.inline!([s, y]), given(s, y), tol);
+        const [ts, ty] = [r(sShape), r([5, 4])];
+        assertClose(jvp(fromY, [s, y], [ts, ty])[1], jvp(given, [s, y], [ts, ty])[1], tol);
+        const argnums = [0, 1];
+        const loss = (f: typeof fromY) => (u: Tensor, v: Tensor) => f(u, v).mul(k).sum();
+        const [, g1] = valueAndGrad(loss(fromY), { argnums })(s, y);
+        const [, g2] = valueAndGrad(loss(given), { argnums })(s, y);
+        g1.forEach((g, i) => assertClose(g, g2[i], tol));
+        // the VJP in Tensor operations, differentiated again
+        const second = (f: typeof fromY) => (u: Tensor, v: Tensor) => {
+          const [gu, gv] = grad(loss(f), { argnums })(u, v);
+          return gu.mul(ts).sum().add(gv.mul(ty).sum());
+        };
+        const [, h1] = valueAndGrad(second(fromY), { argnums })(s, y);
+        const [, h2] = valueAndGrad(second(given), { argnums })(s, y);
+        h1.forEach((h, i) => assertClose(h, h2[i], tol));
+      });
+    }
+  }
 });
 
 Deno.test("lapUnaryKernel and its VJP on a shared series equal the full series", () => {
