@@ -8,6 +8,7 @@
  */
 
 import type { Storage } from "../dtype.ts";
+import { lapStepWasm, lapVjpWasm } from "./lap.ts";
 
 /**
  * `y = f(x)` with `y' = (a + b·y + c·y²)·x'` (exp, tanh, sigmoid, tan, reciprocal, …):
@@ -186,7 +187,7 @@ function sums(count: number, m: number): Float64Array {
  * then the summed second order) and `f'`, `f''` per element (`n` of them):
  * `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`. Each row of `s` holds `m` elements, repeated
  * `n / m` times (a series shared along leading dims; `m = n` for a full one); the result is
- * `[D + 1, n]`.
+ * `[D + 1, n]`. Float64 steps run in WebAssembly SIMD (`lap.ts`) where they can.
  */
 export function lapUnaryKernel(
   s: Storage,
@@ -195,6 +196,18 @@ export function lapUnaryKernel(
   d: number,
   n: number,
   m: number = n,
+): Float64Array {
+  return lapStepWasm(s, d1, d2, d, n, m) ?? lapUnaryLoops(s, d1, d2, d, n, m);
+}
+
+/** @ignore {@linkcode lapUnaryKernel} in JavaScript loops (exported for its tests). */
+export function lapUnaryLoops(
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  m: number,
 ): Float64Array {
   const out = new Float64Array((d + 1) * n);
   const sq = sums(1, m);
@@ -229,7 +242,7 @@ export function lapUnaryKernel(
  * The VJP of {@linkcode lapUnaryKernel}: given the output's gradient `g` (`[d + 1, n]`),
  * the gradients of the series `s` (`[d + 1, m]`, summed over the repeats) and of the
  * derivatives `d1` and `d2` (`[n]`) at the point, each computed only when `needs` asks for
- * it (else null).
+ * it (else null). Float64 in WebAssembly SIMD (`lap.ts`) where it can.
  */
 export function lapUnaryVjpKernel(
   g: Storage,
@@ -240,7 +253,23 @@ export function lapUnaryVjpKernel(
   n: number,
   needs: readonly boolean[],
   m: number = n,
-): [Float64Array | null, Float64Array | null, Float64Array | null] {
+): Grads {
+  const fast = lapVjpWasm(g, s, d1, d2, d, n, m);
+  if (fast !== null) return [0, 1, 2].map((i) => (needs[i] ? fast[i] : null)) as Grads;
+  return lapUnaryVjpLoops(g, s, d1, d2, d, n, needs, m);
+}
+
+/** @ignore {@linkcode lapUnaryVjpKernel} in JavaScript loops (exported for its tests). */
+export function lapUnaryVjpLoops(
+  g: Storage,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  needs: readonly boolean[],
+  m: number,
+): Grads {
   const gs = needs[0] ? new Float64Array((d + 1) * m) : null;
   const g1 = needs[1] ? new Float64Array(n) : null;
   const g2 = needs[2] ? new Float64Array(n) : null;
@@ -250,6 +279,7 @@ export function lapUnaryVjpKernel(
 }
 
 type Out = Float64Array | null;
+type Grads = [Out, Out, Out];
 
 /** {@linkcode lapUnaryVjpKernel} for a full series: one pass per row. */
 function fullVjp(

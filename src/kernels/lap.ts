@@ -1,0 +1,139 @@
+/**
+ * The forward Laplacian's collapsed unary step and its VJP in WebAssembly SIMD
+ * (`wasm/lap.wat`, written by `tests/tools/gen_lap.ts`), for float64: two lanes at a time
+ * where the JavaScript loops of `taylor.ts` run at about 1 ns an element. The operands are
+ * copied into the module's memory and the results out. Each value is computed by the same
+ * operations in the same order as those loops (no fused multiply-adds), so the results are
+ * theirs (up to the sign of a zero gradient, which the one-pass loop for full series may give
+ * as −0 where this gives +0).
+ *
+ * @module
+ */
+
+import { decode } from "./gemm_instance.ts";
+import { LAP_WASM_BASE64 } from "./wasm/lap_wasm.ts";
+
+/** Steps with fewer output elements stay in JavaScript (the copies and the call cost ~1 µs). */
+export const LAP_MIN = 2048;
+
+/** Larger operands stay in JavaScript, so that the module's memory stays under ~16 MiB. */
+export const LAP_MAX_BYTES = 2 ** 24;
+
+type Step = (...args: number[]) => void;
+
+interface LapKernels {
+  readonly memory: WebAssembly.Memory;
+  readonly step: Step;
+  readonly vjp: Step;
+}
+
+let kernels: LapKernels | null | undefined;
+
+/** The instance, made on first use; null without WebAssembly SIMD. */
+function load(): LapKernels | null {
+  if (kernels === undefined) {
+    kernels = null;
+    try {
+      if (typeof WebAssembly === "object") {
+        const bytes = decode(LAP_WASM_BASE64);
+        if (WebAssembly.validate(bytes)) {
+          const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
+          kernels = {
+            memory: ex.memory as WebAssembly.Memory,
+            step: ex.lap_f64 as Step,
+            vjp: ex.lap_vjp_f64 as Step,
+          };
+        }
+      }
+    } catch {
+      kernels = null; // e.g. a runtime that forbids compiling code: JavaScript does it
+    }
+  }
+  return kernels;
+}
+
+/** The instance with at least `bytes` of memory, or null. */
+function withMemory(bytes: number): LapKernels | null {
+  const k = load();
+  if (k === null) return null;
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) {
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return null;
+    }
+  }
+  return k;
+}
+
+/** Byte offsets of consecutive regions of `counts[i]` float64 elements, each 16-byte aligned. */
+function layout(counts: readonly number[]): number[] {
+  const at = [0];
+  for (const c of counts) at.push(at[at.length - 1] + ((c * 8 + 15) & ~15));
+  return at;
+}
+
+const f64 = (x: unknown): x is Float64Array => x instanceof Float64Array;
+
+/** A copy of `count` elements of `v` from byte `at` (`slice` is several times slower in V8). */
+function copyOut(v: Float64Array, at: number, count: number): Float64Array {
+  const out = new Float64Array(count);
+  out.set(v.subarray(at / 8, at / 8 + count));
+  return out;
+}
+
+/**
+ * `lapUnaryKernel` (see `taylor.ts`) for float64 storage: the `[d + 1, n]` step of a series
+ * `s` of `m` elements a row repeated `n / m` times, or null where the kernel is not used
+ * (other types, sizes outside its range, no WebAssembly).
+ */
+export function lapStepWasm(
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+): Float64Array | null {
+  if (!f64(s) || !f64(d1) || !f64(d2) || (d + 1) * n < LAP_MIN) return null;
+  // s, f', f'', out, sq
+  const at = layout([(d + 1) * m, n, n, (d + 1) * n, m]);
+  if (at[5] > LAP_MAX_BYTES) return null;
+  const k = withMemory(at[5]);
+  if (k === null) return null;
+  const v = new Float64Array(k.memory.buffer);
+  v.set(s, 0);
+  v.set(d1, at[1] / 8);
+  v.set(d2, at[2] / 8);
+  k.step(at[0], at[1], at[2], at[3], at[4], d, n, m);
+  return copyOut(v, at[3], (d + 1) * n);
+}
+
+/**
+ * `lapUnaryVjpKernel` (see `taylor.ts`) for float64 storage: the gradients of the series
+ * (`[d + 1, m]`), of `f'` and of `f''` (`[n]`), or null where the kernel is not used.
+ */
+export function lapVjpWasm(
+  g: unknown,
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+): [Float64Array, Float64Array, Float64Array] | null {
+  if (!f64(g) || !f64(s) || !f64(d1) || !f64(d2) || (d + 1) * n < LAP_MIN) return null;
+  // b, sq, gs, g1 (zeroed together), then g2, g, s, f', f''
+  const at = layout([m, m, (d + 1) * m, n, n, (d + 1) * n, (d + 1) * m, n, n]);
+  if (at[9] > LAP_MAX_BYTES) return null;
+  const k = withMemory(at[9]);
+  if (k === null) return null;
+  const v = new Float64Array(k.memory.buffer);
+  v.set(g, at[5] / 8);
+  v.set(s, at[6] / 8);
+  v.set(d1, at[7] / 8);
+  v.set(d2, at[8] / 8);
+  k.vjp(at[5], at[6], at[7], at[8], at[0], at[1], at[2], at[3], at[4], at[4], d, n, m);
+  return [copyOut(v, at[2], (d + 1) * m), copyOut(v, at[3], n), copyOut(v, at[4], n)];
+}
