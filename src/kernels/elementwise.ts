@@ -11,6 +11,7 @@ import { erf, roundHalfEven } from "./special.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
 import { addRows, ROWS_MIN } from "./rows.ts";
+import { tanhKernel } from "./tanh.ts";
 
 /** Unary operations with a kernel. */
 export type UnaryOp =
@@ -82,6 +83,10 @@ function unaryCost(op: UnaryOp): number {
 /** Writes `op(x[i])` into `out[i]` for every element. */
 export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;
+  if (op === "tanh") {
+    tanhKernel(x, out); // WebAssembly SIMD, or the same algorithm in JavaScript
+    return;
+  }
   if (
     n >= 4096 && parallelRows(unaryKernel, n, n * unaryCost(op), [op, rowsOf(x), outRows(out)])
   ) {
@@ -138,9 +143,6 @@ export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
       return;
     case "cosh":
       for (let i = 0; i < n; i++) out[i] = Math.cosh(x[i]);
-      return;
-    case "tanh":
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(x[i]);
       return;
     case "asinh":
       for (let i = 0; i < n; i++) out[i] = Math.asinh(x[i]);
