@@ -11,7 +11,7 @@ import { erf, roundHalfEven } from "./special.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
 import { addRows, ROWS_MIN } from "./rows.ts";
-import { tanhKernel } from "./tanh.ts";
+import { tanhKernel, tanhRange, tanhTable } from "./tanh.ts";
 
 /** Unary operations with a kernel. */
 export type UnaryOp =
@@ -84,7 +84,11 @@ function unaryCost(op: UnaryOp): number {
 export function unaryKernel(op: UnaryOp, x: Storage, out: Storage): void {
   const n = x.length;
   if (op === "tanh") {
-    tanhKernel(x, out); // WebAssembly SIMD, or the same algorithm in JavaScript
+    // WebAssembly SIMD, or the same algorithm in JavaScript. The worker pool runs this
+    // function from its source text, where tanhKernel (and WebAssembly) is not defined:
+    // there the JavaScript loop runs, with the same bits
+    if (typeof tanhKernel === "function") tanhKernel(x, out);
+    else tanhRange(x, out, tanhTable(), n);
     return;
   }
   if (

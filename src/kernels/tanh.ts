@@ -5,7 +5,7 @@
  * and for runtimes without WebAssembly SIMD. Both give the same bits, so a result does not
  * depend on the array's length, on the runtime or on the number of threads.
  *
- * The algorithm (constants in {@linkcode TANH_CONSTANTS}, from
+ * The algorithm (constants in {@linkcode tanhTable}, from
  * `tests/tools/tanh_coefficients.py`), on `a = |x|`, the sign put back at the end:
  * - `a < 0.625`: `a + a·s·(s·P(s)/Q(s) − 1/3)` with `s = a²`, a rational fit of
  *   `(tanh(a)/a − 1 + s/3)/s²`; odd, so no cancellation near 0 (tiny and subnormal `a` give
@@ -38,25 +38,35 @@ import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
 import { TANH_WASM_BASE64 } from "./wasm/tanh_wasm.ts";
 
-/** The constants of the algorithm, shared with the WebAssembly generator. */
-export const TANH_CONSTANTS = {
-  /** Below this `|x|` the rational form; from it the exponential form. */
-  small: 0.625,
-  /** From this `|x|` the result is ±1 (`tanh(22)` rounds to 1 in float64 with room to spare). */
-  big: 22,
-  third: 1 / 3,
-  /** `P(s)`: numerator of the fit of `(tanh(a)/a − 1 + s/3)/s²` on `s ∈ [0, 0.625²]`. */
-  p: [0.13333333333333333, 0.007933822249076444, 8.496510168953813e-05],
-  /** `Q(s) = 1 + q₁s + q₂s² + q₃s³`: its denominator. */
-  q: [0.46426557162997806, 0.024533091329833542, 0.00025494777690953513],
-  /** 1.5·2⁵², added and subtracted to round to an integer (ties to even) on every engine. */
-  shift: 6755399441055744,
-  invLn2: 1.4426950408889634,
-  /** ln 2 in two parts, the first with 32 significant bits so `k·ln2Hi` is exact. */
-  ln2Hi: 6.93147180369123816490e-01,
-  ln2Lo: 1.90821492927058770002e-10,
-  /** `1/2!, 1/3!, …, 1/13!`: `expm1(r) = r + r²·(1/2! + r/3! + …)`. */
-  expm1: [
+/**
+ * The constants of the algorithm as {@linkcode tanhRange} takes them (written out here, not
+ * imported, so the worker pool can run this function from its source text):
+ * - 0 `small` = 0.625: below it the rational form, from it the exponential form;
+ * - 1 `big` = 22: from it ±1 (`tanh` rounds to 1 in float64 from 19.06);
+ * - 2 1/3; 3 `shift` = 1.5·2⁵², added and subtracted to round to an integer (ties to even);
+ * - 4 1/ln 2; 5, 6 ln 2 in two parts, the first with 32 significant bits so `k·ln2Hi` is exact;
+ * - 7–9 `P(s)` and 10–12 `Q(s) = 1 + q₁s + q₂s² + q₃s³`: the fit of
+ *   `(tanh(a)/a − 1 + s/3)/s² ≈ P(s)/Q(s)` on `s ∈ [0, 0.625²]`
+ *   (`tests/fixtures/gen_tanh.py --fit`);
+ * - 13–24 `1/2!, 1/3!, …, 1/13!`: `expm1(r) = r + r²·(1/2! + r/3! + …)`;
+ * - 25–88 `2^k` for `k = 0..63`.
+ */
+export function tanhTable(): Float64Array {
+  const t = new Float64Array(89);
+  t.set([
+    0.625,
+    22,
+    1 / 3,
+    6755399441055744,
+    1.4426950408889634,
+    6.93147180369123816490e-01,
+    1.90821492927058770002e-10,
+    0.13333333333333333,
+    0.007933822249076444,
+    8.496510168953813e-05,
+    0.46426557162997806,
+    0.024533091329833542,
+    0.00025494777690953513,
     1 / 2,
     1 / 6,
     1 / 24,
@@ -69,29 +79,30 @@ export const TANH_CONSTANTS = {
     1 / 39916800,
     1 / 479001600,
     1 / 6227020800,
-  ],
-} as const;
-
-/**
- * The constants laid out for {@linkcode tanhRange}: small, big, third, shift, invLn2, ln2Hi,
- * ln2Lo, p₀..p₂, q₁..q₃, the twelve Taylor coefficients, then `2^k` for `k = 0..63`.
- */
-function table(): Float64Array {
-  const c = TANH_CONSTANTS;
-  const head = [c.small, c.big, c.third, c.shift, c.invLn2, c.ln2Hi, c.ln2Lo, ...c.p, ...c.q];
-  const t = new Float64Array(head.length + c.expm1.length + 64);
-  t.set(head);
-  t.set(c.expm1, head.length);
-  let e = 1;
-  for (let k = 0; k < 64; k++, e *= 2) t[head.length + c.expm1.length + k] = e;
+  ]);
+  for (let k = 0, e = 1; k < 64; k++, e *= 2) t[25 + k] = e;
   return t;
 }
 
-const TABLE = table();
+const TABLE = tanhTable();
+
+/** The constants of {@linkcode tanhTable} by name, for the WebAssembly generator. */
+export const TANH_CONSTANTS = {
+  small: TABLE[0],
+  big: TABLE[1],
+  third: TABLE[2],
+  shift: TABLE[3],
+  invLn2: TABLE[4],
+  ln2Hi: TABLE[5],
+  ln2Lo: TABLE[6],
+  p: [TABLE[7], TABLE[8], TABLE[9]],
+  q: [TABLE[10], TABLE[11], TABLE[12]],
+  expm1: Array.from(TABLE.subarray(13, 25)),
+} as const;
 
 /**
  * Writes `tanh(x[i])` into `out[i]` for `i` in `0..n`, with the constants `c` of
- * {@linkcode table} (an argument, not a module constant, so the worker pool can run it from
+ * {@linkcode tanhTable} (an argument, not a module constant, so the worker pool can run it from
  * its source text). The WebAssembly kernel computes exactly these operations.
  */
 export function tanhRange(
@@ -260,4 +271,4 @@ export function tanhKernel(x: Storage, out: Storage): void {
   }
 }
 
-registerKernels(tanhRange);
+registerKernels(tanhRange, tanhTable);
