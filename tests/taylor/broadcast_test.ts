@@ -187,6 +187,14 @@ Deno.test("broadcast series: vmap(laplacian) equals a loop of full series", asyn
     }
   });
 
+  await t.step("hutchinson directions shared by the batch: vmap equals a loop", () => {
+    const { params, u, points } = net(4, 5, 13);
+    const X = points(3);
+    const est = laplacian((x: Tensor) => u(params, x), { estimator: "hutchinson", samples: 5 });
+    const loop = stackOf([0, 1, 2].map((i) => est(X.index(i))));
+    assertClose(vmap(est)(X), loop, { rtol: 1e-12, atol: 1e-12 });
+  });
+
   await t.step("jet with terms shared by the batch equals jet with batched terms", () => {
     const { params, u, points } = net(3, 4, 11);
     const X = points(3);
