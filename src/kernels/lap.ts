@@ -16,8 +16,8 @@ import { LAP_WASM_BASE64 } from "./wasm/lap_wasm.ts";
 /** Steps with fewer output elements stay in JavaScript (the copies and the call cost ~1 µs). */
 export const LAP_MIN = 2048;
 
-/** Larger operands stay in JavaScript, so that the module's memory stays under ~16 MiB. */
-export const LAP_MAX_BYTES = 2 ** 24;
+/** Larger operands stay in JavaScript, so that the module's memory (never given back) stays under ~8 MiB. */
+export const LAP_MAX_BYTES = 2 ** 23;
 
 type Step = (...args: number[]) => void;
 

@@ -8,6 +8,7 @@
  */
 
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   type DType,
   grad,
@@ -22,6 +23,8 @@ import {
   vmap,
 } from "../../mod.ts";
 import { assertClose } from "../../src/testing/mod.ts";
+import { SEED } from "../support/props.ts";
+import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { lapUnaryKernel, lapUnaryVjpKernel } from "../../src/kernels/taylor.ts";
 import { apply } from "../../src/autograd/dispatch.ts";
 import { LAP_UNARY, riccati } from "../../src/taylor/shapes.ts";
@@ -212,6 +215,27 @@ Deno.test("broadcast series: vmap(laplacian) equals a loop of full series", asyn
     })(X, T1, T2);
     assertClose(shared, own, { rtol: 1e-12, atol: 1e-12 });
   });
+});
+
+Deno.test("random programs: vmap(laplacian) and vmap(jet) with shared series equal loops", () => {
+  fc.assert(
+    fc.property(programArb(), (p: Program) => {
+      const w = p.x.mul(0.7).add(0.3).sin();
+      const f = (x: Tensor) => runProgram(p, x).mul(w).sum();
+      // three points near p.x (away from kinks as p.x is), batched along a new leading dim
+      const pts = [p.x, p.x.mul(0.9).add(0.02), p.x.mul(1.05).sub(0.01)];
+      const X = stack(pts);
+      const tol = { rtol: 1e-9, atol: 1e-9, message: p.text };
+      assertClose(vmap(laplacian(f))(X), stackOf(pts.map((x) => laplacian(f)(x))), tol);
+      const terms = p.series.slice(0, 2);
+      const viaJet = (x: Tensor) => {
+        const [y, ys] = jet(f, [x], [terms]);
+        return stack([y, ...ys]);
+      };
+      assertClose(vmap(viaJet)(X), stackOf(pts.map(viaJet)), tol);
+    }),
+    { seed: SEED, numRuns: 40 },
+  );
 });
 
 Deno.test("the Riccati step from y equals the step given f' and f'' (tanh, sigmoid, exp)", async (t) => {
