@@ -180,6 +180,16 @@ function extremeRule(): TaylorRule<Params["amax"]> {
 
 const sqrtOf = (v: number) => Math.sqrt(v);
 
+const divJets = composite<null>(([a, b], _i, _o, _p, ctx) => jmul(a, jrecip(b, ctx), ctx));
+
+/** `a / b`: by a constant `b`, linear in `a` (a broadcast series stays one); else `a · (1/b)`. */
+const divRule = takesBroadcast<null>((series, inputs, out, params, ctx) => {
+  const [sa, sb] = series;
+  if (sb === null) return overRows("div", [sa as Tensor, inputs[1]], [true, false], null);
+  const full = series.map((s, i) => (s === null ? null : expanded(s, inputs[i])));
+  return divJets(full, inputs, out, params, ctx);
+});
+
 const reshapeLinear = linear("reshape");
 
 /**
@@ -245,11 +255,7 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
     return overRows("add", [sa, sb], [true, true], { alpha });
   }),
   mul: bilinear("mul"),
-  div: composite(([a, b], _i, _o, _p, ctx) =>
-    b.s === null
-      ? { x: b.x, s: overRows("div", [a.s as Tensor, b.x], [true, false], null) }
-      : jmul(a, jrecip(b, ctx), ctx)
-  ),
+  div: divRule,
   pow: powRule,
   maximum: extremum(gt),
   minimum: extremum(lt),

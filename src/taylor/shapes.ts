@@ -160,9 +160,10 @@ function rowsTimesMatrix(s: Tensor, w: Tensor, transB: boolean): Tensor {
 
 /**
  * A bilinear primitive (`mul`, `matmul`): the Cauchy product of the two series; with one
- * constant side it is linear in the other. A matrix product by a constant matrix keeps a
- * broadcast series broadcast (the shared directions of a batched `laplacian` go through
- * the first layer as one small product).
+ * constant side it is linear in the other. A product by a constant (elementwise, or a matrix
+ * on the right) keeps a broadcast series broadcast where the constant is the same along its
+ * dims (the shared directions of a batched `laplacian` go through input scaling and the first
+ * layer as one small product).
  */
 export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params[P]> {
   const rule: TaylorRule<Params[P]> = ([sa0, sb0], [a, b], _out, params, ctx) => {
@@ -172,6 +173,13 @@ export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params
       sb0 === null && sa0 !== null && byMatrix && sa0.shape[sa0.ndim - 1] === a.shape[a.ndim - 1]
     ) {
       return rowsTimesMatrix(sa0, b, mm.transB);
+    }
+    // a product by a constant broadcasts a broadcast series like any other operand
+    if (prim === "mul" && sb0 === null) {
+      return overRows(prim, [sa0 as Tensor, b], [true, false], params);
+    }
+    if (prim === "mul" && sa0 === null) {
+      return overRows(prim, [a, sb0 as Tensor], [false, true], params);
     }
     const sa = sa0 === null ? null : expanded(sa0, a), sb = sb0 === null ? null : expanded(sb0, b);
     const left = (s: Tensor) =>
@@ -187,7 +195,7 @@ export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params
     }
     return cauchy(prim, params, full(a, sa), full(b, sb), 1);
   };
-  return prim === "matmul" ? takesBroadcast(rule) : rule;
+  return takesBroadcast(rule);
 }
 
 /** An elementwise unary shape: its jet recurrence and its first two derivatives at a point. */

@@ -91,6 +91,42 @@ Deno.test("broadcast series: vmap(laplacian) equals a loop of full series", asyn
     }
   }
 
+  await t.step(
+    "scaled and shifted inputs keep the directions shared; per-point scales do not",
+    () => {
+      const { params, u, points } = net(3, 4, 19);
+      const X = points(4);
+      const scale = tensor([0.5, -2, 1.5], { dtype: "float64" });
+      let seen: readonly number[] = [];
+      const g = (x: Tensor) => {
+        const z = x.mul(2).sub(1).div(3).mul(scale);
+        seen = physicalSeries(z);
+        return u(params, z);
+      };
+      const tol = { rtol: 1e-12, atol: 1e-12 };
+      const batched = vmap(laplacian(g))(X);
+      assert.deepEqual(seen, [4, 1, 3]);
+      assertClose(batched, stackOf([0, 1, 2, 3].map((i) => laplacian(g)(X.index(i)))), tol);
+      // a scale that differs between the points (batched itself) makes the series per point
+      const C = points(4).exp();
+      const h = (x: Tensor, c: Tensor) =>
+        laplacian((v: Tensor) => u(params, v.mul(c).div(c.add(2))))(x);
+      const hb = vmap(h)(X, C);
+      assertClose(hb, stackOf([0, 1, 2, 3].map((i) => h(X.index(i), C.index(i)))), tol);
+      const loss = (...ps: Tensor[]) =>
+        vmap(laplacian((x: Tensor) => u(ps, x.mul(2).sub(1).div(3).mul(scale))))(X).pow(2).sum();
+      const lossL = (...ps: Tensor[]) =>
+        [0, 1, 2, 3].map((i) =>
+          laplacian((x: Tensor) => u(ps, x.mul(2).sub(1).div(3).mul(scale)))(X.index(i)).pow(2)
+        )
+          .reduce((a, b) => a.add(b));
+      const argnums = params.map((_, i) => i);
+      const [, gb] = valueAndGrad(loss, { argnums })(...params);
+      const [, gl] = valueAndGrad(lossL, { argnums })(...params);
+      gb.forEach((v, i) => assertClose(v, gl[i], tol));
+    },
+  );
+
   await t.step("gradients equal finite differences", () => {
     const { params, u, points } = net(2, 3, 21);
     const X = points(3);
