@@ -5,8 +5,8 @@
  * and for runtimes without WebAssembly SIMD. Both give the same bits, so a result does not
  * depend on the array's length, on the runtime or on the number of threads.
  *
- * The algorithm (constants in {@linkcode tanhTable}, from
- * `tests/tools/tanh_coefficients.py`), on `a = |x|`, the sign put back at the end:
+ * The algorithm (constants in {@linkcode tanhTable}, the rational fit from
+ * `tests/fixtures/gen_tanh.py --fit`), on `a = |x|`, the sign put back at the end:
  * - `a < 0.625`: `a + a·s·(s·P(s)/Q(s) − 1/3)` with `s = a²`, a rational fit of
  *   `(tanh(a)/a − 1 + s/3)/s²`; odd, so no cancellation near 0 (tiny and subnormal `a` give
  *   `a`, ±0 keeps its sign).
@@ -17,17 +17,18 @@
  *
  * No fused multiply-add anywhere (the JavaScript loop has none), so the two paths agree bit
  * for bit. Measured against mpmath, float64 results are at most 0.76 ulp from the exact value
- * (400,000 points across magnitudes; 95% are the correctly rounded value, where `Math.tanh`,
+ * (2,000,000 points across magnitudes; 95% are the correctly rounded value, where `Math.tanh`,
  * fdlibm's algorithm, is up to 2 ulps off and correctly rounded 73% of the time). Float32
  * inputs are computed in float64 and rounded once: the result equals
  * `Math.fround(Math.tanh(x))` for every one of the 4.28·10⁹ float32 values (checked
  * exhaustively). `tests/kernels/tanh_kernel_test.ts` checks a sample of all this.
  *
- * Speed (2-core AMD EPYC, Deno 2.9): the WebAssembly kernel about 5.5 ns per element for
- * float32 and float64 at 16k and 1M elements, the JavaScript loop 8–9, `Math.tanh` 13–19.
- * Large arrays stay on the calling thread: the worker pool running the JavaScript loop was
- * slower than the kernel on one thread at 16k and 1M elements (12 and 16 ns per element on two
- * threads), since it copies each array in and out.
+ * Speed (2-core AMD EPYC, Deno 2.9, medians): the WebAssembly kernel 5.1–5.7 ns per element
+ * for float32 and float64 at 16k and 1M elements, the JavaScript loop 8–16, `Math.tanh`
+ * 11–19 on one thread and 8.5–13 split across the worker pool. Large arrays stay on the
+ * calling thread: the pool running the JavaScript loop took 5.9–9.7 ns per element at 16k
+ * and 8.4–9.2 at 1M on two threads, slower than the kernel on one (it copies each array in
+ * and out).
  *
  * @module
  */
