@@ -7,9 +7,12 @@
  * loop.
  *
  * `--cutover` instead prints, for growing sizes, the time of one matrix product and of one
- * tanh on the calling thread alone and split across all threads, to place the cut-overs
- * (`PARALLEL_MIN_WORK` in `src/kernels/backend.ts`, `PARALLEL_MIN_ELEMENT_WORK` in
- * `src/kernels/parallel.ts`). Run it on a quiet machine.
+ * tanh on the calling thread alone and split across all threads, back to back (the workers
+ * still polling from the previous call) and after 1 ms of work on the calling thread alone
+ * (the workers blocked in `Atomics.wait`), to place the cut-overs (`PARALLEL_MIN_WORK` in
+ * `src/kernels/backend.ts`, `PARALLEL_MIN_ELEMENT_WORK` and `WAKE_MIN_ELEMENT_WORK` in
+ * `src/kernels/parallel.ts`, `WAKE_MIN_MACS` in `src/kernels/pool.ts`). The tanh sizes under
+ * `PARALLEL_MIN_ELEMENT_WORK` stay on the calling thread. Run it on a quiet machine.
  *
  * `deno run bench/threads.ts [--max=4] [--only=W3,W2,tanh,softmax] [--cutover]` (no
  * permissions needed).
@@ -72,36 +75,56 @@ async function scaling(): Promise<void> {
   }
 }
 
-/** Median time of `fn` over `reps` calls, in µs. */
-function time(fn: () => unknown, reps = 100): number {
+/**
+ * Median time of `fn` over `reps` calls, in µs; with `gapMs`, each call follows that long a
+ * stretch of busy work on this thread alone, so that the workers have stopped polling and
+ * block (a product between long single-threaded stretches of a program).
+ */
+function time(fn: () => unknown, reps = 100, gapMs = 0): number {
   for (let i = 0; i < 5; i++) fn();
   const ts: number[] = [];
+  let sink = 0;
   for (let i = 0; i < reps; i++) {
+    for (const t0 = performance.now(); performance.now() - t0 < gapMs;) sink++;
     const t = performance.now();
     fn();
     ts.push(performance.now() - t);
   }
-  return median(ts) * 1e3;
+  return sink < 0 ? NaN : median(ts) * 1e3;
 }
 
 async function cutover(): Promise<void> {
   await warm(max);
   const pooled = threadPool()!.gemm!, single = wasmGemm()!;
-  for (const s of [24, 32, 48, 64, 96, 128, 192, 256]) {
+  const round = (x: number) => Math.round(x * 10) / 10;
+  for (const s of [24, 32, 48, 56, 64, 72, 80, 96, 112, 128, 160, 192, 256]) {
     const a = new Float32Array(s * s).fill(1), o = new Float32Array(s * s);
-    const one = time(() => wasmMatmul(single, a, 0, a, 0, o, 0, s, s, s, false, false));
-    const all = time(() => wasmMatmul(pooled, a, 0, a, 0, o, 0, s, s, s, false, false));
-    console.log(
-      JSON.stringify({ kernel: "matmul", size: s, macs: s ** 3, one_us: one, pool_us: all }),
-    );
+    const one = () => wasmMatmul(single, a, 0, a, 0, o, 0, s, s, s, false, false);
+    const all = () => wasmMatmul(pooled, a, 0, a, 0, o, 0, s, s, s, false, false);
+    console.log(JSON.stringify({
+      kernel: "matmul",
+      size: s,
+      macs: s ** 3,
+      one_us: round(time(one)),
+      pool_us: round(time(all)),
+      one_after_1ms_us: round(time(one, 60, 1)),
+      pool_after_1ms_us: round(time(all, 60, 1)),
+    }));
   }
-  for (const n of [1024, 2048, 4096, 8192, 16384, 65536]) {
+  for (const n of [1024, 2048, 4096, 6144, 8192, 12288, 16384, 32768, 65536]) {
     const x = new Float32Array(n).fill(0.5), o = new Float32Array(n);
+    const f = () => unaryKernel("tanh", x, o);
     setNumThreads(1);
-    const one = time(() => unaryKernel("tanh", x, o));
+    const one = [time(f), time(f, 60, 1)];
     setNumThreads(max);
-    const all = time(() => unaryKernel("tanh", x, o));
-    console.log(JSON.stringify({ kernel: "tanh", elements: n, one_us: one, pool_us: all }));
+    console.log(JSON.stringify({
+      kernel: "tanh",
+      elements: n,
+      one_us: round(one[0]),
+      pool_us: round(time(f)),
+      one_after_1ms_us: round(one[1]),
+      pool_after_1ms_us: round(time(f, 60, 1)),
+    }));
   }
 }
 

@@ -31,10 +31,14 @@ import { Pool, poolUnavailable } from "./pool.ts";
 export const IDLE_MS = 300;
 
 /**
- * Products with fewer multiply-adds stay on the calling thread: waking the workers and
- * waiting for them costs about 20-50 µs, what about 2^18 multiply-adds take in the kernel.
+ * Products with fewer multiply-adds stay on the calling thread. Measured with
+ * `deno run bench/threads.ts --cutover` (2 threads, 2-core VM, float32 s³, workers polling
+ * from the previous product): 64³ 12.9 µs alone vs 14.1 split, 72³ 16.6 vs 15.9, 80³ (2^19)
+ * 23.2 vs 20.3, 96³ 37 vs 30, 128³ 87 vs 66. After a pause (workers blocked in
+ * `Atomics.wait`) products under `WAKE_MIN_MACS` (pool.ts) run on the caller alone, 3-5 µs
+ * slower than here.
  */
-export const PARALLEL_MIN_WORK = 2 ** 18;
+export const PARALLEL_MIN_WORK = 2 ** 19;
 
 /** The threads a default pool uses: the runtime's logical processors. */
 function hardwareThreads(): number {

@@ -22,11 +22,19 @@ export { ROW_COUNT } from "./pool.ts";
 
 /**
  * Work (elements times a rough cost per element: about 10 for a transcendental function)
- * under which a kernel stays on the calling thread. Posting a job, copying the arrays and
- * waking the workers costs about 20–50 µs; 2^16 units of work (6,500 tanh) take about as
- * long on one thread (measured on the 2-core development machine, Deno 2.9).
+ * under which a kernel stays on the calling thread. `deno run bench/threads.ts --cutover`
+ * (2 threads, workers polling, 2-core VM, Deno 2.9): tanh of 4,096 elements 39 µs alone vs
+ * 46 split, 6,144: 50 vs 37, 8,192: 67 vs 45, 16,384: 134 vs 77; 2^16 units is 6,554 tanh.
  */
 export const PARALLEL_MIN_ELEMENT_WORK = 2 ** 16;
+
+/**
+ * Work under which a kernel's job does not wake workers blocked in `Atomics.wait` (see
+ * `WAKE_MIN_MACS` in pool.ts: waking one costs the caller about 10 µs and the worker starts
+ * 10-35 µs later); workers still polling after the previous job take part in any job. After
+ * 1 ms alone, tanh of 16,384 elements woken: 102 µs (134 alone); 12,288 not woken: 107 (101).
+ */
+export const WAKE_MIN_ELEMENT_WORK = 2 ** 17;
 
 let inside = false;
 const failed = new Set<string>();
@@ -91,7 +99,7 @@ export function parallelRows(
   const per = Math.max(1, Math.ceil(rows / (pool.threads * 4)), Math.ceil(rows / MAX_CHUNKS));
   inside = true;
   try {
-    if (pool.rows(fn, posted, rows, per)) {
+    if (pool.rows(fn, posted, rows, per, work >= WAKE_MIN_ELEMENT_WORK)) {
       for (const [r, copy] of copies) r.a.set(copy.a);
       return true;
     }

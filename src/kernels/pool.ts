@@ -45,7 +45,8 @@ const FN = 9; // a row job: the kernel's name (its number among the names posted
 const NARGS = 10; // a row job: its arguments (in the float64 part)
 const ROWS = 11; // a row job: its rows
 const PARKED = 12; // workers blocked in Atomics.wait (for tests)
-const PARAMS = 13; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
+const ACK = 13; // the last job whose end the caller has seen
+const PARAMS = 14; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
 const SLOTS = 32;
 /** The float64 part of the control block: four numbers per argument of a row job. */
 const ARGS_BYTE = SLOTS * 4;
@@ -88,13 +89,36 @@ const BATCH_KEYS = [
   "count",
 ] as const;
 
+if (PARAMS + BATCH_KEYS.length > SLOTS) throw new Error("The pool's control block is too small");
+
 /**
  * Milliseconds a worker keeps polling for the next job after one, before it blocks in
- * `Atomics.wait`. A training step's kernels come a few to a few hundred microseconds apart;
- * waking a blocked worker costs tens of microseconds (more on a loaded machine), about a
- * chunk of a mid-size product. Longer spins only burn the core when the caller has stopped.
+ * `Atomics.wait` (sooner when it sees it was descheduled, or that the caller has not come
+ * back for the job's result). A training step's kernels come a few to a few hundred
+ * microseconds apart; waking a blocked worker costs the caller about 10 µs and the worker
+ * starts 10-35 µs later. W2 with 2 threads on the 2-core VM (medians of 1,000 steps): polling
+ * 0.05 ms 1.28 ms/step, 0.15 ms 1.26-1.29, 0.2 ms 1.26-1.28, 0.5 ms 1.22-1.75, 2 ms 1.76-1.88
+ * (a thread polling that long takes the core from the caller's own helper threads, or the
+ * caller itself when another process holds the other core: with one core kept busy by
+ * another process, 0.2 ms 1.86 vs 0.5 ms 2.04-2.07; one thread 1.75).
  */
-export const SPIN_MS = 0.5;
+export const SPIN_MS = 0.2;
+
+/**
+ * Multiply-adds under which a product does not wake workers blocked in `Atomics.wait`: on
+ * the 2-core development VM `Atomics.notify` of a blocked thread costs the caller about
+ * 10 µs and the worker starts 10-35 µs later, so products under ~100 µs (128³) ran slower
+ * woken (64³: 16 -> 27 µs, 96³: 41 -> 48 µs; 128³ 91 -> 84, 192³ 284 -> 204). Workers still
+ * polling after the previous job take part in any job.
+ */
+export const WAKE_MIN_MACS = 2 ** 21;
+
+/**
+ * A job under {@linkcode WAKE_MIN_MACS} still wakes blocked workers when it starts within this
+ * many milliseconds of the previous job's end: jobs that come that close together keep the
+ * workers polling once woken.
+ */
+const STREAM_MS = 1;
 
 /**
  * Milliseconds the calling thread polls for the workers' last chunks before it blocks (they
@@ -294,7 +318,7 @@ const WORKER_CONFIG = {
   batchKeys: BATCH_KEYS,
   spinMs: SPIN_MS,
   argsByte: ARGS_BYTE,
-  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, PARAMS },
+  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, ACK, PARAMS },
   kind: { GEMM, BATCH, MESSAGE, QUIT },
 };
 
@@ -343,13 +367,24 @@ function workerMain(config: typeof WORKER_CONFIG): void {
     for (;;) {
       let job = Atomics.load(c, S.JOB);
       if (job === seen) {
-        const until = performance.now() + spinMs;
+        // poll for spinMs, then block; block sooner when this thread was descheduled while
+        // polling (another thread wants its core), or when the caller has not come back for
+        // the last job's result (it is not running: it may be waiting for this core)
+        const start = performance.now();
+        let last = start;
         for (let i = 1; (job = Atomics.load(c, S.JOB)) === seen; i++) {
           if ((i & 63) !== 0) pause();
-          else if (performance.now() > until) {
-            Atomics.add(c, S.PARKED, 1);
-            Atomics.wait(c, S.JOB, seen);
-            Atomics.sub(c, S.PARKED, 1);
+          else {
+            const now = performance.now();
+            if (
+              now - start > spinMs || now - last > 0.05 ||
+              (now - start > 0.05 && Atomics.load(c, S.ACK) !== seen)
+            ) {
+              Atomics.add(c, S.PARKED, 1);
+              Atomics.wait(c, S.JOB, seen);
+              Atomics.sub(c, S.PARKED, 1);
+            }
+            last = now;
           }
         }
       }
@@ -466,13 +501,16 @@ export class Pool {
   readonly #names = new Map<string, number>();
   /** Messages posted to every worker so far. */
   #posted = 0;
+  /** When the last job ended (`performance.now()`). */
+  #lastEnd = -Infinity;
   #epoch = 0;
   /** The matrix-product job (see {@linkcode Parallel}); throws when a chunk threw. */
   readonly #gemm: Parallel = (f32, mp, np, k, a, b, c, rows, sa, sp) => {
     const p = { f32, mp, np, k, a, b, c, sa, sp };
     const chunk = gemmChunk(this.gemm!, p, rows);
     this.#params(GEMM_KEYS.map((key) => +p[key]));
-    if (!this.#run(Math.ceil(mp / rows), rows, GEMM, null, chunk)) {
+    const wake = mp * np * k >= WAKE_MIN_MACS;
+    if (!this.#run(Math.ceil(mp / rows), rows, GEMM, null, chunk, wake)) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   };
@@ -591,7 +629,8 @@ export class Pool {
   /**
    * Runs one job of `total` chunks of `per` rows or items, its parameters written into the
    * control block (or, for a job with a `message`, posted to the workers with it): wakes the
-   * workers and runs `chunk` here. Returns false when a chunk threw.
+   * blocked workers if `wake` (the polling ones see it anyway) and runs `chunk` here. Returns
+   * false when a chunk threw.
    */
   #run(
     total: number,
@@ -599,6 +638,7 @@ export class Pool {
     kind: number,
     message: Record<string, unknown> | null,
     chunk: (i: number) => void,
+    wake: boolean,
   ): boolean {
     if (total > MAX_CHUNKS) throw new RangeError(`Pool job of ${total} chunks`);
     const c = this.#ctrl;
@@ -612,7 +652,11 @@ export class Pool {
     Atomics.store(c, ERROR, 0);
     Atomics.store(c, NEXT, (epoch << 16) | total);
     Atomics.store(c, JOB, epoch);
-    Atomics.notify(c, JOB);
+    // a small job wakes blocked workers only when it follows another closely (a stream of
+    // jobs, which keeps them polling from then on)
+    if (wake || !this.callerWorks || performance.now() - this.#lastEnd < STREAM_MS) {
+      Atomics.notify(c, JOB);
+    }
     const own = this.callerWorks ? runTickets(c, epoch, total, chunk) : 0;
     if (Atomics.load(c, DONE) < total) {
       // the workers are running the last chunks: poll a little, then block
@@ -625,6 +669,8 @@ export class Pool {
         Atomics.wait(c, DONE, d, 100);
       }
     }
+    Atomics.store(c, ACK, epoch);
+    this.#lastEnd = performance.now();
     this.workerChunks += total - own;
     return Atomics.load(c, ERROR) === 0;
   }
@@ -641,20 +687,28 @@ export class Pool {
   batch(p: BatchLayout, per: number): void {
     const chunk = batchChunk(this.gemm!, p, per);
     this.#params(BATCH_KEYS.map((k) => +p[k]));
-    if (!this.#run(Math.ceil(p.count / per), per, BATCH, null, chunk)) {
+    const wake = p.count * p.mp * p.np * p.k >= WAKE_MIN_MACS;
+    if (!this.#run(Math.ceil(p.count / per), per, BATCH, null, chunk, wake)) {
       throw new Error("A matrix-product kernel failed in the worker pool");
     }
   }
 
   /**
    * Runs registered kernel `fn` over `rows` rows in chunks of `per` rows (see
-   * {@linkcode rowChunk}). Returns false when a chunk threw; the caller reruns the job.
+   * {@linkcode rowChunk}), waking blocked workers if `wake`. Returns false when a chunk
+   * threw; the caller reruns the job.
    */
-  rows(fn: CallableFunction, args: readonly unknown[], rows: number, per: number): boolean {
+  rows(
+    fn: CallableFunction,
+    args: readonly unknown[],
+    rows: number,
+    per: number,
+    wake = true,
+  ): boolean {
     const total = Math.ceil(rows / per), chunk = rowChunk(fn, args, per, rows);
-    if (this.#rowArgs(fn.name, args, rows)) return this.#run(total, per, ROW, null, chunk);
+    if (this.#rowArgs(fn.name, args, rows)) return this.#run(total, per, ROW, null, chunk, wake);
     this.messageJobs++;
-    return this.#run(total, per, MESSAGE, { fn: fn.name, args, rows }, chunk);
+    return this.#run(total, per, MESSAGE, { fn: fn.name, args, rows }, chunk, wake);
   }
 
   /**

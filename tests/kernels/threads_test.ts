@@ -19,6 +19,7 @@ import {
 } from "../../mod.ts";
 import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
 import { parallelFailures } from "../../src/kernels/parallel.ts";
+import { WAKE_MIN_MACS } from "../../src/kernels/pool.ts";
 import { unaryKernel } from "../../src/kernels/elementwise.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -205,6 +206,28 @@ Deno.test("after a job the workers poll for a moment, then block until the next 
       for (let i = 0; i < 50 && pool.parked < 2; i++) await sleep(1);
       assert.equal(pool.parked, 2, "both workers blocked in Atomics.wait");
     }
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("after a pause, a mid-size product runs on the caller without waking the blocked workers", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    const pool = currentPool()!;
+    // 90 × 100 × 100 = 900,000 multiply-adds: over PARALLEL_MIN_WORK, under WAKE_MIN_MACS
+    assert.ok(90 * 100 * 100 >= PARALLEL_MIN_WORK && 90 * 100 * 100 < WAKE_MIN_MACS);
+    const a = tensor(values(90 * 100, 4)).reshape([90, 100]);
+    const b = tensor(values(100 * 100, 5)).reshape([100, 100]);
+    const want = withThreads(1, () => bits(matmul(a, b)));
+    for (let i = 0; i < 100 && pool.parked < 1; i++) await sleep(2);
+    await sleep(5); // past the stream window after the last job
+    assert.equal(pool.parked, 1);
+    const chunks = pool.workerChunks;
+    assert.deepEqual(bits(matmul(a, b)), want);
+    assert.equal(pool.workerChunks, chunks, "the blocked worker was not woken");
+    assert.equal(pool.parked, 1);
   } finally {
     setNumThreads(before);
   }
