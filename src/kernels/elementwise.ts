@@ -10,7 +10,7 @@ import { broadcastStrides, coalesce, forEachRow } from "./strided.ts";
 import { erf, roundHalfEven } from "./special.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
-import { addRows, ROWS_MIN } from "./rows.ts";
+import { addRows, ROWS_MIN, tanhGrad } from "./rows.ts";
 import { tanhKernel, tanhRange, tanhTable } from "./tanh.ts";
 
 /** Unary operations with a kernel. */
@@ -389,6 +389,7 @@ function powConstant(x: Storage, c: number, out: Storage): void {
  */
 export function tanhBackwardKernel(g: Storage, y: Storage, out: Storage, f32: boolean): void {
   const n = out.length;
+  if (f32 === out instanceof Float32Array && tanhGrad(g, y, out)) return; // same bits
   if (f32) {
     const fround = Math.fround;
     for (let i = 0; i < n; i++) {

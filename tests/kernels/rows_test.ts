@@ -1,12 +1,13 @@
 /**
- * The row kernels (bias add and column sums in WebAssembly SIMD, `src/kernels/rows.ts`) give
- * exactly the bits of the element-by-element JavaScript loops they replace, through the
- * kernels and through `add`, `sum` and a bias gradient, at sizes that cross the vector tails.
+ * The row kernels (bias add, column sums and tanh's backward in WebAssembly SIMD,
+ * `src/kernels/rows.ts`) give exactly the bits of the element-by-element JavaScript loops they
+ * replace, through the kernels and through `add`, `sum` and a bias gradient, at sizes that
+ * cross the vector tails.
  */
 
 import assert from "node:assert/strict";
 import { add, grad, sum, type Tensor, tensor } from "../../mod.ts";
-import { addRows, columnSums, ROWS_MAX_BYTES, ROWS_MIN } from "../../src/kernels/rows.ts";
+import { addRows, columnSums, ROWS_MAX_BYTES, ROWS_MIN, tanhGrad } from "../../src/kernels/rows.ts";
 import { ROWS_WASM_BASE64 } from "../../src/kernels/wasm/rows_wasm.ts";
 import { renderRows, rowsWat } from "../tools/gen_rows.ts";
 
@@ -94,6 +95,30 @@ Deno.test("columnSums adds each column in row order in float64, as the JavaScrip
   // one column (a sum over the last axis) and small inputs stay in JavaScript
   assert.equal(columnSums(new Float32Array(4096), 1, 4096, 1), null);
   assert.equal(columnSums(new Float32Array(100), 1, 10, 10), null);
+});
+
+Deno.test("tanhGrad gives the bits of g·(1 − y²) rounded after each operation", () => {
+  for (const Arr of [Float32Array, Float64Array]) {
+    const r = Arr === Float32Array ? Math.fround : (v: number) => v;
+    for (const n of [ROWS_MIN, ROWS_MIN + 3, 4097, 64 * 256]) {
+      const g = Arr.from(values(n, n, true));
+      // y in [-1, 1] as tanh gives, plus ±0, ±1, NaN and an out-of-range ±∞
+      const y = Arr.from(values(n, n + 1, false).map(Math.tanh));
+      y.set([0, -0, 1, -1, NaN, Infinity, -Infinity], n - 7);
+      const want = Arr.from(Array.from(g, (gi, i) => r(gi * r(1 - r(y[i] * y[i])))));
+      const out = new Arr(n);
+      assert.ok(tanhGrad(g, y, out), `${Arr.name} n=${n} uses the kernel`);
+      sameBits(out, want, `${Arr.name} n=${n}`);
+    }
+  }
+  assert.equal(
+    tanhGrad(new Float32Array(4096), new Float64Array(4096), new Float32Array(4096)),
+    false,
+  );
+  assert.equal(
+    tanhGrad(new Float32Array(100), new Float32Array(100), new Float32Array(100)),
+    false,
+  );
 });
 
 Deno.test("a bias add, a sum over dim 0 and a bias gradient have the bits of the plain loops", () => {

@@ -83,6 +83,37 @@ function colSums(bits: 32 | 64): string {
   )`;
 }
 
+/**
+ * `o[i] = g[i] · (1 − y[i]²)` for `i < n` (tanh's backward from its output), every operation
+ * in the element width, as the JavaScript kernel rounds to float32 after each.
+ */
+function tanhGrad(bits: 32 | 64): string {
+  const es = bits / 8, ty = `f${bits}`, vty = bits === 32 ? "f32x4" : "f64x2";
+  const grad = (t: string, load: string, one: string) =>
+    `(${t}.mul (${load} (i32.add (local.get $g) (local.get $j)))
+          (${t}.sub ${one} (${t}.mul (local.tee $v (${load} (i32.add (local.get $y) (local.get $j))))
+            (local.get $v))))`;
+  return `  ;; o[i] = g[i] · (1 − y[i]²) (${ty}, each operation rounded to ${ty}), i < n
+  (func (export "tanh_grad_${ty}")
+    (param $g i32) (param $y i32) (param $o i32) (param $n i32)
+    (local $j i32) (local $nb i32) (local $nv i32) (local $v v128) (local $e ${ty})
+    (local.set $nb (i32.mul (local.get $n) (i32.const ${es})))
+    (local.set $nv (i32.and (local.get $nb) (i32.const -16)))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_u (local.get $j) (local.get $nv)))
+      (v128.store (i32.add (local.get $o) (local.get $j))
+        ${grad(vty, "v128.load", `(${vty}.splat (${ty}.const 1))`)})
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $vloop)))
+    (block $edone (loop $eloop
+      (br_if $edone (i32.ge_u (local.get $j) (local.get $nb)))
+      (${ty}.store (i32.add (local.get $o) (local.get $j))
+        ${grad(ty, `${ty}.load`, `(${ty}.const 1)`).replaceAll("$v", "$e")})
+      (local.set $j (i32.add (local.get $j) (i32.const ${es})))
+      (br $eloop)))
+  )`;
+}
+
 /** The module's text. */
 export function rowsWat(): string {
   return [
@@ -94,6 +125,8 @@ export function rowsWat(): string {
     addRows(64),
     colSums(32),
     colSums(64),
+    tanhGrad(32),
+    tanhGrad(64),
     ")",
     "",
   ].join("\n");
