@@ -21,7 +21,9 @@
  * fdlibm's algorithm, is up to 2 ulps off and correctly rounded 73% of the time). Float32
  * inputs are computed in float64 and rounded once: the result equals
  * `Math.fround(Math.tanh(x))` for every one of the 4.28·10⁹ float32 values (checked
- * exhaustively). `tests/kernels/tanh_kernel_test.ts` checks a sample of all this.
+ * exhaustively), and is the correctly rounded float32: no float32 input has its float64 tanh
+ * within 2 ulps of a float32 rounding midpoint (`tests/tools/tanh_hard_cases.ts`; the 497
+ * nearest are checked against mpmath). `tests/kernels/tanh_kernel_test.ts` checks a sample.
  *
  * Speed (2-core AMD EPYC, Deno 2.9, medians): the WebAssembly kernel 5.1–5.7 ns per element
  * for float32 and float64 at 16k and 1M elements, the JavaScript loop 8–16, `Math.tanh`
