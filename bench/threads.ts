@@ -7,11 +7,11 @@
  * loop.
  *
  * `--cutover` instead prints, for growing sizes, the time of one matrix product and of one
- * tanh on the calling thread alone and split across all threads, back to back (the workers
+ * exp (a JavaScript loop; tanh has its own WebAssembly kernel) on the calling thread alone and split across all threads, back to back (the workers
  * still polling from the previous call) and after 1 ms of work on the calling thread alone
  * (the workers blocked in `Atomics.wait`), to place the cut-overs (`PARALLEL_MIN_WORK` in
  * `src/kernels/backend.ts`, `PARALLEL_MIN_ELEMENT_WORK` and `WAKE_MIN_ELEMENT_WORK` in
- * `src/kernels/parallel.ts`, `WAKE_MIN_MACS` in `src/kernels/pool.ts`). The tanh sizes under
+ * `src/kernels/parallel.ts`, `WAKE_MIN_MACS` in `src/kernels/pool.ts`). The exp sizes under
  * `PARALLEL_MIN_ELEMENT_WORK` stay on the calling thread. Run it on a quiet machine.
  *
  * `deno run bench/threads.ts [--max=4] [--only=W3,W2,tanh,softmax] [--cutover]` (no
@@ -101,6 +101,7 @@ async function cutover(): Promise<void> {
     const a = new Float32Array(s * s).fill(1), o = new Float32Array(s * s);
     const one = () => wasmMatmul(single, a, 0, a, 0, o, 0, s, s, s, false, false);
     const all = () => wasmMatmul(pooled, a, 0, a, 0, o, 0, s, s, s, false, false);
+    const chosen = () => wasmMatmul(gemmFor(s ** 3)!, a, 0, a, 0, o, 0, s, s, s, false, false);
     console.log(JSON.stringify({
       kernel: "matmul",
       size: s,
@@ -109,16 +110,19 @@ async function cutover(): Promise<void> {
       pool_us: round(time(all)),
       one_after_1ms_us: round(time(one, 60, 1)),
       pool_after_1ms_us: round(time(all, 60, 1)),
+      // what matmul does: the pool from PARALLEL_MIN_WORK, but after a pause the caller
+      // alone up to WAKE_MIN_MACS
+      chosen_after_1ms_us: round(time(chosen, 60, 1)),
     }));
   }
   for (const n of [1024, 2048, 4096, 6144, 8192, 12288, 16384, 32768, 65536]) {
     const x = new Float32Array(n).fill(0.5), o = new Float32Array(n);
-    const f = () => unaryKernel("tanh", x, o);
+    const f = () => unaryKernel("exp", x, o);
     setNumThreads(1);
     const one = [time(f), time(f, 60, 1)];
     setNumThreads(max);
     console.log(JSON.stringify({
-      kernel: "tanh",
+      kernel: "exp",
       elements: n,
       one_us: round(one[0]),
       pool_us: round(time(f)),

@@ -21,7 +21,7 @@ import {
   instantiateGemm,
   loadGemm,
 } from "./gemm_instance.ts";
-import { Pool, poolUnavailable } from "./pool.ts";
+import { Pool, poolUnavailable, WAKE_MIN_MACS } from "./pool.ts";
 
 /**
  * Milliseconds without a matrix product after which the pool's workers are closed and the
@@ -35,8 +35,9 @@ export const IDLE_MS = 300;
  * `deno run bench/threads.ts --cutover` (2 threads, 2-core VM, float32 s³, workers polling
  * from the previous product): 64³ 12.9 µs alone vs 14.1 split, 72³ 16.6 vs 15.9, 80³ (2^19)
  * 23.2 vs 20.3, 96³ 37 vs 30, 128³ 87 vs 66. After a pause (workers blocked in
- * `Atomics.wait`) products under `WAKE_MIN_MACS` (pool.ts) run on the caller alone, 3-5 µs
- * slower than here.
+ * `Atomics.wait`) products under `WAKE_MIN_MACS` (pool.ts) take the single-thread path: on
+ * the pool's instance alone they took 3-5 µs more (its shared memory ~1-2 µs, the chunking
+ * ~1-2 µs at 64³-96³).
  */
 export const PARALLEL_MIN_WORK = 2 ** 19;
 
@@ -159,8 +160,9 @@ export function threadPool(): Pool | null {
  */
 export function gemmFor(work: number): Gemm | null {
   if (work >= PARALLEL_MIN_WORK) {
-    const g = threadPool()?.gemm;
-    if (g) return g;
+    const p = threadPool();
+    // a product too small to wake blocked workers would run on the caller alone
+    if (p?.gemm && (work >= WAKE_MIN_MACS || !p.sleepsThrough())) return p.gemm;
   }
   return singleGemm();
 }

@@ -67,7 +67,8 @@ export function parallelRows(
 ): boolean {
   if (inside || work < PARALLEL_MIN_ELEMENT_WORK || rows < 2 || failed.has(fn.name)) return false;
   const pool = threadPool();
-  if (pool === null) return false;
+  // a job too small to wake blocked workers would run here alone, after copies for nothing
+  if (pool === null || (work < WAKE_MIN_ELEMENT_WORK && pool.sleepsThrough())) return false;
   const posted = args.slice();
   const copies: [RowArg, RowArg][] = []; // written arrays and their shared copies
   for (let i = 0; i < posted.length; i++) {

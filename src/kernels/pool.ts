@@ -115,8 +115,8 @@ export const WAKE_MIN_MACS = 2 ** 21;
 
 /**
  * A job under {@linkcode WAKE_MIN_MACS} still wakes blocked workers when it starts within this
- * many milliseconds of the previous job's end: jobs that come that close together keep the
- * workers polling once woken.
+ * many milliseconds of the previous job's end (or of a small job that took the single-thread
+ * path): jobs that come that close together keep the workers polling once woken.
  */
 const STREAM_MS = 1;
 
@@ -501,8 +501,8 @@ export class Pool {
   readonly #names = new Map<string, number>();
   /** Messages posted to every worker so far. */
   #posted = 0;
-  /** When the last job ended (`performance.now()`). */
-  #lastEnd = -Infinity;
+  /** When the last job ended or a small one took the single-thread path (`performance.now()`). */
+  #lastUse = -Infinity;
   #epoch = 0;
   /** The matrix-product job (see {@linkcode Parallel}); throws when a chunk threw. */
   readonly #gemm: Parallel = (f32, mp, np, k, a, b, c, rows, sa, sp) => {
@@ -568,6 +568,18 @@ export class Pool {
   /** Workers blocked in `Atomics.wait` for the next job (not polling for it). */
   get parked(): number {
     return Atomics.load(this.#ctrl, PARKED);
+  }
+
+  /**
+   * Whether a job too small to wake blocked workers (under {@linkcode WAKE_MIN_MACS}, or the
+   * kernels' own threshold) should take the single-thread path: every worker is blocked and
+   * no job came in the last `STREAM_MS`, so it would run on the caller alone. Counts as a
+   * job for that window: the next small job soon after goes to the pool and wakes them.
+   */
+  sleepsThrough(): boolean {
+    const now = performance.now(), quiet = now - this.#lastUse >= STREAM_MS;
+    this.#lastUse = now;
+    return quiet && this.callerWorks && this.parked === this.#workers.length;
   }
 
   /** Posts `m` to every worker (a job's `NEED` counts it). */
@@ -654,7 +666,7 @@ export class Pool {
     Atomics.store(c, JOB, epoch);
     // a small job wakes blocked workers only when it follows another closely (a stream of
     // jobs, which keeps them polling from then on)
-    if (wake || !this.callerWorks || performance.now() - this.#lastEnd < STREAM_MS) {
+    if (wake || !this.callerWorks || performance.now() - this.#lastUse < STREAM_MS) {
       Atomics.notify(c, JOB);
     }
     const own = this.callerWorks ? runTickets(c, epoch, total, chunk) : 0;
@@ -670,7 +682,7 @@ export class Pool {
       }
     }
     Atomics.store(c, ACK, epoch);
-    this.#lastEnd = performance.now();
+    this.#lastUse = performance.now();
     this.workerChunks += total - own;
     return Atomics.load(c, ERROR) === 0;
   }

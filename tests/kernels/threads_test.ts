@@ -237,7 +237,7 @@ Deno.test("the pool survives a kernel that fails, and the next product runs on i
   const before = getNumThreads();
   try {
     await readyPool(2);
-    const g = gemmFor(PARALLEL_MIN_WORK)!;
+    const g = currentPool()!.gemm!;
     assert.ok(g.parallel !== undefined);
     // a product whose operands lie past the end of the memory: every chunk traps
     assert.throws(() => g.parallel!(true, 60, 8, 1000, 2 ** 30, 2 ** 30, 0, 6, 4, 24), /pool/);
