@@ -9,7 +9,7 @@
  *
  * The bits are those of the JavaScript loops: the float32 sum of two float32 values, rounded
  * once, is the float64 sum rounded to float32 (float64 has more than twice the digits), and
- * the column sums add each column in the same order in float64. Only operands up to
+ * the column sums add each column in the same order in float64. Only calls that need at most
  * {@linkcode ROWS_MAX_BYTES} come here, so the module's memory (which WebAssembly never gives
  * back) stays small.
  *
@@ -22,8 +22,11 @@ import { ROWS_WASM_BASE64 } from "./wasm/rows_wasm.ts";
 /** Results with fewer elements stay in JavaScript (the copies and the call cost ~1 µs). */
 export const ROWS_MIN = 1024;
 
-/** Larger operands stay in JavaScript, so that the module's memory stays under ~8 MiB. */
-export const ROWS_MAX_BYTES = 2 ** 22;
+/**
+ * The most memory a call may need (its operands and result side by side): larger ones stay in
+ * JavaScript, so that the module's memory stays at most 8 MiB.
+ */
+export const ROWS_MAX_BYTES = 2 ** 23;
 
 type Rows = (a: number, b: number, o: number, m: number, n: number) => void;
 type Sums = (x: number, acc: number, m: number, n: number) => void;
@@ -68,9 +71,9 @@ function load(): RowKernels | null {
   return kernels;
 }
 
-/** The instance with at least `bytes` of memory, or null. */
+/** The instance with at least `bytes` of memory, or null (also beyond ROWS_MAX_BYTES). */
 function withMemory(bytes: number): RowKernels | null {
-  const k = load();
+  const k = bytes > ROWS_MAX_BYTES ? null : load();
   if (k === null) return null;
   const have = k.memory.buffer.byteLength;
   if (bytes > have) {
@@ -101,7 +104,6 @@ export function addRows(a: unknown, row: unknown, out: unknown, m: number, n: nu
   const f32 = a instanceof Float32Array;
   if (row.constructor !== a.constructor || out.constructor !== a.constructor) return false;
   const bytes = a.byteLength;
-  if (bytes > ROWS_MAX_BYTES) return false;
   const rowAt = align16(bytes), outAt = rowAt + align16(row.byteLength);
   const k = withMemory(outAt + bytes);
   if (k === null) return false;
@@ -124,9 +126,7 @@ export function columnSums(
   n: number,
   inner: number,
 ): Float64Array | null {
-  if (!isFloat(x) || x.length < ROWS_MIN || inner < 2 || x.byteLength > ROWS_MAX_BYTES) {
-    return null;
-  }
+  if (!isFloat(x) || x.length < ROWS_MIN || inner < 2) return null;
   const accAt = align16(x.byteLength), es = x.BYTES_PER_ELEMENT;
   const k = withMemory(accAt + outer * inner * 8);
   if (k === null) return null;
@@ -147,7 +147,7 @@ export function tanhGrad(g: unknown, y: unknown, out: unknown): boolean {
   if (!isFloat(g) || !isFloat(y) || !isFloat(out) || out.length < ROWS_MIN) return false;
   if (g.constructor !== out.constructor || y.constructor !== out.constructor) return false;
   const bytes = out.byteLength;
-  if (bytes > ROWS_MAX_BYTES || g.length !== out.length || y.length !== out.length) return false;
+  if (g.length !== out.length || y.length !== out.length) return false;
   const yAt = align16(bytes), outAt = 2 * yAt;
   const k = withMemory(outAt + bytes);
   if (k === null) return false;

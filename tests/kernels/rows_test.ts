@@ -61,7 +61,7 @@ Deno.test("addRows gives the bits of out[i, j] = a[i, j] + row[j] in JavaScript"
   const out = new Float32Array(4096).fill(7);
   assert.equal(addRows(new Float32Array(4096), new Float64Array(64), out, 64, 64), false);
   assert.equal(addRows(new Float64Array(4096), new Float64Array(64), out, 64, 64), false);
-  const big = ROWS_MAX_BYTES / 4 + 64;
+  const big = ROWS_MAX_BYTES / 8 + 64; // a and out alone need more than the cap
   assert.equal(
     addRows(new Float32Array(big), new Float32Array(64), new Float32Array(big), big / 64, 64),
     false,
@@ -119,6 +119,10 @@ Deno.test("tanhGrad gives the bits of g·(1 − y²) rounded after each operatio
     tanhGrad(new Float32Array(100), new Float32Array(100), new Float32Array(100)),
     false,
   );
+  const third = ROWS_MAX_BYTES / 12 + 64; // g, y and out need more than the cap together
+  const out = new Float32Array(third).fill(7);
+  assert.equal(tanhGrad(new Float32Array(third), new Float32Array(third), out), false);
+  assert.equal(out[0], 7);
 });
 
 Deno.test("a bias add, a sum over dim 0 and a bias gradient have the bits of the plain loops", () => {
