@@ -353,11 +353,13 @@ function workerMain(config: typeof WORKER_CONFIG): void {
     const a = new Array(c[S.NARGS]);
     for (let j = 0; j < a.length; j++) {
       const t = f[4 * j], x = f[4 * j + 1];
-      if (t === 0) a[j] = x;
+      // an integer as a small integer, as the caller's was: read from float64 it would be a
+      // double, and kernels compiled for double counts and offsets index arrays slower
+      if (t === 0) a[j] = x === (x | 0) && !Object.is(x, -0) ? x | 0 : x;
       else if (t === 1) a[j] = names[x];
       else {
-        const v = new views[(t - 2) & 3](scratch[x], 0, f[4 * j + 3]);
-        a[j] = t < 6 ? { a: v, s: f[4 * j + 2] } : v;
+        const v = new views[(t - 2) & 3](scratch[x], 0, f[4 * j + 3] | 0);
+        a[j] = t < 6 ? { a: v, s: f[4 * j + 2] | 0 } : v;
       }
     }
     return a;
