@@ -10,8 +10,8 @@
  * @module
  */
 
-import { decode } from "./gemm_instance.ts";
 import { LAP_WASM_BASE64 } from "./wasm/lap_wasm.ts";
+import { WasmKernels } from "./wasm_module.ts";
 
 /** Steps with fewer output elements stay in JavaScript (the copies and the call cost ~1 µs). */
 export const LAP_MIN = 2048;
@@ -27,45 +27,11 @@ interface LapKernels {
   readonly vjp: Step;
 }
 
-let kernels: LapKernels | null | undefined;
-
-/** The instance, made on first use; null without WebAssembly SIMD. */
-function load(): LapKernels | null {
-  if (kernels === undefined) {
-    kernels = null;
-    try {
-      if (typeof WebAssembly === "object") {
-        const bytes = decode(LAP_WASM_BASE64);
-        if (WebAssembly.validate(bytes)) {
-          const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-          kernels = {
-            memory: ex.memory as WebAssembly.Memory,
-            step: ex.lap_f64 as Step,
-            vjp: ex.lap_vjp_f64 as Step,
-          };
-        }
-      }
-    } catch {
-      kernels = null; // e.g. a runtime that forbids compiling code: JavaScript does it
-    }
-  }
-  return kernels;
-}
-
-/** The instance with at least `bytes` of memory, or null. */
-function withMemory(bytes: number): LapKernels | null {
-  const k = load();
-  if (k === null) return null;
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    try {
-      k.memory.grow(Math.ceil((bytes - have) / 65536));
-    } catch {
-      return null;
-    }
-  }
-  return k;
-}
+const kernels = new WasmKernels<LapKernels>("lap", LAP_WASM_BASE64, (ex) => ({
+  memory: ex.memory as WebAssembly.Memory,
+  step: ex.lap_f64 as Step,
+  vjp: ex.lap_vjp_f64 as Step,
+}));
 
 /** Byte offsets of consecutive regions of `counts[i]` float64 elements, each 16-byte aligned. */
 function layout(counts: readonly number[]): number[] {
@@ -101,7 +67,7 @@ export function lapStepWasm(
   // s, f', f'', out, sq
   const at = layout([(d + 1) * m, n, n, (d + 1) * n, m]);
   if (at[5] > LAP_MAX_BYTES) return null;
-  const k = withMemory(at[5]);
+  const k = kernels.withMemory(at[5]);
   if (k === null) return null;
   const v = new Float64Array(k.memory.buffer);
   v.set(s, 0);
@@ -128,7 +94,7 @@ export function lapVjpWasm(
   // b, sq, gs, g1 (zeroed together), then g2, g, s, f', f''
   const at = layout([m, m, (d + 1) * m, n, n, (d + 1) * n, (d + 1) * m, n, n]);
   if (at[9] > LAP_MAX_BYTES) return null;
-  const k = withMemory(at[9]);
+  const k = kernels.withMemory(at[9]);
   if (k === null) return null;
   const v = new Float64Array(k.memory.buffer);
   v.set(g, at[5] / 8);
