@@ -13,6 +13,7 @@ import {
   GEMM_SHARED_WASM_BASE64,
   GEMM_WASM_BASE64,
 } from "./wasm/gemm_wasm.ts";
+import { compileWasm, decode } from "./wasm_module.ts";
 
 /**
  * `C[mp×np] = A · Bpack` at byte addresses `a`, `b`, `c` of the module's memory, where row `i`
@@ -81,14 +82,6 @@ export interface Gemm {
   readonly parallel?: Parallel;
 }
 
-/** Decodes base64 to bytes. */
-export function decode(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const bytes = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
-  return bytes;
-}
-
 /** The bytes of one build: relaxed SIMD or plain, own memory or imported shared memory. */
 export function gemmBytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
   return decode(
@@ -105,14 +98,8 @@ export function gemmBytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBu
  * would gain 3% and cross it).
  */
 export function compileGemm(relaxed: boolean, shared: boolean): WebAssembly.Module | null {
-  try {
-    if (typeof WebAssembly !== "object") return null;
-    const bytes = gemmBytes(relaxed, shared);
-    if (!WebAssembly.validate(bytes)) return null;
-    return new WebAssembly.Module(bytes);
-  } catch {
-    return null;
-  }
+  const module = compileWasm(gemmBytes(relaxed, shared));
+  return typeof module === "string" ? null : module;
 }
 
 /**

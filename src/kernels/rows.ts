@@ -16,8 +16,8 @@
  * @module
  */
 
-import { decode } from "./gemm_instance.ts";
 import { ROWS_WASM_BASE64 } from "./wasm/rows_wasm.ts";
+import { WasmKernels } from "./wasm_module.ts";
 
 /** Results with fewer elements stay in JavaScript (the copies and the call cost ~1 µs). */
 export const ROWS_MIN = 1024;
@@ -42,48 +42,19 @@ interface RowKernels {
   readonly tanhGrad64: Map2;
 }
 
-let kernels: RowKernels | null | undefined;
-
-/** The instance, made on first use; null without WebAssembly SIMD. */
-function load(): RowKernels | null {
-  if (kernels === undefined) {
-    kernels = null;
-    try {
-      if (typeof WebAssembly === "object") {
-        const bytes = decode(ROWS_WASM_BASE64);
-        if (WebAssembly.validate(bytes)) {
-          const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports;
-          kernels = {
-            memory: ex.memory as WebAssembly.Memory,
-            addRows32: ex.add_rows_f32 as Rows,
-            addRows64: ex.add_rows_f64 as Rows,
-            colSums32: ex.col_sums_f32 as Sums,
-            colSums64: ex.col_sums_f64 as Sums,
-            tanhGrad32: ex.tanh_grad_f32 as Map2,
-            tanhGrad64: ex.tanh_grad_f64 as Map2,
-          };
-        }
-      }
-    } catch {
-      kernels = null; // e.g. a runtime that forbids compiling code: JavaScript does it
-    }
-  }
-  return kernels;
-}
+const kernels = new WasmKernels<RowKernels>("rows", ROWS_WASM_BASE64, (ex) => ({
+  memory: ex.memory as WebAssembly.Memory,
+  addRows32: ex.add_rows_f32 as Rows,
+  addRows64: ex.add_rows_f64 as Rows,
+  colSums32: ex.col_sums_f32 as Sums,
+  colSums64: ex.col_sums_f64 as Sums,
+  tanhGrad32: ex.tanh_grad_f32 as Map2,
+  tanhGrad64: ex.tanh_grad_f64 as Map2,
+}));
 
 /** The instance with at least `bytes` of memory, or null (also beyond ROWS_MAX_BYTES). */
 function withMemory(bytes: number): RowKernels | null {
-  const k = bytes > ROWS_MAX_BYTES ? null : load();
-  if (k === null) return null;
-  const have = k.memory.buffer.byteLength;
-  if (bytes > have) {
-    try {
-      k.memory.grow(Math.ceil((bytes - have) / 65536));
-    } catch {
-      return null;
-    }
-  }
-  return k;
+  return bytes > ROWS_MAX_BYTES ? null : kernels.withMemory(bytes);
 }
 
 /** Rounds a byte count up to a multiple of 16. */

@@ -36,10 +36,10 @@
  */
 
 import type { Storage } from "../dtype.ts";
-import { decode } from "./gemm_instance.ts";
 import { outRows, parallelRows, ROW_COUNT, rowsOf } from "./parallel.ts";
 import { registerKernels } from "./registry.ts";
 import { TANH_WASM_BASE64 } from "./wasm/tanh_wasm.ts";
+import { WasmKernels } from "./wasm_module.ts";
 
 /**
  * The constants of the algorithm as {@linkcode tanhRange} takes them (written out here, not
@@ -182,6 +182,7 @@ type Run = (src: number, dst: number, n: number) => void;
 
 /** The instance's kernels and its input and output chunks as arrays of both widths. */
 interface TanhWasm {
+  readonly memory: WebAssembly.Memory;
   readonly f64: Run;
   readonly f32: Run;
   readonly src64: Float64Array;
@@ -190,11 +191,24 @@ interface TanhWasm {
   readonly dst32: Float32Array;
 }
 
-let instance: TanhWasm | null | undefined;
+const kernels = new WasmKernels<TanhWasm>("tanh", TANH_WASM_BASE64, (ex) => {
+  const memory = ex.memory as WebAssembly.Memory;
+  if (memory.buffer.byteLength < DST + CHUNK * 8) throw new Error("memory too small");
+  const heap = memory.buffer; // fixed: the module never grows its memory
+  return {
+    memory,
+    f64: ex.tanh_f64 as Run,
+    f32: ex.tanh_f32 as Run,
+    src64: new Float64Array(heap, SRC, CHUNK),
+    dst64: new Float64Array(heap, DST, CHUNK),
+    src32: new Float32Array(heap, SRC, CHUNK),
+    dst32: new Float32Array(heap, DST, CHUNK),
+  };
+});
 
 /** The bytes of the WebAssembly tanh kernel. */
 export function tanhBytes(): Uint8Array<ArrayBuffer> {
-  return decode(TANH_WASM_BASE64);
+  return kernels.bytes();
 }
 
 /**
@@ -202,31 +216,7 @@ export function tanhBytes(): Uint8Array<ArrayBuffer> {
  * is about 1 KiB); null where WebAssembly SIMD is unavailable or code generation is refused.
  */
 export function tanhWasm(): TanhWasm | null {
-  if (instance === undefined) {
-    instance = null;
-    try {
-      if (typeof WebAssembly === "object") {
-        const bytes = tanhBytes();
-        if (WebAssembly.validate(bytes)) {
-          const ex = new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports;
-          const memory = ex.memory as WebAssembly.Memory;
-          if (memory.buffer.byteLength < DST + CHUNK * 8) throw new Error("memory too small");
-          const heap = memory.buffer; // fixed: the module never grows its memory
-          instance = {
-            f64: ex.tanh_f64 as Run,
-            f32: ex.tanh_f32 as Run,
-            src64: new Float64Array(heap, SRC, CHUNK),
-            dst64: new Float64Array(heap, DST, CHUNK),
-            src32: new Float32Array(heap, SRC, CHUNK),
-            dst32: new Float32Array(heap, DST, CHUNK),
-          };
-        }
-      }
-    } catch {
-      instance = null;
-    }
-  }
-  return instance;
+  return kernels.load();
 }
 
 let wasmMin = TANH_WASM_MIN;
@@ -237,7 +227,7 @@ let wasmMin = TANH_WASM_MIN;
  * JavaScript), `"auto"` the default.
  */
 export function setTanhPath(path: "auto" | "js" | "wasm"): void {
-  instance = path === "js" ? null : undefined;
+  kernels.force(path === "js" ? 'setTanhPath("js")' : null);
   wasmMin = path === "wasm" ? 0 : TANH_WASM_MIN;
 }
 
