@@ -269,3 +269,4 @@ export {
   wasmKernelBytes,
 } from "./src/kernels/backend.ts";
 export type { BackendInfo } from "./src/kernels/backend.ts";
+export type { WasmStatus } from "./src/kernels/wasm_module.ts";

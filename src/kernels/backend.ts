@@ -22,6 +22,7 @@ import {
   loadGemm,
 } from "./gemm_instance.ts";
 import { Pool, poolUnavailable, WAKE_MIN_MACS } from "./pool.ts";
+import { compileWasm, wasmFamilies, type WasmStatus } from "./wasm_module.ts";
 
 /**
  * Milliseconds without a matrix product after which the pool's workers are closed and the
@@ -282,12 +283,29 @@ export interface BackendInfo {
   readonly singleThreadReason: string | null;
   /** Whether the kernels come from a module given to {@linkcode setWasmModule}. */
   readonly precompiled: boolean;
+  /**
+   * Every family of WebAssembly kernels, by name, and whether it runs in WebAssembly or fell
+   * back to JavaScript (same results, slower) and why: `gemm` (matrix products), `tanh`
+   * (elementwise tanh), `rows` (bias add, bias gradient, tanh's backward) and `lap` (the
+   * forward Laplacian's step and its VJP).
+   */
+  readonly wasm: Readonly<Record<string, WasmStatus>>;
+}
+
+/** Why the matrix products run in JavaScript (where {@linkcode singleGemm} gave null). */
+function gemmFallbackReason(): string {
+  if (userModule !== null) return "the module given to setWasmModule() could not be instantiated";
+  const module = compileWasm(gemmBytes(false, false));
+  return typeof module === "string" ? module : "instantiating WebAssembly failed";
 }
 
 /**
- * Which backend runs the heavy kernels and on how many threads.
+ * Which backend runs the heavy kernels and on how many threads, and which families of
+ * WebAssembly kernels are in use (each is compiled and instantiated here if it has not been
+ * yet).
  *
- * @returns the kernels, the threads in use and, where only one is, why
+ * @returns the kernels, the threads in use and, where only one is, why; each WebAssembly
+ * family's status, with the reason where it fell back to JavaScript
  * @example Ask which kernels run
  * ```ts
  * import { backendInfo } from "@tapegrad/core";
@@ -296,6 +314,10 @@ export interface BackendInfo {
  * const info = backendInfo();
  * assert.ok(info.threads >= 1 && info.threads <= info.requestedThreads);
  * assert.ok(["wasm-relaxed-simd", "wasm-simd", "javascript"].includes(info.kernels));
+ * for (const family of ["gemm", "tanh", "rows", "lap"]) {
+ *   const { active, reason } = info.wasm[family];
+ *   assert.equal(reason === null, active); // a reason exactly where it fell back
+ * }
  * ```
  */
 export function backendInfo(): BackendInfo {
@@ -309,5 +331,9 @@ export function backendInfo(): BackendInfo {
     workersReady: pool ? pool.ready : 0,
     singleThreadReason: g === null ? "no WebAssembly SIMD" : reason,
     precompiled: userModule !== null,
+    wasm: {
+      gemm: { active: g !== null, reason: g === null ? gemmFallbackReason() : null },
+      ...wasmFamilies(),
+    },
   };
 }

@@ -213,7 +213,7 @@ export function tanhBytes(): Uint8Array<ArrayBuffer> {
 
 /**
  * The WebAssembly kernel, compiled and instantiated on first use (synchronously: the module
- * is about 1 KiB); null where WebAssembly SIMD is unavailable or code generation is refused.
+ * is 3.3 KiB); null where WebAssembly SIMD is unavailable or code generation is refused.
  */
 export function tanhWasm(): TanhWasm | null {
   return kernels.load();

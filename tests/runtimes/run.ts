@@ -263,7 +263,12 @@ interface Report {
   failed: number;
   sections: Record<string, { passed: number; failed: number; skipped?: string; note?: string }>;
   failures: string[];
-  backend: { kernels: string; threads: number; singleThreadReason: string | null };
+  backend: {
+    kernels: string;
+    threads: number;
+    singleThreadReason: string | null;
+    wasm: Record<string, { active: boolean; reason: string | null }>;
+  };
 }
 
 function fromReport(name: string, r: Report): Result {
@@ -275,12 +280,17 @@ function fromReport(name: string, r: Report): Result {
   const threads = r.backend.threads === 1 && r.backend.singleThreadReason
     ? `1 thread: ${r.backend.singleThreadReason}`
     : `${r.backend.threads} threads`;
+  const families = Object.entries(r.backend.wasm ?? {});
+  const inJs = families.filter(([, f]) => !f.active).map(([name]) => name);
+  const wasm = inJs.length === 0
+    ? `WebAssembly ${families.map(([name]) => name).join("/")}`
+    : `JavaScript ${inJs.join("/")} (${r.backend.wasm[inJs[0]].reason?.slice(0, 80)})`;
   return {
     name,
     status: "ran",
     passed: r.passed,
     failed: r.failed,
-    detail: `${r.runtime}; kernels ${r.backend.kernels}, ${threads}; ${parts.join(", ")}`,
+    detail: `${r.runtime}; kernels ${r.backend.kernels}, ${threads}, ${wasm}; ${parts.join(", ")}`,
     failures: r.failures,
   };
 }

@@ -288,6 +288,18 @@ export async function smoke(input: SmokeInput): Promise<SmokeReport> {
     }
   };
   check("kernels", "128×96 · 96×64 matmul, built-in kernels", matmulCheck);
+  check(
+    "kernels",
+    "backendInfo reports every WebAssembly family, none where compiling fails",
+    () => {
+      for (const family of ["gemm", "tanh", "rows", "lap"]) {
+        const status = backend.wasm[family];
+        ensure(status !== undefined, `no status for ${family}`);
+        ensure(status.active === (status.reason === null), `${family}: ${JSON.stringify(status)}`);
+        ensure(canCompile || !status.active, `${family} is active, yet compiling failed`);
+      }
+    },
+  );
   const module = canCompile ? new WebAssembly.Module(tg.wasmKernelBytes()) : null;
   check("kernels", "matmul with a precompiled module (setWasmModule)", () => {
     if (module === null) {
