@@ -21,6 +21,7 @@ import type { Storage } from "../dtype.ts";
 import type { Gemm } from "./gemm_instance.ts";
 import { gemmFor, singleGemm } from "./backend.ts";
 import { MAX_CHUNKS } from "./pool.ts";
+import { growMemory } from "./wasm_module.ts";
 
 export type { Gemm } from "./gemm_instance.ts";
 export { loadGemm } from "./gemm_instance.ts";
@@ -107,15 +108,7 @@ export function wasmMatmul(
     if (layout(mc, nc, k, cols).end > cap) return false;
   }
   const L = layout(mc, nc, k, cols); // regions sized for the largest block
-  const need = L.end * es;
-  const have = g.memory.buffer.byteLength;
-  if (need > have) {
-    try {
-      g.memory.grow(Math.ceil((need - have) / 65536));
-    } catch {
-      return false;
-    }
-  }
+  if (!growMemory(g.memory, L.end * es)) return false;
   const v = f32 ? new Float32Array(g.memory.buffer) : new Float64Array(g.memory.buffer);
   const pack = f32 ? g.pack32 : g.pack64;
   const kernel = f32 ? g.f32 : g.f64;

@@ -35,6 +35,19 @@ export function compileWasm(bytes: Uint8Array<ArrayBuffer>): WebAssembly.Module 
   }
 }
 
+/** Grows `memory` to at least `bytes`; false where it cannot grow that far. */
+export function growMemory(memory: WebAssembly.Memory, bytes: number): boolean {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) {
+    try {
+      memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Whether a family of kernels runs in WebAssembly, and why not where it does not. */
 export interface WasmStatus {
   /** True when the family's WebAssembly instance is in use. */
@@ -102,16 +115,7 @@ export class WasmKernels<K extends { readonly memory: WebAssembly.Memory }> {
   /** The kernels with at least `bytes` of memory, or null (also where the memory cannot grow). */
   withMemory(bytes: number): K | null {
     const k = this.load();
-    if (k === null) return null;
-    const have = k.memory.buffer.byteLength;
-    if (bytes > have) {
-      try {
-        k.memory.grow(Math.ceil((bytes - have) / 65536));
-      } catch {
-        return null;
-      }
-    }
-    return k;
+    return k !== null && growMemory(k.memory, bytes) ? k : null;
   }
 
   /**
