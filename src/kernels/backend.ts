@@ -7,8 +7,9 @@
  * Workers sharing one WebAssembly memory) where the runtime has Workers, `SharedArrayBuffer`
  * and WebAssembly; elsewhere, and with `setNumThreads(1)`, they run on the calling thread
  * alone exactly as before the pool existed. After {@linkcode IDLE_MS} without a product the
- * workers are closed and both WebAssembly memories dropped, so an idle process holds no
- * kernel memory and a script exits normally (idle workers would otherwise keep Deno alive).
+ * workers are closed and both memories of the matrix kernels dropped, so an idle process holds
+ * no memory for them and a script exits normally (idle workers would otherwise keep Deno
+ * alive). The small modules of `wasm_module.ts` (tanh, rows, lap) keep theirs.
  *
  * @module
  */
