@@ -63,9 +63,59 @@ export function lapStepWasm(
   n: number,
   m: number,
 ): Float64Array | null {
+  const v = lapStepView(s, d1, d2, d, n, m);
+  return v === null ? null : new Float64Array(v);
+}
+
+/**
+ * The step of {@linkcode lapStepWasm} left in the module's memory: a view of its `(d + 1) n`
+ * elements, valid until the next call into this module (a consumer that copies it elsewhere
+ * saves a fresh array), or null where the kernel is not used.
+ */
+export function lapStepView(
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+): Float64Array | null {
+  const r = runStep(s, d1, d2, d, n, m, true);
+  return r === null ? null : r.v.subarray(r.out / 8, r.out / 8 + (d + 1) * n);
+}
+
+/**
+ * The last row alone (`[n]`: `s_d f' + (Σ_r s_r²) f''`) of {@linkcode lapStepWasm}'s step,
+ * the same bits, or null where the kernel is not used.
+ */
+export function lapLastWasm(
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+): Float64Array | null {
+  const r = runStep(s, d1, d2, d, n, m, false);
+  return r === null ? null : copyOut(r.v, r.out, n);
+}
+
+/**
+ * Runs the step in the module (every row, or the last one alone when not `dirs`): the view of
+ * its memory and the byte offset of the result, or null where the kernel is not used.
+ */
+function runStep(
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+  dirs: boolean,
+): { v: Float64Array; out: number } | null {
   if (!f64(s) || !f64(d1) || !f64(d2) || (d + 1) * n < LAP_MIN) return null;
-  // s, f', f'', out, sq
-  const at = layout([(d + 1) * m, n, n, (d + 1) * n, m]);
+  // s, f', f'', out (or its last row), sq
+  const at = layout([(d + 1) * m, n, n, (dirs ? d + 1 : 1) * n, m]);
   if (at[5] > LAP_MAX_BYTES) return null;
   const k = kernels.withMemory(at[5]);
   if (k === null) return null;
@@ -73,8 +123,9 @@ export function lapStepWasm(
   v.set(s, 0);
   v.set(d1, at[1] / 8);
   v.set(d2, at[2] / 8);
-  k.step(at[0], at[1], at[2], at[3], at[4], d, n, m);
-  return copyOut(v, at[3], (d + 1) * n);
+  const last = at[3] + (dirs ? d * n * 8 : 0);
+  k.step(at[0], at[1], at[2], at[3], last, at[4], dirs ? 1 : 0, d, n, m);
+  return { v, out: at[3] };
 }
 
 /**

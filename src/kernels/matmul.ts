@@ -68,6 +68,18 @@ export function layout(mc: number, nc: number, k: number, cols: number) {
 }
 
 /**
+ * A producer of A's rows `[i0, i0 + rows)` (row-major, `k` elements each), writing them into
+ * `v` from element `at`: a product whose A is computed on the way into the module's memory
+ * (the forward Laplacian's scaled directions) instead of copied from storage.
+ */
+export type RowSource = (
+  v: Float32Array | Float64Array,
+  at: number,
+  i0: number,
+  rows: number,
+) => void;
+
+/**
  * The product in WebAssembly: the operands' storage is copied into the module's memory as
  * it is (one memcpy each when the product fits in `budget` bytes, else one block of rows of
  * A and columns of B at a time), packed there into zero-padded panels (A only when it is read
@@ -76,7 +88,7 @@ export function layout(mc: number, nc: number, k: number, cols: number) {
  */
 export function wasmMatmul(
   g: Gemm,
-  a: Float32Array | Float64Array,
+  a: Float32Array | Float64Array | RowSource,
   aOff: number,
   b: Float32Array | Float64Array,
   bOff: number,
@@ -131,7 +143,8 @@ export function wasmMatmul(
       const mp = Math.ceil(mb / ROWS) * ROWS;
       // A's block as stored: rows i0.. of A (i·k + p), which the kernel reads as they are, or
       // columns i0.. of Aᵀ (p·m + i), packed into panels
-      if (!transA) v.set(a.subarray(aOff + i0 * k, aOff + (i0 + mb) * k), 0);
+      if (typeof a === "function") a(v, 0, i0, mb); // (never transposed)
+      else if (!transA) v.set(a.subarray(aOff + i0 * k, aOff + (i0 + mb) * k), 0);
       else if (mb === m) v.set(a.subarray(aOff, aOff + k * m), 0);
       else {
         for (let p = 0; p < k; p++) {
@@ -157,6 +170,25 @@ export function wasmMatmul(
     }
   }
   return true;
+}
+
+/**
+ * `out = A · op(B)` (A `m×k`, `op(B)` `k×n`) in WebAssembly with A's rows written by `source`
+ * into the module's memory, or false (and `out` left alone) where such a product does not run
+ * there (small products, matrix-vector products, mixed or non-float types, no WebAssembly).
+ */
+export function matmulRows(
+  source: RowSource,
+  m: number,
+  k: number,
+  b: Storage,
+  n: number,
+  transB: boolean,
+  out: Float32Array | Float64Array,
+): boolean {
+  if (n === 1 || m * n * k < WASM_MIN_WORK || b.constructor !== out.constructor) return false;
+  const g = gemmFor(m * n * k);
+  return g !== null && wasmMatmul(g, source, 0, b as typeof out, 0, out, 0, m, k, n, false, transB);
 }
 
 /**

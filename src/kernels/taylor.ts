@@ -8,7 +8,7 @@
  */
 
 import type { Storage } from "../dtype.ts";
-import { lapStepWasm, lapVjpWasm } from "./lap.ts";
+import { lapLastWasm, lapStepWasm, lapVjpWasm } from "./lap.ts";
 
 /**
  * `y = f(x)` with `y' = (a + b·y + c·y²)·x'` (exp, tanh, sigmoid, tan, reciprocal, …):
@@ -234,6 +234,43 @@ export function lapUnaryLoops(
   const o = d * m, q = d * n;
   for (let p = 0; p < n; p += m) {
     for (let e = 0; e < m; e++) out[q + p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
+  }
+  return out;
+}
+
+/**
+ * The last row alone of {@linkcode lapUnaryKernel}'s step (`[n]`: `f' Δx + f'' Σ_d x_d²`),
+ * with the same bits, for a consumer that never reads the direction rows.
+ */
+export function lapLastKernel(
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  m: number = n,
+): Float64Array {
+  return lapLastWasm(s, d1, d2, d, n, m) ?? lapLastLoops(s, d1, d2, d, n, m);
+}
+
+/** @ignore {@linkcode lapLastKernel} in JavaScript loops (exported for its tests). */
+export function lapLastLoops(
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  m: number,
+): Float64Array {
+  const out = new Float64Array(n);
+  const sq = sums(1, m);
+  for (let r = 0; r < d; r++) {
+    const o = r * m;
+    for (let e = 0; e < m; e++) sq[e] += s[o + e] * s[o + e];
+  }
+  const o = d * m;
+  for (let p = 0; p < n; p += m) {
+    for (let e = 0; e < m; e++) out[p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
   }
   return out;
 }

@@ -10,16 +10,24 @@
 import type { Tensor } from "../tensor.ts";
 import type { Params } from "../primitives/types.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { enterLevel, exitLevel, type FwLevel, tangentAt } from "../autograd/forward_ad.ts";
+import {
+  belowLevel,
+  enterLevel,
+  exitLevel,
+  type FwLevel,
+  tangentAt,
+} from "../autograd/forward_ad.ts";
 import { unwrapAt, wrap, wrapAt } from "../vmap/level.ts";
 import {
   conformSeries,
   expanded,
   isBroadcastRule,
+  rows,
   type TaylorCtx,
   type TaylorRule,
 } from "./series.ts";
 import { TAYLOR_RULES } from "./rules.ts";
+import { fits, LazySeries, lazyVariant, made } from "./lazy.ts";
 
 function swapFirstTwo(x: Tensor): Tensor {
   const perm = x.shape.map((_, i) => i);
@@ -31,14 +39,21 @@ function swapFirstTwo(x: Tensor): Tensor {
 /** @ignore Runs `fn` inside a new Taylor level of layout `ctx`. */
 export function withTaylorLevel<T>(layout: TaylorCtx, fn: (level: FwLevel) => T): T {
   let ctx: TaylorCtx = layout;
-  const level = enterLevel((prim, entries, inputs, out, params) => {
+  const level = enterLevel((prim, entries0, inputs, out, params) => {
+    let entries = entries0;
     const rule = TAYLOR_RULES[prim] as TaylorRule<Params[typeof prim]>;
+    if (ctx.mode === "lap") {
+      // lazy series (lazy.ts): the rule's lazy variant takes them, else they are made here
+      const lazy = lazyVariant(rule)?.(entries, inputs, out, params, ctx);
+      if (lazy !== undefined) return settled(lazy, out, ctx, prim);
+      if (entries.some((s) => s instanceof LazySeries)) entries = entries.map(made);
+    }
     const broadcast = isBroadcastRule(rule);
     const series = broadcast
       ? entries
       : entries.map((s, i) => (s === null ? null : expanded(s, inputs[i])));
     const s = rule(series, inputs, out, params, ctx);
-    return s === null ? null : conformSeries(s, out, ctx, prim, broadcast);
+    return s === null ? null : settled(s, out, ctx, prim, broadcast);
   });
   ctx = { ...layout, level };
   try {
@@ -46,6 +61,15 @@ export function withTaylorLevel<T>(layout: TaylorCtx, fn: (level: FwLevel) => T)
   } finally {
     exitLevel(level);
   }
+}
+
+/** A rule's result as `out`'s series: a lazy one as it is where it fits, else conformed. */
+function settled(s: Tensor, out: Tensor, ctx: TaylorCtx, prim: string, broadcast = false): Tensor {
+  if (s instanceof LazySeries) {
+    if (fits(s, out, ctx)) return s;
+    s = s.whole();
+  }
+  return conformSeries(s, out, ctx, prim, broadcast);
 }
 
 /**
@@ -72,8 +96,26 @@ export function makeJet(x: Tensor, s: Tensor, level: FwLevel): Tensor {
 export function seriesOf(x: Tensor, level: FwLevel): Tensor | null {
   if (x._bat === null) {
     const s = tangentAt(x, level);
-    return s === null ? null : expanded(s, x);
+    return s === null ? null : expanded(belowLevel(level, () => made(s)), x);
   }
   const inner = seriesOf(x._bat.phys, level);
   return inner === null ? null : wrapAt(swapFirstTwo(inner), x._bat.level);
+}
+
+/**
+ * @ignore The last row of the series of `x` at `level` (shaped and batched like `x`; the
+ * summed second order of a collapsed series), or null: of a lazy series, only that row is made.
+ */
+export function lastRowOf(x: Tensor, level: FwLevel): Tensor | null {
+  if (x._bat === null) {
+    const s = tangentAt(x, level);
+    if (s === null) return null;
+    const n = s.shape[0];
+    const last = s instanceof LazySeries
+      ? belowLevel(level, () => s.summed())
+      : rows(expanded(s, x), n - 1, n);
+    return apply("reshape", [last], { shape: x.shape });
+  }
+  const inner = lastRowOf(x._bat.phys, level);
+  return inner === null ? null : wrapAt(inner, x._bat.level);
 }

@@ -41,6 +41,7 @@ import {
   weighted,
   zero,
 } from "./shapes.ts";
+import { fits, LazySeries, linearLazy, withLazy } from "./lazy.ts";
 import { choleskyRule, detRule, logabsdetRule, solveRule, triangularSolveRule } from "./linalg.ts";
 
 /** Applies `prim` to jets: the primal as usual, the series by the primitive's Taylor rule. */
@@ -189,6 +190,11 @@ const divRule = takesBroadcast<null>((series, inputs, out, params, ctx) => {
   const full = series.map((s, i) => (s === null ? null : expanded(s, inputs[i])));
   return divJets(full, inputs, out, params, ctx);
 });
+const divByConstant = linearLazy(divRule, "div");
+withLazy(
+  divRule,
+  (series, ...rest) => (series[1] === null ? divByConstant(series, ...rest) : undefined),
+);
 
 const reshapeLinear = linear("reshape");
 
@@ -211,6 +217,25 @@ const reshapeRule = takesBroadcast<Params["reshape"]>((series, [x], out, params,
     }
   }
   return reshapeLinear([expanded(s, x)], [x], out, params, ctx);
+});
+// a lazy series is whole (`[rows, ...x.shape]`): reshaped, it keeps its elements' order
+withLazy(
+  reshapeRule,
+  ([s], _i, out, _p, ctx) =>
+    s instanceof LazySeries ? s.reshaped([ctx.rows, ...out.shape]) : undefined,
+);
+
+/** `a + α b`: with one series, it passes through (a lazy one stays lazy). */
+const addRule = takesBroadcast<Params["add"]>(([sa, sb], _i, _o, { alpha }) => {
+  if (sb === null) return sa;
+  if (sa === null) return alpha === 1 ? sb : neg(sb);
+  return overRows("add", [sa, sb], [true, true], { alpha });
+});
+const addLazy = linearLazy(addRule, "add");
+withLazy(addRule, (series, inputs, out, params, ctx) => {
+  const [sa, sb] = series;
+  if (sa instanceof LazySeries && sb === null && fits(sa, out, ctx)) return sa;
+  return addLazy(series, inputs, out, params, ctx);
 });
 
 /** Every primitive's Taylor rule. */
@@ -249,11 +274,7 @@ export const TAYLOR_RULES: { readonly [P in Primitive]: TaylorRule<Params[P]> } 
   logicalNot: zero(),
   // binary: (a + αb)⁽ᵏ⁾ = a⁽ᵏ⁾ + α b⁽ᵏ⁾
   // (broadcast series add as they are)
-  add: takesBroadcast(([sa, sb], _i, _o, { alpha }) => {
-    if (sb === null) return sa;
-    if (sa === null) return alpha === 1 ? sb : neg(sb);
-    return overRows("add", [sa, sb], [true, true], { alpha });
-  }),
+  add: addRule,
   mul: bilinear("mul"),
   div: divRule,
   pow: powRule,

@@ -24,6 +24,7 @@ import { filled, sumToShape } from "../ops/shape.ts";
 import type { Storage } from "../dtype.ts";
 import {
   cauchyKernel,
+  lapLastKernel,
   lapUnaryKernel,
   lapUnaryVjpKernel,
   pairKernel,
@@ -56,6 +57,10 @@ import { isGradEnabled } from "../autograd/grad_mode.ts";
 import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
+import { shapesEqual, sizeOf } from "../shape.ts";
+import { matmulRows } from "../kernels/matmul.ts";
+import { lapStepView } from "../kernels/lap.ts";
+import { LazySeries, linearLazy, made, withLazy } from "./lazy.ts";
 
 /** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
 export function zero<T>(): TaylorRule<T> {
@@ -70,12 +75,13 @@ export function linear<P extends Primitive>(
   prim: P,
   which: readonly number[] = [0],
 ): TaylorRule<Params[P]> {
-  return (series, inputs, _out, params, ctx) => {
+  const rule: TaylorRule<Params[P]> = (series, inputs, _out, params, ctx) => {
     if (which.every((i) => series[i] === null)) return null;
     const stacked = inputs.map((_, i) => which.includes(i));
     const xs = inputs.map((x, i) => (stacked[i] ? series[i] ?? zeroSeries(x, ctx) : x));
     return overRows(prim, xs, stacked, params);
   };
+  return withLazy(rule, linearLazy(rule, prim));
 }
 
 /** A primitive that multiplies its input elementwise by a constant weight (relu, abs, amax…). */
@@ -195,7 +201,48 @@ export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params
     }
     return cauchy(prim, params, full(a, sa), full(b, sb), 1);
   };
-  return takesBroadcast(rule);
+  const byConstant = linearLazy(rule, prim);
+  return withLazy(takesBroadcast(rule), (series, inputs, out, params, ctx) => {
+    const [sa, sb] = series, [a, b] = inputs, mm = params as Params["matmul"];
+    if (!(sa instanceof LazySeries) || sb !== null || watched(a, b)) return undefined;
+    if (prim === "matmul" && b.ndim === 2 && !mm.transA && a.dtype === b.dtype) {
+      return lazyProduct(sa, b, mm.transB, [ctx.rows, ...out.shape]);
+    }
+    return byConstant(series, inputs, out, params, ctx);
+  });
+}
+
+/**
+ * `s · op(w)` for a lazy `s`, lazy itself: its summed row is one small product, and the whole
+ * series (when a consumer needs it) one product whose A the step that made `s` writes straight
+ * into the matrix kernel's memory (see `LazyParts.view`).
+ */
+function lazyProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[]): LazySeries {
+  return new LazySeries(shape, s.dtype, {
+    full: () => fusedProduct(s, w, transB, shape) ?? rowsTimesMatrix(s.whole(), w, transB),
+    last: () => rowsTimesMatrix(s.summed(), w, transB),
+  });
+}
+
+/** {@linkcode lazyProduct}'s whole series as one float64 product fed from the step's memory, or null. */
+function fusedProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[]): Tensor | null {
+  if (w.dtype !== "float64" || s.dtype !== "float64") return null;
+  const k = s.shape[s.ndim - 1], m = sizeOf(s.shape) / k, n = shape[shape.length - 1];
+  const out = new Float64Array(m * n);
+  let a: Float64Array | null = null;
+  const fed = matmulRows(
+    (v, at, i0, rows) => {
+      a ??= s.kernelView() ?? (s.whole()._buf as Float64Array);
+      v.set(a.subarray(i0 * k, (i0 + rows) * k), at);
+    },
+    m,
+    k,
+    w._buf,
+    n,
+    transB,
+    out,
+  );
+  return fed ? fromKernel(out, shape, w) : null;
 }
 
 /** An elementwise unary shape: its jet recurrence and its first two derivatives at a point. */
@@ -218,7 +265,7 @@ export interface UnaryShape {
  * it takes a broadcast series (shared along leading dims) and returns a full one.
  */
 export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
-  return takesBroadcast(([s0], [x], y, _p, ctx) => {
+  const rule: TaylorRule<T> = takesBroadcast(([s0], [x], y, _p, ctx) => {
     if (s0 === null) return null;
     if (ctx.mode === "jet") return shape.jet(x, expanded(s0, x), y, ctx);
     // y_d = f' x_d,  Δy = f' Δx + f'' Σ_d x_d²
@@ -244,6 +291,34 @@ export function unaryRule<T>(shape: UnaryShape): TaylorRule<T> {
     const second = add(mul(row(s, d), e1), mul(sq, e2));
     return catRows([mul(first, e1), lift(second)]);
   });
+  return withLazy(rule, lazyStep(shape));
+}
+
+/**
+ * The lazy variant of {@linkcode unaryRule} (see `lazy.ts`): where nothing watches the step,
+ * its series is made only when read, the summed row alone where only that is.
+ */
+function lazyStep(shape: UnaryShape): (
+  series: readonly MaybeTensor[],
+  inputs: readonly Tensor[],
+  y: Tensor,
+  params: unknown,
+  ctx: TaylorCtx,
+) => LazySeries | undefined {
+  return ([s0], [x], y, _p, ctx) => {
+    if (s0 === null || !shapesEqual(x.shape, y.shape)) return undefined;
+    let s = made(s0);
+    if (rowSize(s, x) <= 0) s = expanded(s, x);
+    if (s.dtype !== y.dtype || watched(x, s, y)) return undefined;
+    const [e1, e2] = shape.derivsKernel?.(x, y) ??
+      shape.derivs(x, y).map((v) => elementsOf(v, y)._buf);
+    const d = ctx.rows - 1, n = y.numel, m = s.numel / s.shape[0], src = s;
+    return new LazySeries([ctx.rows, ...y.shape], y.dtype, {
+      full: () => fromKernel(lapUnaryKernel(src._buf, e1, e2, d, n, m), [ctx.rows, ...y.shape], y),
+      last: () => fromKernel(lapLastKernel(src._buf, e1, e2, d, n, m), [1, ...y.shape], y),
+      view: () => lapStepView(src._buf, e1, e2, d, n, m),
+    });
+  };
 }
 
 /** Whether `vmap` or an enabled forward-mode or Taylor level watches any of `ts`. */

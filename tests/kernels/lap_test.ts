@@ -6,8 +6,15 @@
  */
 
 import assert from "node:assert/strict";
-import { LAP_MAX_BYTES, LAP_MIN, lapStepWasm, lapVjpWasm } from "../../src/kernels/lap.ts";
-import { lapUnaryLoops, lapUnaryVjpLoops } from "../../src/kernels/taylor.ts";
+import {
+  LAP_MAX_BYTES,
+  LAP_MIN,
+  lapLastWasm,
+  lapStepView,
+  lapStepWasm,
+  lapVjpWasm,
+} from "../../src/kernels/lap.ts";
+import { lapLastLoops, lapUnaryLoops, lapUnaryVjpLoops } from "../../src/kernels/taylor.ts";
 import { lapWat, renderLap } from "../tools/gen_lap.ts";
 
 /** A seeded generator of values, with some ±0, ±∞, NaN and huge ones when `special`. */
@@ -49,6 +56,25 @@ Deno.test("lapStepWasm gives the values of the JavaScript loops", () => {
       const got = lapStepWasm(s, d1, d2, d, n, m);
       assert.ok(got !== null, `d=${d} m=${m} n=${n}: the kernel runs`);
       same(got, lapUnaryLoops(s, d1, d2, d, n, m), `step d=${d} m=${m} n=${n} special=${special}`);
+    }
+  }
+});
+
+Deno.test("the step's last row alone and its view in memory are the whole step's", () => {
+  for (const special of [false, true]) {
+    for (const [d, m, reps] of CASES) {
+      const n = m * reps, seed = d * 31 + m;
+      const s = values((d + 1) * m, seed, special);
+      const d1 = values(n, seed + 1, special), d2 = values(n, seed + 2, special);
+      const whole = lapUnaryLoops(s, d1, d2, d, n, m);
+      const what = `d=${d} m=${m} n=${n} special=${special}`;
+      same(lapLastLoops(s, d1, d2, d, n, m), whole.subarray(d * n), `last row (loops) ${what}`);
+      const last = lapLastWasm(s, d1, d2, d, n, m);
+      assert.ok(last !== null, `${what}: the kernel runs`);
+      same(last, whole.subarray(d * n), `last row ${what}`);
+      const view = lapStepView(s, d1, d2, d, n, m);
+      assert.ok(view !== null);
+      same(view, whole, `view ${what}`);
     }
   }
 });

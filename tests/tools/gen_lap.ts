@@ -82,14 +82,15 @@ const SIZES = `(local.set $mb (i32.shl (local.get $m) (i32.const 3)))
 /**
  * `out` (`[d + 1, n]`) from `s` (`[d + 1, m]`, each row repeated n/m times), `f'` and `f''`
  * (`[n]`): `out_r = s_r f'` for `r < d`, `out_d = s_d f' + sq f''` with `sq = Σ_{r<d} s_r²`
- * (`$sq`: m scratch elements, 16-byte padded).
+ * (`$sq`: m scratch elements, 16-byte padded). The last row goes to `$last` (`out + d n` for
+ * the whole step); the rows `r < d` are written only when `$dirs` is not 0.
  */
 function forward(): string {
   const w = (x: Width) => x.op;
   return `  ;; the collapsed step: out_r = s_r f' (r < d), out_d = s_d f' + (Σ_r s_r²) f''
   (func (export "lap_f64")
-    (param $s i32) (param $d1 i32) (param $d2 i32) (param $out i32) (param $sq i32)
-    (param $d i32) (param $n i32) (param $m i32)
+    (param $s i32) (param $d1 i32) (param $d2 i32) (param $out i32) (param $last i32)
+    (param $sq i32) (param $dirs i32) (param $d i32) (param $n i32) (param $m i32)
     (local $r i32) (local $p i32) (local $e i32) (local $mb i32) (local $nb i32) (local $mv i32)
     (local $srow i32) (local $orow i32)
     ${SIZES}
@@ -108,7 +109,7 @@ function forward(): string {
         }))`,
       ))
   }
-      ${
+      (if (local.get $dirs) (then ${
     repeats(
       "fr",
       row("fe", (x) =>
@@ -117,7 +118,7 @@ function forward(): string {
           `(${w(x)}.mul ${x.ld(at("srow", "e"))} ${x.ld(at("d1", "p", "e"))})`,
         )),
     )
-  }
+  }))
       (local.set $srow (i32.add (local.get $srow) (local.get $mb)))
       (local.set $orow (i32.add (local.get $orow) (local.get $nb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -127,7 +128,7 @@ function forward(): string {
       "lr",
       row("le", (x) =>
         x.st(
-          at("orow", "p", "e"),
+          at("last", "p", "e"),
           `(${w(x)}.add (${w(x)}.mul ${x.ld(at("srow", "e"))} ${x.ld(at("d1", "p", "e"))}) (${
             w(x)
           }.mul ${x.ld(at("sq", "e"))} ${x.ld(at("d2", "p", "e"))}))`,
