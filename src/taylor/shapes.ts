@@ -58,7 +58,7 @@ import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
 import { shapesEqual, sizeOf } from "../shape.ts";
-import { matmulRows } from "../kernels/matmul.ts";
+import { matmulRows, type RowSource } from "../kernels/matmul.ts";
 import { lapStepView } from "../kernels/lap.ts";
 import { LazySeries, linearLazy, made, withLazy } from "./lazy.ts";
 
@@ -227,21 +227,14 @@ function lazyProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[])
 /** {@linkcode lazyProduct}'s whole series as one float64 product fed from the step's memory, or null. */
 function fusedProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[]): Tensor | null {
   if (w.dtype !== "float64" || s.dtype !== "float64") return null;
+  // the step's rows in the lap module's memory, made before the product starts: making the
+  // series inside it could run another product in the same memory
+  const a = s.kernelView();
+  if (a === null) return null;
   const k = s.shape[s.ndim - 1], m = sizeOf(s.shape) / k, n = shape[shape.length - 1];
   const out = new Float64Array(m * n);
-  let a: Float64Array | null = null;
-  const fed = matmulRows(
-    (v, at, i0, rows) => {
-      a ??= s.kernelView() ?? (s.whole()._buf as Float64Array);
-      v.set(a.subarray(i0 * k, (i0 + rows) * k), at);
-    },
-    m,
-    k,
-    w._buf,
-    n,
-    transB,
-    out,
-  );
+  const rowsOfA: RowSource = (v, at, i0, rows) => v.set(a.subarray(i0 * k, (i0 + rows) * k), at);
+  const fed = matmulRows(rowsOfA, m, k, w._buf, n, transB, out);
   return fed ? fromKernel(out, shape, w) : null;
 }
 

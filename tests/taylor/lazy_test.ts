@@ -131,6 +131,9 @@ Deno.test("lazy series: consumers that need the direction rows make them", async
     }],
     ["cat of a lazy series and a constant", (x) => cat([h(x).sin(), b1]).pow(2).sum()],
     ["exp(tanh(h) W2) (a product that is made)", (x) => matmul(h(x).tanh(), w2).exp().sum()],
+    ["tanh(tanh(h) W2 W2ᵀ) (a product of a lazy product)", (x) => {
+      return matmul(matmul(h(x).tanh(), w2), w2.permute([1, 0]).mul(0.5)).tanh().sum();
+    }],
     ["a weighted sum (a linear rule on the summed row)", (x) => h(x).tanh().mul(b1).sum()],
     [
       "a checkpointed step",
