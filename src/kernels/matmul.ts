@@ -92,7 +92,7 @@ export function wasmMatmul(
   aOff: number,
   b: Float32Array | Float64Array,
   bOff: number,
-  out: Float32Array | Float64Array,
+  out: Float32Array | Float64Array | null,
   outOff: number,
   m: number,
   k: number,
@@ -101,12 +101,13 @@ export function wasmMatmul(
   transB: boolean,
   budget: number = WASM_BUDGET_BYTES,
 ): boolean {
-  const f32 = out instanceof Float32Array;
+  const f32 = (out ?? b) instanceof Float32Array;
   const es = f32 ? 4 : 8;
   const cols = f32 ? 8 : 4;
   const cap = Math.floor(budget / es); // elements
   let mc = m, nc = n;
   if (layout(m, n, k, cols).end > cap) {
+    if (out === null) return false; // (left in memory: one block only)
     // blocks: all of B if it takes at most half the budget (else the columns that do), then
     // the rows of A that fit beside it
     if (layout(ROWS, n, k, cols).end > cap / 2) {
@@ -166,29 +167,55 @@ export function wasmMatmul(
           kernel(mr, np, k, aAt + r * k * es, L.bPack * es, (L.c + r * np) * es, sa, sp, sq);
         }
       }
-      copyRows(v, L.c, np, out, outOff + i0 * n + j0, n, mb, nb);
+      if (out !== null) copyRows(v, L.c, np, out, outOff + i0 * n + j0, n, mb, nb);
     }
   }
   return true;
 }
 
 /**
- * `out = A · op(B)` (A `m×k`, `op(B)` `k×n`) in WebAssembly with A's rows written by `source`
- * into the module's memory, or false (and `out` left alone) where such a product does not run
- * there (small products, matrix-vector products, mixed or non-float types, no WebAssembly).
+ * `A · op(B)` (A `m×k`, `op(B)` `k×n`) in WebAssembly with A's rows written by `source` into
+ * the module's memory, as a new array (made from the result in memory where it lies there
+ * contiguous: V8 then skips zeroing it), or null where such a product does not run there
+ * (small products, matrix-vector products, no WebAssembly).
  */
 export function matmulRows(
   source: RowSource,
   m: number,
   k: number,
-  b: Storage,
+  b: Float32Array | Float64Array,
   n: number,
   transB: boolean,
-  out: Float32Array | Float64Array,
-): boolean {
-  if (n === 1 || m * n * k < WASM_MIN_WORK || b.constructor !== out.constructor) return false;
+): Float32Array | Float64Array | null {
+  const v = matmulRowsView(source, m, k, b, n, transB);
+  if (v !== null) return v instanceof Float32Array ? new Float32Array(v) : new Float64Array(v);
+  const g = n === 1 || m * n * k < WASM_MIN_WORK ? null : gemmFor(m * n * k);
+  if (g === null) return null;
+  const out = b instanceof Float32Array ? new Float32Array(m * n) : new Float64Array(m * n);
+  return wasmMatmul(g, source, 0, b, 0, out, 0, m, k, n, false, transB) ? out : null;
+}
+
+/**
+ * {@linkcode matmulRows}'s product left in the module's memory: a view of it, valid until the
+ * memory is used again, or null (nothing computed) where it would not lie there contiguous
+ * (n not a multiple of the panel width, more than one block) or does not run there.
+ */
+export function matmulRowsView(
+  source: RowSource,
+  m: number,
+  k: number,
+  b: Float32Array | Float64Array,
+  n: number,
+  transB: boolean,
+): Float32Array | Float64Array | null {
+  const f32 = b instanceof Float32Array, cols = f32 ? 8 : 4;
+  if (n === 1 || m * n * k < WASM_MIN_WORK || n % cols !== 0) return null;
   const g = gemmFor(m * n * k);
-  return g !== null && wasmMatmul(g, source, 0, b as typeof out, 0, out, 0, m, k, n, false, transB);
+  if (g === null || !wasmMatmul(g, source, 0, b, 0, null, 0, m, k, n, false, transB)) return null;
+  const at = layout(m, n, k, cols).c;
+  return f32
+    ? new Float32Array(g.memory.buffer, at * 4, m * n)
+    : new Float64Array(g.memory.buffer, at * 8, m * n);
 }
 
 /**

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { DType } from "../dtype.ts";
+import type { DType, Storage } from "../dtype.ts";
 import { shapesEqual } from "../shape.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
@@ -32,11 +32,16 @@ export interface LazyParts {
   /** Its summed (last) row alone, `[1, ...shape]`. */
   last(): Tensor;
   /**
-   * The whole series' float64 storage left in a kernel's memory (valid until that kernel
-   * runs again; never by a matrix product), or null: a consumer copying it once where it
-   * needs it saves a fresh array.
+   * The whole series' float64 storage left in the lap module's memory (valid until that module
+   * runs again; never by a matrix product), or null: a product copying it once into its own
+   * memory saves a fresh array.
    */
-  view?(): Float64Array | null;
+  lapView?(): Float64Array | null;
+  /**
+   * The whole series' float64 storage left in the matrix kernel's memory (valid until that
+   * memory is used again: its reader copies it out before anything else runs), or null.
+   */
+  gemmView?(): Float64Array | null;
 }
 
 /** A collapsed series not made yet (see the module doc): a tensor without storage. */
@@ -44,6 +49,8 @@ export class LazySeries extends Tensor {
   readonly #parts: LazyParts;
   #full: Tensor | null = null;
   #last: Tensor | null = null;
+  #readers = 0;
+  #viewed = false;
   /** A lazy series of `shape` (`[rows, ...]`) and `dtype` made by `parts`. */
   constructor(shape: readonly number[], dtype: DType, parts: LazyParts) {
     super(allocate(dtype, 0), shape, dtype, TRUSTED);
@@ -68,20 +75,45 @@ export class LazySeries extends Tensor {
     }
     return this.#last;
   }
-  /** See {@linkcode LazyParts.view}; null when the series was made already or has none. */
-  kernelView(): Float64Array | null {
-    return this.#full === null && this.#parts.view !== undefined ? this.#parts.view() : null;
+  /** See {@linkcode LazyParts.lapView}; null when the series was made already or has none. */
+  lapView(): Float64Array | null {
+    return this.#full === null && this.#parts.lapView !== undefined ? this.#parts.lapView() : null;
+  }
+  /** Counts a lazy series made from this one (a reader of it). */
+  adopt(): this {
+    this.#readers++;
+    return this;
+  }
+  /**
+   * The whole series' storage for its one lazy reader computing its summed row (the end of a
+   * `laplacian`, when no rule runs any more), once: see {@linkcode LazyParts.gemmView}. Null
+   * where the whole series was made, another lazy series reads this one, or it was read so.
+   */
+  sumView(): Float64Array | null {
+    if (this.#full !== null || this.#readers !== 1 || this.#viewed) return null;
+    this.#viewed = true;
+    return this.#parts.gemmView?.() ?? null;
   }
   /** This series reshaped to `shape` (`[rows, ...]`), lazy: the same elements in the same order. */
   reshaped(shape: readonly number[]): LazySeries {
     const to = (t: Tensor, rows: number) =>
       apply("reshape", [t], { shape: [rows, ...shape.slice(1)] });
+    this.adopt();
     return new LazySeries(shape, this.dtype, {
       full: () => to(this.whole(), shape[0]),
       last: () => to(this.summed(), 1),
-      view: () => this.kernelView(),
+      lapView: () => this.lapView(),
+      gemmView: () => this.sumView(),
     });
   }
+}
+
+/**
+ * The float64 storage of the series `s` for a reader computing a summed row from it (a lazy
+ * one's product result in the matrix kernel's memory, where it can: see `sumView`).
+ */
+export function storageForSum(s: Tensor): Storage {
+  return s instanceof LazySeries ? s.sumView() ?? s.whole()._buf : s._buf;
 }
 
 /** The whole series of a lazy `s`, or `s` itself. */
@@ -139,7 +171,7 @@ export function linearLazy<T>(rule: TaylorRule<T>, prim: string): LazyRule<T> {
       else if (s !== null) return undefined;
     }
     if (src === null || src.dtype !== out.dtype || watched(...inputs)) return undefined;
-    const from = src;
+    const from = src.adopt();
     const apply = (t: Tensor) => {
       const c: TaylorCtx = { ...ctx, rows: t.shape[0] };
       const s = rule(

@@ -58,9 +58,9 @@ import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
 import { shapesEqual, sizeOf } from "../shape.ts";
-import { matmulRows, type RowSource } from "../kernels/matmul.ts";
+import { matmulRows, matmulRowsView, type RowSource } from "../kernels/matmul.ts";
 import { lapStepView } from "../kernels/lap.ts";
-import { LazySeries, linearLazy, made, withLazy } from "./lazy.ts";
+import { LazySeries, linearLazy, storageForSum, withLazy } from "./lazy.ts";
 
 /** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
 export function zero<T>(): TaylorRule<T> {
@@ -218,24 +218,37 @@ export function bilinear<P extends "mul" | "matmul">(prim: P): TaylorRule<Params
  * into the matrix kernel's memory (see `LazyParts.view`).
  */
 function lazyProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[]): LazySeries {
+  s.adopt();
   return new LazySeries(shape, s.dtype, {
-    full: () => fusedProduct(s, w, transB, shape) ?? rowsTimesMatrix(s.whole(), w, transB),
+    full: () => {
+      const out = fusedProduct(s, w, transB, shape, false);
+      return out === null ? rowsTimesMatrix(s.whole(), w, transB) : fromKernel(out, shape, w);
+    },
     last: () => rowsTimesMatrix(s.summed(), w, transB),
+    gemmView: () => fusedProduct(s, w, transB, shape, true),
   });
 }
 
-/** {@linkcode lazyProduct}'s whole series as one float64 product fed from the step's memory, or null. */
-function fusedProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[]): Tensor | null {
+/**
+ * {@linkcode lazyProduct}'s whole series as one float64 product fed from the step's memory, as
+ * a new array or (`inMemory`) left in the matrix kernel's memory; null where it does not run so.
+ */
+function fusedProduct(
+  s: LazySeries,
+  w: Tensor,
+  transB: boolean,
+  shape: number[],
+  inMemory: boolean,
+): Float64Array | null {
   if (w.dtype !== "float64" || s.dtype !== "float64") return null;
   // the step's rows in the lap module's memory, made before the product starts: making the
   // series inside it could run another product in the same memory
-  const a = s.kernelView();
+  const a = s.lapView();
   if (a === null) return null;
   const k = s.shape[s.ndim - 1], m = sizeOf(s.shape) / k, n = shape[shape.length - 1];
-  const out = new Float64Array(m * n);
   const rowsOfA: RowSource = (v, at, i0, rows) => v.set(a.subarray(i0 * k, (i0 + rows) * k), at);
-  const fed = matmulRows(rowsOfA, m, k, w._buf, n, transB, out);
-  return fed ? fromKernel(out, shape, w) : null;
+  const run = inMemory ? matmulRowsView : matmulRows;
+  return run(rowsOfA, m, k, w._buf as Float64Array, n, transB) as Float64Array | null;
 }
 
 /** An elementwise unary shape: its jet recurrence and its first two derivatives at a point. */
@@ -300,16 +313,22 @@ function lazyStep(shape: UnaryShape): (
 ) => LazySeries | undefined {
   return ([s0], [x], y, _p, ctx) => {
     if (s0 === null || !shapesEqual(x.shape, y.shape)) return undefined;
-    let s = made(s0);
-    if (rowSize(s, x) <= 0) s = expanded(s, x);
+    // a lazy series (whole: [rows, ...x.shape]) stays unmade until a part needs it
+    const lazy = s0 instanceof LazySeries;
+    let s = s0;
+    if (!lazy && rowSize(s, x) <= 0) s = expanded(s, x);
     if (s.dtype !== y.dtype || watched(x, s, y)) return undefined;
     const [e1, e2] = shape.derivsKernel?.(x, y) ??
       shape.derivs(x, y).map((v) => elementsOf(v, y)._buf);
-    const d = ctx.rows - 1, n = y.numel, m = s.numel / s.shape[0], src = s;
+    const d = ctx.rows - 1, n = y.numel, m = lazy ? n : s.numel / s.shape[0];
+    const src = lazy ? s0.adopt() : s;
+    const buf = () => (src instanceof LazySeries ? src.whole()._buf : src._buf);
+    const shaped = (b: Float64Array, r: number) => fromKernel(b, [r, ...y.shape], y);
     return new LazySeries([ctx.rows, ...y.shape], y.dtype, {
-      full: () => fromKernel(lapUnaryKernel(src._buf, e1, e2, d, n, m), [ctx.rows, ...y.shape], y),
-      last: () => fromKernel(lapLastKernel(src._buf, e1, e2, d, n, m), [1, ...y.shape], y),
-      view: () => lapStepView(src._buf, e1, e2, d, n, m),
+      full: () => shaped(lapUnaryKernel(buf(), e1, e2, d, n, m), ctx.rows),
+      // the summed row alone: where only this reads the series, from the product in memory
+      last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m), 1),
+      lapView: () => lapStepView(buf(), e1, e2, d, n, m),
     });
   };
 }
