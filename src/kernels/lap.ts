@@ -25,13 +25,22 @@ interface LapKernels {
   readonly memory: WebAssembly.Memory;
   readonly step: Step;
   readonly vjp: Step;
+  readonly riccati: Step;
 }
 
 const kernels = new WasmKernels<LapKernels>("lap", LAP_WASM_BASE64, (ex) => ({
   memory: ex.memory as WebAssembly.Memory,
   step: ex.lap_f64 as Step,
   vjp: ex.lap_vjp_f64 as Step,
+  riccati: ex.riccati_f64 as Step,
 }));
+
+/**
+ * The coefficients `[a, b, c]` of a Riccati function (`f' = a + b y + c y²`): the step's `f'`
+ * argument then holds the values `y`, and `f'`, `f''` are computed in the module (the
+ * operations of `riccatiDerivsKernel`, so the same bits); `f''` is not read.
+ */
+export type Riccati = readonly [number, number, number];
 
 /** Byte offsets of consecutive regions of `counts[i]` float64 elements, each 16-byte aligned. */
 function layout(counts: readonly number[]): number[] {
@@ -62,8 +71,9 @@ export function lapStepWasm(
   d: number,
   n: number,
   m: number,
+  abc?: Riccati,
 ): Float64Array | null {
-  const v = lapStepView(s, d1, d2, d, n, m);
+  const v = lapStepView(s, d1, d2, d, n, m, abc);
   return v === null ? null : new Float64Array(v);
 }
 
@@ -79,8 +89,9 @@ export function lapStepView(
   d: number,
   n: number,
   m: number,
+  abc?: Riccati,
 ): Float64Array | null {
-  const r = runStep(s, d1, d2, d, n, m, true);
+  const r = runStep(s, d1, d2, d, n, m, true, abc);
   return r === null ? null : r.v.subarray(r.out / 8, r.out / 8 + (d + 1) * n);
 }
 
@@ -95,8 +106,9 @@ export function lapLastWasm(
   d: number,
   n: number,
   m: number,
+  abc?: Riccati,
 ): Float64Array | null {
-  const r = runStep(s, d1, d2, d, n, m, false);
+  const r = runStep(s, d1, d2, d, n, m, false, abc);
   return r === null ? null : copyOut(r.v, r.out, n);
 }
 
@@ -112,8 +124,11 @@ function runStep(
   n: number,
   m: number,
   dirs: boolean,
+  abc?: Riccati,
 ): { v: Float64Array; out: number } | null {
-  if (!f64(s) || !f64(d1) || !f64(d2) || (d + 1) * n < LAP_MIN) return null;
+  if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
+    return null;
+  }
   // s, f', f'', out (or its last row), sq
   const at = layout([(d + 1) * m, n, n, (dirs ? d + 1 : 1) * n, m]);
   if (at[5] > LAP_MAX_BYTES) return null;
@@ -122,7 +137,8 @@ function runStep(
   const v = new Float64Array(k.memory.buffer);
   v.set(s, 0);
   v.set(d1, at[1] / 8);
-  v.set(d2, at[2] / 8);
+  if (abc === undefined) v.set(d2 as Float64Array, at[2] / 8);
+  else k.riccati(at[1], at[1], at[2], n, abc[0], abc[1], abc[2]); // f' over y, f''
   const last = at[3] + (dirs ? d * n * 8 : 0);
   k.step(at[0], at[1], at[2], at[3], last, at[4], dirs ? 1 : 0, d, n, m);
   return { v, out: at[3] };

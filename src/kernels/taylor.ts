@@ -8,7 +8,7 @@
  */
 
 import type { Storage } from "../dtype.ts";
-import { lapLastWasm, lapStepWasm, lapVjpWasm } from "./lap.ts";
+import { lapLastWasm, lapStepWasm, lapVjpWasm, type Riccati } from "./lap.ts";
 
 /**
  * `y = f(x)` with `y' = (a + b·y + c·y²)·x'` (exp, tanh, sigmoid, tan, reciprocal, …):
@@ -187,7 +187,9 @@ function sums(count: number, m: number): Float64Array {
  * then the summed second order) and `f'`, `f''` per element (`n` of them):
  * `y_d = f' x_d`, `Δy = f' Δx + f'' Σ_d x_d²`. Each row of `s` holds `m` elements, repeated
  * `n / m` times (a series shared along leading dims; `m = n` for a full one); the result is
- * `[D + 1, n]`. Float64 steps run in WebAssembly SIMD (`lap.ts`) where they can.
+ * `[D + 1, n]`. Float64 steps run in WebAssembly SIMD (`lap.ts`) where they can. With `abc`
+ * (a Riccati function's coefficients), `d1` holds the values `y` and `f'`, `f''` follow from
+ * them (`riccatiDerivsKernel`; `d2` is not read).
  */
 export function lapUnaryKernel(
   s: Storage,
@@ -196,8 +198,12 @@ export function lapUnaryKernel(
   d: number,
   n: number,
   m: number = n,
+  abc?: Riccati,
 ): Float64Array {
-  return lapStepWasm(s, d1, d2, d, n, m) ?? lapUnaryLoops(s, d1, d2, d, n, m);
+  const fast = lapStepWasm(s, d1, d2, d, n, m, abc);
+  if (fast !== null) return fast;
+  const [e1, e2] = abc === undefined ? [d1, d2] : riccatiDerivsKernel(d1, ...abc);
+  return lapUnaryLoops(s, e1, e2, d, n, m);
 }
 
 /** @ignore {@linkcode lapUnaryKernel} in JavaScript loops (exported for its tests). */
@@ -240,7 +246,7 @@ export function lapUnaryLoops(
 
 /**
  * The last row alone of {@linkcode lapUnaryKernel}'s step (`[n]`: `f' Δx + f'' Σ_d x_d²`),
- * with the same bits, for a consumer that never reads the direction rows.
+ * with the same bits, for a consumer that never reads the direction rows (`abc` as there).
  */
 export function lapLastKernel(
   s: Storage,
@@ -249,8 +255,12 @@ export function lapLastKernel(
   d: number,
   n: number,
   m: number = n,
+  abc?: Riccati,
 ): Float64Array {
-  return lapLastWasm(s, d1, d2, d, n, m) ?? lapLastLoops(s, d1, d2, d, n, m);
+  const fast = lapLastWasm(s, d1, d2, d, n, m, abc);
+  if (fast !== null) return fast;
+  const [e1, e2] = abc === undefined ? [d1, d2] : riccatiDerivsKernel(d1, ...abc);
+  return lapLastLoops(s, e1, e2, d, n, m);
 }
 
 /** @ignore {@linkcode lapLastKernel} in JavaScript loops (exported for its tests). */

@@ -59,7 +59,7 @@ import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
 import { shapesEqual, sizeOf } from "../shape.ts";
 import { matmulRows, matmulRowsView, type RowSource } from "../kernels/matmul.ts";
-import { lapStepView } from "../kernels/lap.ts";
+import { lapStepView, type Riccati } from "../kernels/lap.ts";
 import { LazySeries, linearLazy, storageForSum, withLazy } from "./lazy.ts";
 
 /** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
@@ -264,6 +264,8 @@ export interface UnaryShape {
    * `f''` follow from its value `y` (then they are no recorded operations of their own).
    */
   readonly step?: CustomCall;
+  /** For a Riccati function (`f' = a + b y + c y²`), `[a, b, c]`: kernels compute `f'`, `f''` from `y`. */
+  readonly coefficients?: Riccati;
 }
 
 /**
@@ -318,17 +320,19 @@ function lazyStep(shape: UnaryShape): (
     let s = s0;
     if (!lazy && rowSize(s, x) <= 0) s = expanded(s, x);
     if (s.dtype !== y.dtype || watched(x, s, y)) return undefined;
-    const [e1, e2] = shape.derivsKernel?.(x, y) ??
+    // f' and f'' now, or (a Riccati function's, float64) from y inside the kernels
+    const abc = y.dtype === "float64" ? shape.coefficients : undefined;
+    const [e1, e2] = abc !== undefined ? [y._buf, y._buf] : shape.derivsKernel?.(x, y) ??
       shape.derivs(x, y).map((v) => elementsOf(v, y)._buf);
     const d = ctx.rows - 1, n = y.numel, m = lazy ? n : s.numel / s.shape[0];
     const src = lazy ? s0.adopt() : s;
     const buf = () => (src instanceof LazySeries ? src.whole()._buf : src._buf);
     const shaped = (b: Float64Array, r: number) => fromKernel(b, [r, ...y.shape], y);
     return new LazySeries([ctx.rows, ...y.shape], y.dtype, {
-      full: () => shaped(lapUnaryKernel(buf(), e1, e2, d, n, m), ctx.rows),
+      full: () => shaped(lapUnaryKernel(buf(), e1, e2, d, n, m, abc), ctx.rows),
       // the summed row alone: where only this reads the series, from the product in memory
-      last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m), 1),
-      lapView: () => lapStepView(buf(), e1, e2, d, n, m),
+      last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m, abc), 1),
+      lapView: () => lapStepView(buf(), e1, e2, d, n, m, abc),
     });
   };
 }
@@ -527,6 +531,7 @@ export function riccati(a: number, b: number, c: number): UnaryShape {
     },
     derivsKernel: (_x, y) => riccatiDerivsKernel(y._buf, a, b, c),
     step: riccatiStep(a, b, c),
+    coefficients: [a, b, c],
   };
 }
 

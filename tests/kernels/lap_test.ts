@@ -14,7 +14,14 @@ import {
   lapStepWasm,
   lapVjpWasm,
 } from "../../src/kernels/lap.ts";
-import { lapLastLoops, lapUnaryLoops, lapUnaryVjpLoops } from "../../src/kernels/taylor.ts";
+import {
+  lapLastKernel,
+  lapLastLoops,
+  lapUnaryKernel,
+  lapUnaryLoops,
+  lapUnaryVjpLoops,
+  riccatiDerivsKernel,
+} from "../../src/kernels/taylor.ts";
 import { lapWat, renderLap } from "../tools/gen_lap.ts";
 
 /** A seeded generator of values, with some ±0, ±∞, NaN and huge ones when `special`. */
@@ -75,6 +82,29 @@ Deno.test("the step's last row alone and its view in memory are the whole step's
       const view = lapStepView(s, d1, d2, d, n, m);
       assert.ok(view !== null);
       same(view, whole, `view ${what}`);
+    }
+  }
+});
+
+Deno.test("the step of a Riccati function from its values computes f' and f'' as the loops do", () => {
+  // tanh, sigmoid, exp and 1 + y²'s coefficients
+  const fns: [number, number, number][] = [[1, 0, -1], [0, 1, -1], [0, 1, 0], [1, 0, 1]];
+  for (const special of [false, true]) {
+    for (const [d, m, reps] of [...CASES, [2, 5, 3] as const]) {
+      for (const abc of fns) {
+        const n = m * reps, seed = d * 13 + m + abc[2];
+        const s = values((d + 1) * m, seed, special), y = values(n, seed + 1, special);
+        const [d1, d2] = riccatiDerivsKernel(y, ...abc);
+        const whole = lapUnaryLoops(s, d1, d2, d, n, m);
+        const what = `d=${d} m=${m} n=${n} abc=${abc} special=${special}`;
+        // WebAssembly where the step is large enough, else the loops
+        same(lapUnaryKernel(s, y, y, d, n, m, abc), whole, `step ${what}`);
+        same(lapLastKernel(s, y, y, d, n, m, abc), whole.subarray(d * n), `last row ${what}`);
+        if ((d + 1) * n >= LAP_MIN) {
+          same(lapStepView(s, y, y, d, n, m, abc)!, whole, `view ${what}`);
+          same(lapLastWasm(s, y, y, d, n, m, abc)!, whole.subarray(d * n), `wasm last ${what}`);
+        }
+      }
     }
   }
 });

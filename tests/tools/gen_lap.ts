@@ -215,6 +215,42 @@ function vjp(): string {
   )`;
 }
 
+/**
+ * `f' = a + (b + c y) y` and `f'' = (b + 2c y) f'` of a Riccati function from its values `y`
+ * (`[n]`; `f'` may overwrite `y`), by the operations of `riccatiDerivsKernel` in their order.
+ */
+function derivs(): string {
+  const body = (x: Width) => {
+    const w = x.op, v = x === VEC ? "v" : "s";
+    const g = (name: string) => `(local.get $${name}${v})`;
+    return `(local.set $y${v} ${x.ld(at("y", "e"))})
+        (local.set $p${v} (${w}.add ${g("a")} (${w}.mul (${w}.add ${g("b")} (${w}.mul ${g("c")} ${
+      g("y")
+    })) ${g("y")})))
+        ${x.st(at("d1", "e"), g("p"))}
+        ${
+      x.st(
+        at("d2", "e"),
+        `(${w}.mul (${w}.add ${g("b")} (${w}.mul ${g("c2")} ${g("y")})) ${g("p")})`,
+      )
+    }`;
+  };
+  const splat = (name: string) => `(local.set $${name}v (f64x2.splat (local.get $${name}s)))`;
+  return `  ;; f' = a + (b + c y) y, f'' = (b + 2c y) f' (a Riccati function's, from its values)
+  (func (export "riccati_f64")
+    (param $y i32) (param $d1 i32) (param $d2 i32) (param $n i32)
+    (param $as f64) (param $bs f64) (param $cs f64)
+    (local $e i32) (local $mb i32) (local $mv i32) (local $c2s f64)
+    (local $av v128) (local $bv v128) (local $cv v128) (local $c2v v128) (local $yv v128)
+    (local $pv v128) (local $ys f64) (local $ps f64)
+    (local.set $mb (i32.shl (local.get $n) (i32.const 3)))
+    (local.set $mv (i32.and (local.get $mb) (i32.const -16)))
+    (local.set $c2s (f64.mul (f64.const 2) (local.get $cs)))
+    ${splat("a")} ${splat("b")} ${splat("c")} ${splat("c2")}
+    ${row("de", body)}
+  )`;
+}
+
 /** The module's text. */
 export function lapWat(): string {
   return [
@@ -225,6 +261,7 @@ export function lapWat(): string {
     '  (memory (export "memory") 1)',
     forward(),
     vjp(),
+    derivs(),
     ")",
     "",
   ].join("\n");
