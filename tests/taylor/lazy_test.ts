@@ -12,10 +12,12 @@ import {
   cat,
   checkpoint,
   type DType,
+  getNumThreads,
   hessian,
   jet,
   laplacian,
   matmul,
+  setNumThreads,
   stack,
   type Tensor,
   tensor,
@@ -27,6 +29,7 @@ import { SEED } from "../support/props.ts";
 import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { LazySeries, withoutLazySeries } from "../../src/taylor/lazy.ts";
 import { matmul2d, matmulRows } from "../../src/kernels/matmul.ts";
+import { currentPool, gemmFor, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
 
 /** A deterministic generator of numbers in [-0.5, 0.5). */
 function numbers(seed: number): () => number {
@@ -263,4 +266,46 @@ Deno.test("matmulRows: a product whose A is written by a source equals matmul2d"
   const never = () => assert.fail("not called");
   assert.equal(matmulRows(never, 100, 8, new Float64Array(8), 1, false), null);
   assert.equal(matmulRows(never, 2, 2, new Float64Array(4), 2, false), null);
+});
+
+Deno.test("lazy series: products computed by the workers and read from their memory give the same bits", async () => {
+  const before = getNumThreads();
+  try {
+    setNumThreads(2);
+    gemmFor(PARALLEL_MIN_WORK); // makes the pool
+    for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const pool = currentPool();
+    assert.ok(pool !== null && pool.ready === 1, "the worker started");
+    // W7's shapes at 16 points: the second product (1.1M multiply-adds) goes to the pool
+    const { params, points } = net(16, 64, 21);
+    const X = points(16);
+    const f = (x: Tensor) => mlp(params, x);
+    const run = () => vmap(laplacian(f))(X).toTypedArray();
+    const one = (() => {
+      setNumThreads(1);
+      try {
+        return run();
+      } finally {
+        setNumThreads(2);
+      }
+    })();
+    const chunks = pool.workerChunks;
+    pool.callerWorks = false; // the worker alone computes the products
+    let many: Float64Array;
+    try {
+      seen.length = 0;
+      many = run() as Float64Array;
+    } finally {
+      pool.callerWorks = true;
+    }
+    assert.ok(pool.workerChunks > chunks, "the worker took chunks");
+    const z2 = seriesOn(seen[1]);
+    assert.ok(z2 instanceof LazySeries && !z2.isWhole, "the product was read from memory");
+    assert.deepEqual(many, one);
+    assert.deepEqual(many, withoutLazySeries(run));
+  } finally {
+    setNumThreads(before);
+  }
 });
