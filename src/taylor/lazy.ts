@@ -7,8 +7,8 @@
  * between), linear rules pass a lazy series on as another lazy series, and `laplacian`, which
  * reads only the summed row of the result, never makes the direction rows of the last layers.
  *
- * A lazy series is a placeholder tensor (no storage) that only the level's propagation and
- * `seriesOf` ever see: rules with a lazy variant (marked by {@linkcode withLazy}) take it as
+ * A lazy series is a placeholder tensor (no storage) that only the level's propagation,
+ * `seriesOf` and `lastRowOf` ever see: rules with a lazy variant (marked by {@linkcode withLazy}) take it as
  * it is, every other rule gets it made first ({@linkcode LazySeries.whole}), so no other rule
  * needs to know. Each part is made once.
  *
@@ -172,7 +172,7 @@ export function linearLazy<T>(rule: TaylorRule<T>, prim: string): LazyRule<T> {
     }
     if (src === null || src.dtype !== out.dtype || watched(...inputs)) return undefined;
     const from = src.adopt();
-    const apply = (t: Tensor) => {
+    const mapped = (t: Tensor) => {
       const c: TaylorCtx = { ...ctx, rows: t.shape[0] };
       const s = rule(
         series.map((x) => (x === (from as Tensor) ? t : null)),
@@ -184,8 +184,8 @@ export function linearLazy<T>(rule: TaylorRule<T>, prim: string): LazyRule<T> {
       return s === null ? zeroRows(t.shape[0], out) : conformSeries(s, out, c, prim);
     };
     return new LazySeries([ctx.rows, ...out.shape], out.dtype, {
-      full: () => apply(from.whole()),
-      last: () => apply(from.summed()),
+      full: () => mapped(from.whole()),
+      last: () => mapped(from.summed()),
     });
   };
 }
