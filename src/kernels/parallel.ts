@@ -9,8 +9,9 @@
  * Tensors keep their own (unshared) storage: `SharedArrayBuffer`s are not counted by V8's
  * external-memory accounting, so a loop over fresh 4 MiB shared tensors grew to 2.4 GiB
  * before a collection (ordinary buffers: 0.4 GiB). The copies cost about a nanosecond per
- * element each way, so only kernels that spend several nanoseconds per element (exp, tanh,
- * the softmax family, pow) are split; memory-bound ones (add, relu, sums) stay here.
+ * element each way, so only kernels that spend several nanoseconds per element (exp, the
+ * softmax family, pow; tanh's JavaScript loop only where its WebAssembly module is missing) are
+ * split; memory-bound ones (add, relu, sums) stay here.
  *
  * @module
  */
