@@ -156,6 +156,15 @@ export function threadPool(): Pool | null {
 }
 
 /**
+ * @ignore Wakes the pool's blocked workers ahead of a product of `macs` multiply-adds in
+ * `chunks` chunks about to be posted to it, where posting it would wake them (see
+ * `Pool.prewake`).
+ */
+export function prewake(macs: number, chunks: number): void {
+  pool?.prewake(macs, chunks);
+}
+
+/**
  * @ignore The instance for a product of `work` multiply-adds: the pool's (which splits the
  * product across threads) when the work is large and more than one thread is allowed, else
  * the calling thread's.

@@ -75,6 +75,8 @@ function byItems(
   const per = Math.max(1, Math.ceil(group / (pool.threads * 4)));
   for (let i0 = 0; i0 < aOffs.length; i0 += group) {
     const count = Math.min(group, aOffs.length - i0);
+    // the blocked workers start polling now, while the items are copied in
+    pool.prewake(count * L.mp * L.np * k, Math.ceil(count / per));
     for (let t = 0; t < count; t++) {
       const at = t * stride;
       v.set(a.subarray(aOffs[i0 + t], aOffs[i0 + t] + m * k), at);

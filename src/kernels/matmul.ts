@@ -19,7 +19,7 @@
 
 import type { Storage } from "../dtype.ts";
 import type { Gemm } from "./gemm_instance.ts";
-import { gemmFor, singleGemm } from "./backend.ts";
+import { gemmFor, prewake, singleGemm } from "./backend.ts";
 import { MAX_CHUNKS } from "./pool.ts";
 import { growMemory } from "./wasm_module.ts";
 
@@ -127,6 +127,11 @@ export function wasmMatmul(
   const kernel = f32 ? g.f32 : g.f64;
   // a few panels of A per kernel call, so that they stay in L2 while all of B streams past
   const rows = Math.max(ROWS, Math.floor(L2_BLOCK_BYTES / (k * es * ROWS)) * ROWS);
+  if (g.parallel !== undefined) {
+    // the pool's blocked workers start polling now, while the operands are copied and packed
+    const mp = Math.ceil(Math.min(mc, m) / ROWS) * ROWS;
+    prewake(mp * Math.ceil(Math.min(nc, n) / cols) * cols * k, Math.ceil(mp / poolRows(mp, rows)));
+  }
   for (let j0 = 0; j0 < n; j0 += nc) {
     const nb = Math.min(nc, n - j0);
     const np = Math.ceil(nb / cols) * cols;
@@ -156,11 +161,7 @@ export function wasmMatmul(
       const aAt = transA ? L.aPack * es : 0;
       const sa = transA ? es : k * es, sp = transA ? ROWS * es : es, sq = ROWS * k * es;
       if (g.parallel !== undefined) {
-        // chunks of whole panels for the pool: at least 16 when the product allows, at most
-        // the L2 block, at most MAX_CHUNKS (which chunk a thread takes changes no bits)
-        const chunk = Math.min(rows, Math.max(ROWS, Math.ceil(mp / ROWS / 16) * ROWS));
-        const r = Math.max(chunk, Math.ceil(mp / ROWS / MAX_CHUNKS) * ROWS);
-        g.parallel(f32, mp, np, k, aAt, L.bPack * es, L.c * es, r, sa, sp);
+        g.parallel(f32, mp, np, k, aAt, L.bPack * es, L.c * es, poolRows(mp, rows), sa, sp);
       } else {
         for (let r = 0; r < mp; r += rows) {
           const mr = Math.min(rows, mp - r);
@@ -171,6 +172,16 @@ export function wasmMatmul(
     }
   }
   return true;
+}
+
+/**
+ * The rows of a pool chunk of a product of `mp` rows (whole panels): at least 16 chunks when
+ * the product allows, at most `rows` (the L2 block), at most `MAX_CHUNKS` chunks (which chunk
+ * a thread takes changes no bits).
+ */
+function poolRows(mp: number, rows: number): number {
+  const chunk = Math.min(rows, Math.max(ROWS, Math.ceil(mp / ROWS / 16) * ROWS));
+  return Math.max(chunk, Math.ceil(mp / ROWS / MAX_CHUNKS) * ROWS);
 }
 
 /**

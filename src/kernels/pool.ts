@@ -46,7 +46,8 @@ const NARGS = 10; // a row job: its arguments (in the float64 part)
 const ROWS = 11; // a row job: its rows
 const PARKED = 12; // workers blocked in Atomics.wait (for tests)
 const ACK = 13; // the last job whose end the caller has seen
-const PARAMS = 14; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
+const PREWAKE = 14; // bumped by Pool.prewake: a polling worker polls spinMs from then
+const PARAMS = 15; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
 const SLOTS = 32;
 /** The float64 part of the control block: four numbers per argument of a row job. */
 const ARGS_BYTE = SLOTS * 4;
@@ -326,7 +327,7 @@ const WORKER_CONFIG = {
   batchKeys: BATCH_KEYS,
   spinMs: SPIN_MS,
   argsByte: ARGS_BYTE,
-  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, ACK, PARAMS },
+  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, ACK, PREWAKE, PARAMS },
   kind: { GEMM, BATCH, MESSAGE, QUIT },
 };
 
@@ -380,19 +381,26 @@ function workerMain(config: typeof WORKER_CONFIG): void {
         // poll for spinMs, then block; block sooner when this thread was descheduled while
         // polling (another thread wants its core), or when the caller has not come back for
         // the last job's result (it is not running: it may be waiting for this core)
-        const start = performance.now();
-        let last = start;
+        let start = performance.now(), last = start, ahead = Atomics.load(c, S.PREWAKE);
         for (let i = 1; (job = Atomics.load(c, S.JOB)) === seen; i++) {
           if ((i & 63) !== 0) pause();
           else {
             const now = performance.now();
-            if (
+            if (Atomics.load(c, S.PREWAKE) !== ahead) {
+              // a job is coming (Pool.prewake): poll for spinMs from now
+              ahead = Atomics.load(c, S.PREWAKE);
+              start = now;
+            } else if (
               now - start > spinMs || now - last > 0.05 ||
               (now - start > 0.05 && Atomics.load(c, S.ACK) !== seen)
             ) {
               Atomics.add(c, S.PARKED, 1);
-              Atomics.wait(c, S.JOB, seen);
+              if (Atomics.load(c, S.PREWAKE) === ahead) Atomics.wait(c, S.JOB, seen);
               Atomics.sub(c, S.PARKED, 1);
+              // woken for a job, or ahead of one (Pool.prewake): poll for spinMs again
+              start = last = performance.now();
+              ahead = Atomics.load(c, S.PREWAKE);
+              continue;
             }
             last = now;
           }
@@ -594,6 +602,22 @@ export class Pool {
     const now = performance.now(), quiet = now - this.#lastUse >= STREAM_MS;
     this.#lastUse = now;
     return quiet && this.callerWorks && this.parked === this.#workers.length;
+  }
+
+  /**
+   * Wakes the blocked workers ahead of a product of `macs` multiply-adds in `chunks` chunks
+   * that is about to be posted (the caller still has to copy and pack its operands), where the
+   * job itself would wake them: they then poll for it (up to {@linkcode SPIN_MS}, then block
+   * again) instead of starting 10-35 µs after it is posted.
+   */
+  prewake(macs: number, chunks: number): void {
+    const c = this.#ctrl;
+    if (
+      chunks < MIN_GEMM_CHUNKS ||
+      (macs < WAKE_MIN_MACS && performance.now() - this.#lastUse >= STREAM_MS)
+    ) return;
+    Atomics.add(c, PREWAKE, 1); // polling workers keep polling
+    if (Atomics.load(c, PARKED) > 0) Atomics.notify(c, JOB);
   }
 
   /** Posts `m` to every worker (a job's `NEED` counts it). */

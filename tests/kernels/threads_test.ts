@@ -233,6 +233,45 @@ Deno.test("after a pause, a mid-size product runs on the caller without waking t
   }
 });
 
+Deno.test("a prewake makes blocked workers poll ahead of a large product, then block again; a small one after a pause does not", async () => {
+  const before = getNumThreads();
+  try {
+    await readyPool(2);
+    const pool = currentPool()!;
+    /** Whether the worker is seen polling (not blocked) while the caller spins for `ms`. */
+    const seenAwake = (ms: number) => {
+      for (const end = performance.now() + ms; performance.now() < end;) {
+        if (pool.parked === 0) return true;
+      }
+      return false;
+    };
+    const parked = async () => {
+      for (let i = 0; i < 100 && pool.parked < 1; i++) await sleep(2);
+      await sleep(5); // past the stream window after the last job
+      assert.equal(pool.parked, 1);
+    };
+    for (let round = 0; round < 3; round++) {
+      await parked();
+      // fewer chunks than the pool splits (run on the caller), or under WAKE_MIN_MACS after a
+      // pause (run on the caller): the worker stays blocked
+      pool.prewake(WAKE_MIN_MACS, 3);
+      pool.prewake(WAKE_MIN_MACS - 1, 16);
+      assert.ok(!seenAwake(5), "a prewake for a job that would not wake it woke the worker");
+      pool.prewake(WAKE_MIN_MACS, 16);
+      assert.ok(seenAwake(50), "the prewake woke the blocked worker");
+      // with no job it polls for SPIN_MS only, then blocks again
+      await parked();
+    }
+    // a product after a prewake gives the bits of one thread, and the worker takes part
+    const a = tensor(values(300 * 200, 6)).reshape([300, 200]);
+    const b = tensor(values(200 * 64, 7)).reshape([200, 64]);
+    const want = withThreads(1, () => bits(matmul(a, b)));
+    assert.deepEqual(bits(matmul(a, b)), want);
+  } finally {
+    setNumThreads(before);
+  }
+});
+
 Deno.test("the pool survives a kernel that fails, and the next product runs on it", async () => {
   const before = getNumThreads();
   try {
