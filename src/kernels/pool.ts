@@ -12,11 +12,12 @@
  * arrays and is also posted as a message, which a worker woken for it goes back to its event
  * loop to receive. After a job a worker spins for {@linkcode SPIN_MS} (back-to-back jobs find
  * it awake: waking a blocked thread or delivering a message costs about as much as a chunk),
- * then blocks in `Atomics.wait` until the next one. Chunks are handed out through one atomic
- * counter, so a worker that is still starting, or that the operating system does not
- * schedule, simply takes none: the job never waits for a particular worker. Every chunk is
- * computed by the same code on the same data whoever takes it, so results do not depend on
- * the number of threads.
+ * then blocks in `Atomics.wait` until the next one; a product that will wake them calls
+ * {@linkcode Pool.prewake} before it copies and packs its operands, so that they poll for it
+ * by the time it is posted. Chunks are handed out through one atomic counter, so a worker
+ * that is still starting, or that the operating system does not schedule, simply takes none:
+ * the job never waits for a particular worker. Every chunk is computed by the same code on
+ * the same data whoever takes it, so results do not depend on the number of threads.
  *
  * A worker blocked in `Atomics.wait` keeps Deno from exiting even when terminated, so
  * {@linkcode Pool.close} first posts a quit job through the control block and wakes them.
