@@ -17,7 +17,13 @@ import {
   tensor,
   wasmKernelBytes,
 } from "../../mod.ts";
-import { currentPool, gemmFor, IDLE_MS, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
+import {
+  currentPool,
+  gemmFor,
+  IDLE_MS,
+  PARALLEL_MIN_WORK,
+  threadPool,
+} from "../../src/kernels/backend.ts";
 import { parallelFailures } from "../../src/kernels/parallel.ts";
 import { WAKE_MIN_MACS } from "../../src/kernels/pool.ts";
 import { unaryKernel } from "../../src/kernels/elementwise.ts";
@@ -250,8 +256,14 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
       await sleep(5); // past the stream window after the last job
       assert.equal(pool.parked, 1);
     };
+    const a = tensor(values(300 * 200, 6)).reshape([300, 200]);
+    const b = tensor(values(200 * 64, 7)).reshape([200, 64]);
+    const want = withThreads(1, () => bits(matmul(a, b)));
     for (let round = 0; round < 3; round++) {
+      // a product (which keeps the pool from its idle shutdown) after a prewake with no job
+      assert.deepEqual(bits(matmul(a, b)), want);
       await parked();
+      assert.equal(threadPool(), pool); // (touched: its idle shutdown is 300 ms away)
       // fewer chunks than the pool splits (run on the caller), or under WAKE_MIN_MACS after a
       // pause (run on the caller): the worker stays blocked
       pool.prewake(WAKE_MIN_MACS, 3);
@@ -262,11 +274,6 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
       // with no job it polls for SPIN_MS only, then blocks again
       await parked();
     }
-    // a product after a prewake gives the bits of one thread, and the worker takes part
-    const a = tensor(values(300 * 200, 6)).reshape([300, 200]);
-    const b = tensor(values(200 * 64, 7)).reshape([200, 64]);
-    const want = withThreads(1, () => bits(matmul(a, b)));
-    assert.deepEqual(bits(matmul(a, b)), want);
   } finally {
     setNumThreads(before);
   }
