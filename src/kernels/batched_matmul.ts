@@ -11,6 +11,7 @@
 import type { Storage } from "../dtype.ts";
 import { PARALLEL_MIN_WORK, threadPool } from "./backend.ts";
 import { copyRows, layout, matmul2d, ROWS, WASM_BUDGET_BYTES, WASM_MIN_WORK } from "./matmul.ts";
+import { PREWAKE_MIN_BYTES } from "./pool.ts";
 
 /**
  * `out[outOffs + i·m·n …] = op(A_i) · op(B_i)` for the items `i` of a batch, where item `i` of
@@ -75,8 +76,10 @@ function byItems(
   const per = Math.max(1, Math.ceil(group / (pool.threads * 4)));
   for (let i0 = 0; i0 < aOffs.length; i0 += group) {
     const count = Math.min(group, aOffs.length - i0);
-    // the blocked workers start polling now, while the items are copied in
-    pool.prewake(count * L.mp * L.np * k, Math.ceil(count / per));
+    // the blocked workers start polling now, while the items are copied in (if that is long)
+    if (count * (m + n) * k * es >= PREWAKE_MIN_BYTES) {
+      pool.prewake(count * L.mp * L.np * k, Math.ceil(count / per));
+    }
     for (let t = 0; t < count; t++) {
       const at = t * stride;
       v.set(a.subarray(aOffs[i0 + t], aOffs[i0 + t] + m * k), at);

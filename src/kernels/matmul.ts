@@ -20,7 +20,7 @@
 import type { Storage } from "../dtype.ts";
 import type { Gemm } from "./gemm_instance.ts";
 import { gemmFor, prewake, singleGemm } from "./backend.ts";
-import { MAX_CHUNKS } from "./pool.ts";
+import { MAX_CHUNKS, PREWAKE_MIN_BYTES } from "./pool.ts";
 import { growMemory } from "./wasm_module.ts";
 
 export type { Gemm } from "./gemm_instance.ts";
@@ -127,7 +127,9 @@ export function wasmMatmul(
   const kernel = f32 ? g.f32 : g.f64;
   // a few panels of A per kernel call, so that they stay in L2 while all of B streams past
   const rows = Math.max(ROWS, Math.floor(L2_BLOCK_BYTES / (k * es * ROWS)) * ROWS);
-  if (g.parallel !== undefined) {
+  if (
+    g.parallel !== undefined && (Math.min(mc, m) + Math.min(nc, n)) * k * es >= PREWAKE_MIN_BYTES
+  ) {
     // the pool's blocked workers start polling now, while the operands are copied and packed
     const mp = Math.ceil(Math.min(mc, m) / ROWS) * ROWS;
     prewake(mp * Math.ceil(Math.min(nc, n) / cols) * cols * k, Math.ceil(mp / poolRows(mp, rows)));
