@@ -48,7 +48,8 @@ const ROWS = 11; // a row job: its rows
 const PARKED = 12; // workers blocked in Atomics.wait (for tests)
 const ACK = 13; // the last job whose end the caller has seen
 const PREWAKE = 14; // bumped by Pool.prewake: a polling worker polls spinMs from then
-const PARAMS = 15; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
+const WOKEN = 15; // times a worker was woken from Atomics.wait (for tests)
+const PARAMS = 16; // a product's numeric parameters (GEMM_KEYS or BATCH_KEYS)
 const SLOTS = 32;
 /** The float64 part of the control block: four numbers per argument of a row job. */
 const ARGS_BYTE = SLOTS * 4;
@@ -338,7 +339,22 @@ const WORKER_CONFIG = {
   batchKeys: BATCH_KEYS,
   spinMs: SPIN_MS,
   argsByte: ARGS_BYTE,
-  slot: { READY, JOB, KIND, TOTAL, PER, NEED, FN, NARGS, ROWS, PARKED, ACK, PREWAKE, PARAMS },
+  slot: {
+    READY,
+    JOB,
+    KIND,
+    TOTAL,
+    PER,
+    NEED,
+    FN,
+    NARGS,
+    ROWS,
+    PARKED,
+    ACK,
+    PREWAKE,
+    WOKEN,
+    PARAMS,
+  },
   kind: { GEMM, BATCH, MESSAGE, QUIT },
 };
 
@@ -406,7 +422,9 @@ function workerMain(config: typeof WORKER_CONFIG): void {
               (now - start > 0.05 && Atomics.load(c, S.ACK) !== seen)
             ) {
               Atomics.add(c, S.PARKED, 1);
-              if (Atomics.load(c, S.PREWAKE) === ahead) Atomics.wait(c, S.JOB, seen);
+              if (
+                Atomics.load(c, S.PREWAKE) === ahead && Atomics.wait(c, S.JOB, seen) === "ok"
+              ) Atomics.add(c, S.WOKEN, 1);
               Atomics.sub(c, S.PARKED, 1);
               // woken for a job, or ahead of one (Pool.prewake): poll for spinMs again
               start = last = performance.now();
@@ -601,6 +619,11 @@ export class Pool {
   /** Workers blocked in `Atomics.wait` for the next job (not polling for it). */
   get parked(): number {
     return Atomics.load(this.#ctrl, PARKED);
+  }
+
+  /** Times a worker was woken from `Atomics.wait` (for tests). */
+  get wakeups(): number {
+    return Atomics.load(this.#ctrl, WOKEN);
   }
 
   /**

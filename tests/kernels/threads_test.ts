@@ -244,13 +244,6 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
   try {
     await readyPool(2);
     const pool = currentPool()!;
-    /** Whether the worker is seen polling (not blocked) while the caller spins for `ms`. */
-    const seenAwake = (ms: number) => {
-      for (const end = performance.now() + ms; performance.now() < end;) {
-        if (pool.parked === 0) return true;
-      }
-      return false;
-    };
     const parked = async () => {
       for (let i = 0; i < 100 && pool.parked < 1; i++) await sleep(2);
       await sleep(5); // past the stream window after the last job
@@ -266,11 +259,16 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
       assert.equal(threadPool(), pool); // (touched: its idle shutdown is 300 ms away)
       // fewer chunks than the pool splits (run on the caller), or under WAKE_MIN_MACS after a
       // pause (run on the caller): the worker stays blocked
+      let w = pool.wakeups;
       pool.prewake(WAKE_MIN_MACS, 3);
       pool.prewake(WAKE_MIN_MACS - 1, 16);
-      assert.ok(!seenAwake(5), "a prewake for a job that would not wake it woke the worker");
+      await sleep(10);
+      assert.equal(pool.wakeups, w, "a prewake for a job that would not wake it woke the worker");
+      assert.equal(pool.parked, 1);
+      w = pool.wakeups;
       pool.prewake(WAKE_MIN_MACS, 16);
-      assert.ok(seenAwake(50), "the prewake woke the blocked worker");
+      for (let i = 0; i < 100 && pool.wakeups === w; i++) await sleep(2);
+      assert.equal(pool.wakeups, w + 1, "the prewake woke the blocked worker");
       // with no job it polls for SPIN_MS only, then blocks again
       await parked();
     }
