@@ -10,8 +10,8 @@
  * @module
  */
 
-import { LAP_WASM_BASE64 } from "./wasm/lap_wasm.ts";
-import { WasmKernels } from "./wasm_module.ts";
+import { LAP_SHARED_WASM_BASE64, LAP_WASM_BASE64 } from "./wasm/lap_wasm.ts";
+import { compileWasm, decode, growMemory, WasmKernels } from "./wasm_module.ts";
 
 /** Steps with fewer output elements stay in JavaScript (the copies and the call cost ~1 µs). */
 export const LAP_MIN = 2048;
@@ -34,6 +34,79 @@ const kernels = new WasmKernels<LapKernels>("lap", LAP_WASM_BASE64, (ex) => ({
   vjp: ex.lap_vjp_f64 as Step,
   riccati: ex.riccati_f64 as Step,
 }));
+
+/** The build importing a shared memory: compiled once (null where it cannot be), then instances. */
+let sharedModule: WebAssembly.Module | null | undefined;
+const onMemory = new WeakMap<WebAssembly.Memory, LapKernels | null>();
+
+/** The kernels running on the shared `memory` (one instance per memory), or null. */
+function kernelsOn(memory: WebAssembly.Memory): LapKernels | null {
+  let k = onMemory.get(memory);
+  if (k === undefined) {
+    if (sharedModule === undefined) {
+      const module = compileWasm(decode(LAP_SHARED_WASM_BASE64));
+      sharedModule = typeof module === "string" ? null : module;
+    }
+    k = null;
+    if (sharedModule !== null) {
+      try {
+        const ex = new WebAssembly.Instance(sharedModule, { env: { memory } }).exports;
+        k = {
+          memory,
+          step: ex.lap_f64 as Step,
+          vjp: ex.lap_vjp_f64 as Step,
+          riccati: ex.riccati_f64 as Step,
+        };
+      } catch {
+        k = null;
+      }
+    }
+    onMemory.set(memory, k);
+  }
+  return k;
+}
+
+/** @ignore How many steps {@linkcode lapStepInto} ran (for the tests: that the path is taken). */
+export let lapIntoCount = 0;
+
+/**
+ * {@linkcode lapStepView}'s `(d + 1) n` elements written into the shared `memory` (the worker
+ * pool's, where a matrix product then reads them as its A) from byte `out`, its operands and
+ * scratch placed from byte `free` on (16-byte aligned, past the result); false (nothing
+ * written) where the kernel is not used or the memory is not a shared one it can run on.
+ */
+export function lapStepInto(
+  memory: WebAssembly.Memory,
+  out: number,
+  free: number,
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  m: number,
+  abc?: Riccati,
+): boolean {
+  if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
+    return false;
+  }
+  if (!(memory.buffer instanceof SharedArrayBuffer) || out % 16 !== 0 || free % 16 !== 0) {
+    return false;
+  }
+  // s, f', f'', sq, after `free`
+  const at = layout([(d + 1) * m, n, n, m]).map((x) => x + free);
+  if (at[4] - free > LAP_MAX_BYTES || out + (d + 1) * n * 8 > free) return false;
+  const k = kernelsOn(memory);
+  if (k === null || !growMemory(memory, at[4])) return false;
+  const v = new Float64Array(memory.buffer);
+  v.set(s, at[0] / 8);
+  v.set(d1, at[1] / 8);
+  if (abc === undefined) v.set(d2 as Float64Array, at[2] / 8);
+  else k.riccati(at[1], at[1], at[2], n, abc[0], abc[1], abc[2]); // f' over y, f''
+  k.step(at[0], at[1], at[2], out, out + d * n * 8, at[3], 1, d, n, m);
+  lapIntoCount++;
+  return true;
+}
 
 /**
  * The coefficients `[a, b, c]` of a Riccati function (`f' = a + b y + c y²`): the step's `f'`

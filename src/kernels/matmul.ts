@@ -232,6 +232,34 @@ export function matmulRowsView(
 }
 
 /**
+ * {@linkcode matmulRows} (or, `inMemory`, {@linkcode matmulRowsView}) for float64 with A
+ * written in place: where the product runs on the worker pool's shared memory in one block,
+ * `fill(memory, free)` writes A's `m·k` elements row-major at byte 0 of that memory (where the
+ * kernel reads A as stored), using only the bytes from `free` on for anything else, before B is
+ * copied in. Null where this does not apply or `fill` gives false (nothing computed then).
+ */
+export function matmulFilled(
+  fill: (memory: WebAssembly.Memory, free: number) => boolean,
+  m: number,
+  k: number,
+  b: Float64Array,
+  n: number,
+  transB: boolean,
+  inMemory: boolean,
+): Float64Array | null {
+  if (n === 1 || m * n * k < WASM_MIN_WORK || (inMemory && n % 4 !== 0)) return null;
+  const g = gemmFor(m * n * k);
+  const L = layout(m, n, k, 4);
+  if (g === null || g.parallel === undefined || L.end * 8 > WASM_BUDGET_BYTES) return null;
+  if (!growMemory(g.memory, L.end * 8) || !fill(g.memory, L.end * 8)) return null;
+  const out = inMemory || n % 4 === 0 ? null : new Float64Array(m * n);
+  if (!wasmMatmul(g, () => {}, 0, b, 0, out, 0, m, k, n, false, transB)) return null;
+  if (out !== null) return out;
+  const view = new Float64Array(g.memory.buffer, L.c * 8, m * n);
+  return inMemory ? view : new Float64Array(view);
+}
+
+/**
  * Rows of narrower results than this are copied out of the module's memory element by element:
  * a `set` per row costs about 30 ns, what ~40 elements take one at a time (a 256×10 result:
  * 7.8 µs by rows, 1.9 µs by elements).

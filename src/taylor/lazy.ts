@@ -38,6 +38,12 @@ export interface LazyParts {
    */
   lapView?(): Float64Array | null;
   /**
+   * The whole series' float64 storage written into the shared `memory` (the worker pool's) from
+   * byte `at`, scratch only from byte `free` on: a product reading it there as its A copies
+   * nothing. False (nothing written) where it cannot.
+   */
+  lapInto?(memory: WebAssembly.Memory, at: number, free: number): boolean;
+  /**
    * The whole series' float64 storage left in the matrix kernel's memory (valid until that
    * memory is used again: its reader copies it out before anything else runs), or null.
    */
@@ -79,6 +85,11 @@ export class LazySeries extends Tensor {
   lapView(): Float64Array | null {
     return this.#full === null && this.#parts.lapView !== undefined ? this.#parts.lapView() : null;
   }
+  /** See {@linkcode LazyParts.lapInto}; false when the series was made already or has none. */
+  lapInto(memory: WebAssembly.Memory, at: number, free: number): boolean {
+    return this.#full === null && this.#parts.lapInto !== undefined &&
+      this.#parts.lapInto(memory, at, free);
+  }
   /** Counts a lazy series made from this one (a reader of it). */
   adopt(): this {
     this.#readers++;
@@ -103,6 +114,7 @@ export class LazySeries extends Tensor {
       full: () => to(this.whole(), shape[0]),
       last: () => to(this.summed(), 1),
       lapView: () => this.lapView(),
+      lapInto: (memory, at, free) => this.lapInto(memory, at, free),
       gemmView: () => this.sumView(),
     });
   }

@@ -58,8 +58,8 @@ import { hasEnabledEntry } from "../autograd/forward_ad.ts";
 import type { CustomCall } from "../primitives/custom.ts";
 import type { MaybeTensor } from "../primitives/types.ts";
 import { shapesEqual, sizeOf } from "../shape.ts";
-import { matmulRows, matmulRowsView, type RowSource } from "../kernels/matmul.ts";
-import { lapStepView, type Riccati } from "../kernels/lap.ts";
+import { matmulFilled, matmulRows, matmulRowsView, type RowSource } from "../kernels/matmul.ts";
+import { lapStepInto, lapStepView, type Riccati } from "../kernels/lap.ts";
 import { LazySeries, linearLazy, storageForSum, withLazy } from "./lazy.ts";
 
 /** A rule for primitives with no Taylor series (piecewise constant, predicates): zero. */
@@ -241,11 +241,22 @@ function fusedProduct(
   inMemory: boolean,
 ): Float64Array | null {
   if (w.dtype !== "float64" || s.dtype !== "float64") return null;
+  const k = s.shape[s.ndim - 1], m = sizeOf(s.shape) / k, n = shape[shape.length - 1];
+  // on the pool's shared memory, the step writes its rows where the product reads A
+  const placed = matmulFilled(
+    (memory, free) => s.lapInto(memory, 0, free),
+    m,
+    k,
+    w._buf as Float64Array,
+    n,
+    transB,
+    inMemory,
+  );
+  if (placed !== null) return placed;
   // the step's rows in the lap module's memory, made before the product starts: making the
   // series inside it could run another product in the same memory
   const a = s.lapView();
   if (a === null) return null;
-  const k = s.shape[s.ndim - 1], m = sizeOf(s.shape) / k, n = shape[shape.length - 1];
   const rowsOfA: RowSource = (v, at, i0, rows) => v.set(a.subarray(i0 * k, (i0 + rows) * k), at);
   const run = inMemory ? matmulRowsView : matmulRows;
   return run(rowsOfA, m, k, w._buf as Float64Array, n, transB) as Float64Array | null;
@@ -333,6 +344,7 @@ function lazyStep(shape: UnaryShape): (
       // the summed row alone: where only this reads the series, from the product in memory
       last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m, abc), 1),
       lapView: () => lapStepView(buf(), e1, e2, d, n, m, abc),
+      lapInto: (memory, at, free) => lapStepInto(memory, at, free, buf(), e1, e2, d, n, m, abc),
     });
   };
 }

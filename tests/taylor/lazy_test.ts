@@ -29,6 +29,7 @@ import { SEED } from "../support/props.ts";
 import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { LazySeries, withoutLazySeries } from "../../src/taylor/lazy.ts";
 import { matmul2d, matmulRows } from "../../src/kernels/matmul.ts";
+import { lapIntoCount } from "../../src/kernels/lap.ts";
 import { currentPool, gemmFor, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
 
 /** A deterministic generator of numbers in [-0.5, 0.5). */
@@ -305,6 +306,50 @@ Deno.test("lazy series: products computed by the workers and read from their mem
     assert.ok(z2 instanceof LazySeries && !z2.isWhole, "the product was read from memory");
     assert.deepEqual(many, one);
     assert.deepEqual(many, withoutLazySeries(run));
+  } finally {
+    setNumThreads(before);
+  }
+});
+
+Deno.test("lazy series: on the pool's shared memory the step writes the product's A in place, the same bits", async () => {
+  const before = getNumThreads();
+  try {
+    setNumThreads(2);
+    gemmFor(PARALLEL_MIN_WORK); // makes the pool
+    for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < 1; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok((currentPool()?.ready ?? 0) === 1, "the worker started");
+    // W7's shapes (128 points: the layer-2 product wakes the worker), and a third tanh layer: its step makes the layer-2 product whole
+    // (in place, copied out), and the layer-3 product is read where the kernel left it
+    const { params, points } = net(16, 64, 23);
+    const w3 = net(16, 64, 29).params[2];
+    const X = points(128);
+    const deep = (x: Tensor) => {
+      const [w1, b1, w2, b2] = params;
+      const h1 = matmul(x, w1).add(b1).tanh();
+      const h2 = matmul(h1, w2).add(b2).tanh();
+      return matmul(matmul(h2, w2).tanh(), w3).tanh().sum();
+    };
+    for (const f of [(x: Tensor) => mlp(params, x), deep]) {
+      const run = () => vmap(laplacian(f))(X).toTypedArray();
+      const one = (() => {
+        setNumThreads(1);
+        try {
+          const count = lapIntoCount;
+          const got = run();
+          assert.equal(lapIntoCount, count, "one thread: the lap module's own memory");
+          return got;
+        } finally {
+          setNumThreads(2);
+        }
+      })();
+      const count = lapIntoCount;
+      const many = run();
+      assert.ok(lapIntoCount > count, "the in-place path was taken");
+      assert.deepEqual(many, one);
+      assert.deepEqual(many, withoutLazySeries(run));
+    }
   } finally {
     setNumThreads(before);
   }

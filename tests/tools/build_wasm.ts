@@ -39,7 +39,7 @@ export function base64(bytes: Uint8Array): string {
 }
 
 /** Base64 text as string literals of 96 characters joined by `+`, one a line. */
-function wrapBase64(b64: string): string {
+export function wrapBase64(b64: string): string {
   return b64.match(/.{1,96}/g)!.map((l) => `  "${l}"`).join(" +\n");
 }
 

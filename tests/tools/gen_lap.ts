@@ -12,7 +12,14 @@
  * @module
  */
 
-import { renderKernelModule, writeKernelModule } from "./build_wasm.ts";
+import {
+  assemble,
+  base64,
+  renderKernelModule,
+  sharedVariant,
+  wrapBase64,
+  writeKernelModule,
+} from "./build_wasm.ts";
 
 /** One width of the element loops: two lanes, or the one-element tail of an odd row. */
 interface Width {
@@ -267,13 +274,23 @@ export function lapWat(): string {
   ].join("\n");
 }
 
-/** The TypeScript module holding the assembled bytes. */
-export function renderLap(wat: string): Promise<string> {
-  return renderKernelModule(
+/**
+ * The TypeScript module holding the assembled bytes: the build that owns its memory, and the
+ * same kernels importing a shared memory (`env.memory`), run on the worker pool's memory so that
+ * a step writes its rows where the matrix product reads them.
+ */
+export async function renderLap(wat: string): Promise<string> {
+  const own = await renderKernelModule(
     "lap",
     wat,
     "The forward-Laplacian kernels (collapsed unary step and its VJP) in WebAssembly SIMD (base64).",
   );
+  const shared = base64(await assemble("lap_shared.wat", sharedVariant(wat), false));
+  return `${own}
+/** The same kernels importing a shared memory \`env.memory\` (base64), for the pool's memory. */
+export const LAP_SHARED_WASM_BASE64 =
+${wrapBase64(shared)};
+`;
 }
 
 if (import.meta.main) await writeKernelModule("lap", lapWat(), renderLap);
