@@ -63,11 +63,18 @@ function kernelsOn(memory: WebAssembly.Memory): LapKernels | null {
     }
     onMemory.set(memory, k);
   }
+  if (k !== null) lastShared = memory;
   return k;
 }
 
+/** The shared memory the kernels last ran on (where a product's result may be read in place). */
+let lastShared: WebAssembly.Memory | null = null;
+
 /** @ignore How many steps {@linkcode lapStepInto} ran (for the tests: that the path is taken). */
 export let lapIntoCount = 0;
+
+/** @ignore How many last rows were computed from a product's result where it lay (tests). */
+export let lastInPlaceCount = 0;
 
 /**
  * {@linkcode lapStepView}'s `(d + 1) n` elements written into the shared `memory` (the worker
@@ -201,6 +208,22 @@ function runStep(
 ): { v: Float64Array; out: number } | null {
   if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
     return null;
+  }
+  if (!dirs && lastShared !== null && s.buffer === lastShared.buffer) {
+    // s lies in the shared memory the kernels ran on (a product's result): read it there
+    const k = kernelsOn(lastShared);
+    const free = (s.byteOffset + s.byteLength + 15) & ~15;
+    // f', f'', the last row, sq, past s
+    const at = layout([n, n, n, m]).map((x) => x + free);
+    if (k !== null && s.byteOffset % 16 === 0 && growMemory(k.memory, at[4])) {
+      const v = new Float64Array(k.memory.buffer);
+      v.set(d1, at[0] / 8);
+      if (abc === undefined) v.set(d2 as Float64Array, at[1] / 8);
+      else k.riccati(at[0], at[0], at[1], n, abc[0], abc[1], abc[2]); // f' over y, f''
+      k.step(s.byteOffset, at[0], at[1], at[2], at[2], at[3], 0, d, n, m);
+      lastInPlaceCount++;
+      return { v, out: at[2] };
+    }
   }
   // s, f', f'', out (or its last row), sq
   const at = layout([(d + 1) * m, n, n, (dirs ? d + 1 : 1) * n, m]);

@@ -251,7 +251,11 @@ export function matmulFilled(
   const g = gemmFor(m * n * k);
   const L = layout(m, n, k, 4);
   if (g === null || g.parallel === undefined || L.end * 8 > WASM_BUDGET_BYTES) return null;
-  if (!growMemory(g.memory, L.end * 8) || !fill(g.memory, L.end * 8)) return null;
+  if (!growMemory(g.memory, L.end * 8)) return null;
+  // the pool's blocked workers start polling now, while A is computed into place
+  const rows = Math.max(ROWS, Math.floor(L2_BLOCK_BYTES / (k * 8 * ROWS)) * ROWS);
+  prewake(L.mp * L.np * k, Math.ceil(L.mp / poolRows(L.mp, rows)));
+  if (!fill(g.memory, L.end * 8)) return null;
   const out = inMemory || n % 4 === 0 ? null : new Float64Array(m * n);
   if (!wasmMatmul(g, () => {}, 0, b, 0, out, 0, m, k, n, false, transB)) return null;
   if (out !== null) return out;

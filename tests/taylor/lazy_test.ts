@@ -29,7 +29,7 @@ import { SEED } from "../support/props.ts";
 import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { LazySeries, withoutLazySeries } from "../../src/taylor/lazy.ts";
 import { matmul2d, matmulRows } from "../../src/kernels/matmul.ts";
-import { lapIntoCount } from "../../src/kernels/lap.ts";
+import { lapIntoCount, lastInPlaceCount } from "../../src/kernels/lap.ts";
 import { currentPool, gemmFor, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
 
 /** A deterministic generator of numbers in [-0.5, 0.5). */
@@ -336,17 +336,19 @@ Deno.test("lazy series: on the pool's shared memory the step writes the product'
       const one = (() => {
         setNumThreads(1);
         try {
-          const count = lapIntoCount;
+          const count = lapIntoCount, last = lastInPlaceCount;
           const got = run();
           assert.equal(lapIntoCount, count, "one thread: the lap module's own memory");
+          assert.equal(lastInPlaceCount, last, "one thread: the product copied into it");
           return got;
         } finally {
           setNumThreads(2);
         }
       })();
-      const count = lapIntoCount;
+      const count = lapIntoCount, last = lastInPlaceCount;
       const many = run();
       assert.ok(lapIntoCount > count, "the in-place path was taken");
+      assert.ok(lastInPlaceCount > last, "the last step read the product in place");
       assert.deepEqual(many, one);
       assert.deepEqual(many, withoutLazySeries(run));
     }
