@@ -5,7 +5,10 @@
  * copied into the module's memory and the results out. Each value is computed by the same
  * operations in the same order as those loops (no fused multiply-adds), so the results are
  * theirs (up to the sign of a zero gradient, which the one-pass loop for full series may give
- * as −0 where this gives +0).
+ * as −0 where this gives +0). A second build imports a shared memory: on the worker pool's,
+ * a step writes its rows where the matrix product then reads its A, and the last step reads a
+ * product's result where the product left it (`lapStepInto`, and `lapLastWasm` given a view
+ * of that memory), so neither is copied between the two modules' memories.
  *
  * @module
  */
@@ -63,12 +66,15 @@ function kernelsOn(memory: WebAssembly.Memory): LapKernels | null {
     }
     onMemory.set(memory, k);
   }
-  if (k !== null) lastShared = memory;
+  if (k !== null && lastShared?.deref() !== memory) lastShared = new WeakRef(memory);
   return k;
 }
 
-/** The shared memory the kernels last ran on (where a product's result may be read in place). */
-let lastShared: WebAssembly.Memory | null = null;
+/**
+ * The shared memory the kernels last ran on (where a product's result may be read in place),
+ * weakly: the pool drops its memory when it closes.
+ */
+let lastShared: WeakRef<WebAssembly.Memory> | null = null;
 
 /** @ignore How many steps {@linkcode lapStepInto} ran (for the tests: that the path is taken). */
 export let lapIntoCount = 0;
@@ -97,7 +103,8 @@ export function lapStepInto(
   if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
     return false;
   }
-  if (!(memory.buffer instanceof SharedArrayBuffer) || out % 16 !== 0 || free % 16 !== 0) {
+  const sab = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
+  if (!sab || out % 16 !== 0 || free % 16 !== 0) {
     return false;
   }
   // s, f', f'', sq, after `free`
@@ -209,9 +216,10 @@ function runStep(
   if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
     return null;
   }
-  if (!dirs && lastShared !== null && s.buffer === lastShared.buffer) {
+  const shared = dirs ? undefined : lastShared?.deref();
+  if (shared !== undefined && s.buffer === shared.buffer) {
     // s lies in the shared memory the kernels ran on (a product's result): read it there
-    const k = kernelsOn(lastShared);
+    const k = kernelsOn(shared);
     const free = (s.byteOffset + s.byteLength + 15) & ~15;
     // f', f'', the last row, sq, past s
     const at = layout([n, n, n, m]).map((x) => x + free);

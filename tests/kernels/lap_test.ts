@@ -23,6 +23,8 @@ import {
   riccatiDerivsKernel,
 } from "../../src/kernels/taylor.ts";
 import { lapWat, renderLap } from "../tools/gen_lap.ts";
+import { LAP_SHARED_WASM_BASE64, LAP_WASM_BASE64 } from "../../src/kernels/wasm/lap_wasm.ts";
+import { decode } from "../../src/kernels/wasm_module.ts";
 
 /** A seeded generator of values, with some ±0, ±∞, NaN and huge ones when `special`. */
 function values(n: number, seed: number, special: boolean): Float64Array {
@@ -142,4 +144,12 @@ Deno.test("the committed lap.wat and lap_wasm.ts are what gen_lap.ts writes", as
   assert.equal(Deno.readTextFileSync(new URL("lap.wat", dir)), wat);
   const rendered = await renderLap(wat);
   assert.equal(Deno.readTextFileSync(new URL("lap_wasm.ts", dir)), rendered);
+});
+
+Deno.test("both lap builds (own memory, shared memory) are under the 4 KiB compiled synchronously on the main thread", () => {
+  for (const b64 of [LAP_WASM_BASE64, LAP_SHARED_WASM_BASE64]) {
+    const bytes = decode(b64);
+    assert.ok(bytes.length < 4096, `${bytes.length} bytes`);
+    assert.ok(WebAssembly.validate(bytes));
+  }
 });
