@@ -62,6 +62,34 @@ export function isPlainCall(inputs: readonly Tensor[]): boolean {
 }
 
 /**
+ * @ignore The one tangent level of a call that is plain but for forward mode: exactly one
+ * forward-mode level is enabled, a plain tangent level (no rule of its own), no transform
+ * level claims `inputs` and grad mode would record no node. A fused rule that computes its
+ * output and that level's tangent itself tests this (the tangent rule would run below the
+ * level, where the call is plain); `undefined` when the call is not of that kind, `null` when
+ * no input carries a tangent at the level.
+ */
+export function soleTangentLevel(inputs: readonly Tensor[]): FwLevel | null | undefined {
+  if (fwEnabledCount() !== 1) return undefined;
+  for (let k = 0; k < interpreters.length; k++) {
+    if (interpreters[k].claims(inputs)) return undefined;
+  }
+  const recording = isGradEnabled();
+  let level: FwLevel | null = null;
+  for (let i = 0; i < inputs.length; i++) {
+    const x = inputs[i];
+    if (recording && x._requiresGrad) return undefined;
+    for (let e = x._fw; e !== null; e = e.next) {
+      if (isEnabled(e.level)) {
+        if (e.level.rule !== null) return undefined;
+        level = e.level;
+      }
+    }
+  }
+  return level;
+}
+
+/**
  * @ignore Runs primitive `prim` on `inputs` with `params`, recording it on the tape and
  * propagating tangents as needed. The output is always a fresh tensor. `name` names the
  * node for a composite op that is this primitive (`neg` is `mul` by −1: `NegBackward0`),

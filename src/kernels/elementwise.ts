@@ -404,6 +404,34 @@ export function tanhBackwardKernel(g: Storage, y: Storage, out: Storage, f32: bo
   }
 }
 
+/**
+ * The tangent of tanh's backward `g · (1 − y²)` given the tangents `tg` of `g` and `ty` of `y`
+ * (either may be null, not both): `tg · (1 − y²) + (−(ty · 2y)) · g`, each operation rounded
+ * as the separate `pow`, `mul`, `sub`, `neg` and `add` kernels of the composite rule round
+ * (into float32 when `f32`), so the bits are the same.
+ */
+export function tanhBackwardTangentKernel(
+  g: Storage,
+  y: Storage,
+  tg: Storage | null,
+  ty: Storage | null,
+  out: Storage,
+  f32: boolean,
+): void {
+  const n = out.length;
+  const r = f32 ? Math.fround : (v: number) => v;
+  for (let i = 0; i < n; i++) {
+    const v = y[i];
+    const a = tg === null ? 0 : r(tg[i] * r(1 - r(v * v)));
+    if (ty === null) {
+      out[i] = a;
+      continue;
+    }
+    const b = r(-r(ty[i] * r(v * 2)) * g[i]);
+    out[i] = tg === null ? b : r(a + b);
+  }
+}
+
 /** Copies `src` (of `shape`) broadcast to `outShape` into `out`. */
 export function expandKernel(
   src: Storage,

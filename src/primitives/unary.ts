@@ -18,6 +18,7 @@ import type { Tensor } from "../tensor.ts";
 import { shapesEqual } from "../shape.ts";
 import {
   tanhBackwardKernel,
+  tanhBackwardTangentKernel,
   toInt64Values,
   unaryKernel,
   type UnaryOp,
@@ -26,7 +27,8 @@ import { add, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
 import { output, outputLike } from "./helpers.ts";
-import { isPlainCall } from "../autograd/dispatch.ts";
+import { isPlainCall, soleTangentLevel } from "../autograd/dispatch.ts";
+import { tangentAt } from "../autograd/forward_ad.ts";
 import { elementwise, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
@@ -81,15 +83,54 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
       const d = y.dtype;
       if (
         !needs[0] || g.dtype !== d || (d !== "float32" && d !== "float64") ||
-        g._buf.length !== y._buf.length || !shapesEqual(g.shape, y.shape) || !isPlainCall([g, y])
+        g._buf.length !== y._buf.length || !shapesEqual(g.shape, y.shape)
       ) {
         return rule.vjp(g, inputs, y, params, needs);
       }
-      const out = outputLike(y, d);
-      tanhBackwardKernel(g._buf, y._buf, out._buf, d === "float32");
-      return [out];
+      if (isPlainCall([g, y])) {
+        const out = outputLike(y, d);
+        tanhBackwardKernel(g._buf, y._buf, out._buf, d === "float32");
+        return [out];
+      }
+      return [fusedTanhTangent(g, y) ?? rule.vjp(g, inputs, y, params, needs)[0]];
     },
   };
+}
+
+/**
+ * tanh's backward under one plain tangent level with nothing recorded (the inner backward
+ * pass of a Hessian-vector product, forward over reverse): the product and its tangent in two
+ * loops instead of the composite's ten primitives, rounding as they do (same bits). `null`
+ * where the composite must run (another level, a graph to record, batched or other-shaped
+ * tangents).
+ */
+function fusedTanhTangent(g: Tensor, y: Tensor): Tensor | null {
+  const level = soleTangentLevel([g, y]);
+  if (level === undefined) return null;
+  const out = outputLike(y, y.dtype);
+  const f32 = y.dtype === "float32";
+  tanhBackwardKernel(g._buf, y._buf, out._buf, f32);
+  if (level === null) return out;
+  const tg = tangentAt(g, level), ty = tangentAt(y, level);
+  if (tg === null && ty === null) return out;
+  const ts = [tg, ty].filter((t) => t !== null) as Tensor[];
+  for (const t of ts) {
+    if (t.dtype !== y.dtype || t._buf.length !== y._buf.length || !shapesEqual(t.shape, y.shape)) {
+      return null;
+    }
+  }
+  if (soleTangentLevel(ts) !== null) return null; // the tangents themselves plain
+  const t = outputLike(y, y.dtype);
+  tanhBackwardTangentKernel(
+    g._buf,
+    y._buf,
+    tg === null ? null : tg._buf,
+    ty === null ? null : ty._buf,
+    t._buf,
+    f32,
+  );
+  out._fw = { level, tangent: t, next: null };
+  return out;
 }
 
 /** Rules of the unary primitives. */
