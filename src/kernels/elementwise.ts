@@ -432,6 +432,37 @@ export function tanhBackwardTangentKernel(
   }
 }
 
+/**
+ * The backward of `a²` from `g`, `out[i] = g[i] · (a[i] · 2)`, and with `tOut` its tangent
+ * from the tangents `tg` of `g` and `ta` of `a` (either may be null):
+ * `tg · (2a) + (2ta) · g`. Each operation rounded as the composite rule's separate `mul` and
+ * `add` kernels round (into float32 when `f32`), so the bits are the same.
+ */
+export function squareBackwardKernel(
+  g: Storage,
+  a: Storage,
+  out: Storage,
+  tg: Storage | null,
+  ta: Storage | null,
+  tOut: Storage | null,
+  f32: boolean,
+): void {
+  const n = out.length;
+  if (!f32) {
+    for (let i = 0; i < n; i++) out[i] = g[i] * (a[i] * 2);
+  } else {
+    const fround = Math.fround;
+    for (let i = 0; i < n; i++) out[i] = g[i] * fround(a[i] * 2);
+  }
+  if (tOut === null) return;
+  const r = f32 ? Math.fround : (v: number) => v;
+  for (let i = 0; i < n; i++) {
+    const x = tg === null ? 0 : r(tg[i] * r(a[i] * 2));
+    const y = ta === null ? 0 : r(r(ta[i] * 2) * g[i]);
+    tOut[i] = tg === null ? y : ta === null ? x : r(x + y);
+  }
+}
+
 /** Copies `src` (of `shape`) broadcast to `outShape` into `out`. */
 export function expandKernel(
   src: Storage,

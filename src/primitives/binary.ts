@@ -15,12 +15,13 @@
  */
 
 import { type DType, floatResult, promoteShaped, promoteTypes, type Storage } from "../dtype.ts";
-import { broadcastShapes } from "../shape.ts";
+import { broadcastShapes, shapesEqual } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   binaryKernel,
   type BinaryOp,
   scalarRightKernel,
+  squareBackwardKernel,
   toInt64Values,
   whereKernel,
 } from "../kernels/elementwise.ts";
@@ -28,6 +29,8 @@ import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { eq, gt, logicalAnd, lt, maskOf, where } from "../ops/compare.ts";
 import { log } from "../ops/math.ts";
 import { output, outputLike } from "./helpers.ts";
+import { isPlainCall, soleTangentLevel } from "../autograd/dispatch.ts";
+import { tangentAt } from "../autograd/forward_ad.ts";
 import { elementwise, type Forward, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
@@ -134,11 +137,11 @@ export const binaryRules: RuleTable<BinaryParams> = {
   ),
   // d(a^b) = b a^(b−1) da + a^b log(a) db, with the log term 0 where a = 0 and the first
   // term 0 where b = 0 (as PyTorch: d(0^0)/da = 0)
-  pow: elementwise(
+  pow: fusedSquare(elementwise(
     "PowBackward1",
     binaryForward("pow", promoteTypes),
     (i, [a, b], out) => (i === 0 ? powBaseDerivative(a, b) : powLogTerm(a, out)),
-  ),
+  )),
   maximum: extremum("maximum"),
   minimum: extremum("minimum"),
   // d atan2(a, b) = (b da − a db) / (a² + b²)
@@ -200,6 +203,62 @@ function powBaseDerivative(a: Tensor, b: Tensor): Tensor | number {
 function powLogTerm(a: Tensor, out: Tensor): Tensor {
   const zero = eq(a, 0);
   return where(zero, 0, mul(out, log(where(zero, 1, a))));
+}
+
+/**
+ * `a²` (`pow` with the constant exponent 2) with a one-pass backward `g · (2a)` where nothing
+ * is recorded, and under one plain tangent level (the inner backward of a Hessian-vector
+ * product) with its tangent in a second pass: one primitive's work instead of two (four with
+ * the tangent), rounding as the composite does (same bits). Anything else (a graph to record,
+ * another level, a batched or broadcast operand, mixed dtypes) takes the composite rule.
+ */
+function fusedSquare(rule: Rule<null>): Rule<null> {
+  return {
+    ...rule,
+    vjp(g, inputs, out, params, needs) {
+      const a = inputs[0], b = inputs[1], d = a.dtype;
+      if (
+        !needs[0] || needs[1] || b.ndim !== 0 || b._requiresGrad || b._fw !== null ||
+        b._bat !== null || b._buf[0] !== 2 || g.dtype !== d || out.dtype !== d ||
+        (d !== "float32" && d !== "float64") || g._buf.length !== a._buf.length ||
+        !shapesEqual(g.shape, a.shape)
+      ) {
+        return rule.vjp(g, inputs, out, params, needs);
+      }
+      const f32 = d === "float32";
+      if (isPlainCall([g, a])) {
+        const r = outputLike(a, d);
+        squareBackwardKernel(g._buf, a._buf, r._buf, null, null, null, f32);
+        return [r, null];
+      }
+      const level = soleTangentLevel([g, a]);
+      if (level === undefined) return rule.vjp(g, inputs, out, params, needs);
+      const tg = level === null ? null : tangentAt(g, level);
+      const ta = level === null ? null : tangentAt(a, level);
+      const ts = [tg, ta].filter((t) => t !== null) as Tensor[];
+      for (const t of ts) {
+        if (t.dtype !== d || t._buf.length !== a._buf.length || !shapesEqual(t.shape, a.shape)) {
+          return rule.vjp(g, inputs, out, params, needs);
+        }
+      }
+      if (ts.length > 0 && soleTangentLevel(ts) !== null) {
+        return rule.vjp(g, inputs, out, params, needs);
+      }
+      const r = outputLike(a, d);
+      const t = ts.length === 0 ? null : outputLike(a, d);
+      squareBackwardKernel(
+        g._buf,
+        a._buf,
+        r._buf,
+        tg === null ? null : tg._buf,
+        ta === null ? null : ta._buf,
+        t === null ? null : t._buf,
+        f32,
+      );
+      if (t !== null && level !== null) r._fw = { level, tangent: t, next: null };
+      return [r, null];
+    },
+  };
 }
 
 /** Batching rules of the binary primitives: elementwise, examples aligned by their own ranks. */

@@ -141,28 +141,41 @@ Deno.test("Jacobians and Hessians", async (t) => {
     assertClose(hvp(f, x, v), analytic, { atol: 1e-14 });
     assertClose(matmul(hessian(f)(x), v), analytic, { atol: 1e-14 });
   });
-  await t.step("hvp through tanh: the fused backward tangent has the composite rule's bits", () => {
-    // Under one tangent level hvp's inner backward fuses tanh's `g · (1 − y²)` and its
-    // tangent; a second (idle) level makes every rule take the composite path.
-    for (const dtype of ["float64", "float32"] as const) {
-      const W = tensor([[0.5, -1.2, 0.1], [0.3, 2.8, -0.6], [-1.4, 0.2, 0.9]], { dtype });
-      const fs = [
-        (v: Tensor) => matmul(W, v).tanh().pow(2).sum(),
-        (v: Tensor) => v.tanh().mul(v).sum(),
-        (v: Tensor) => v.tanh().mul(3).tanh().sum(), // tanh's g carries a tangent too
-      ];
-      const xt = tensor([0.7, -1.9, 0.35], { dtype });
-      const v = tensor([1, -2, 0.5], { dtype });
-      for (const f of fs) {
-        const fused = hvp(f, xt, v);
-        const [composite] = jvp(() => hvp(f, xt, v), [tensor(1, { dtype })], [
-          tensor(0, { dtype }),
-        ]);
-        assert.deepEqual(fused.toTypedArray(), composite.toTypedArray());
-        assertClose(fused, matmul(hessian(f)(xt), v), { atol: dtype === "float64" ? 1e-13 : 1e-5 });
+  await t.step(
+    "hvp through tanh and x²: the fused backward tangents have the composite bits",
+    () => {
+      // Under one tangent level hvp's inner backward fuses tanh's `g · (1 − y²)`, x²'s `g · 2x`
+      // and their tangents; a second (idle) level makes every rule take the composite path.
+      for (const dtype of ["float64", "float32"] as const) {
+        const W = tensor([[0.5, -1.2, 0.1], [0.3, 2.8, -0.6], [-1.4, 0.2, 0.9]], { dtype });
+        const fs = [
+          (v: Tensor) => matmul(W, v).tanh().pow(2).sum(),
+          (v: Tensor) => v.tanh().mul(v).sum(),
+          (v: Tensor) => v.tanh().mul(3).tanh().sum(), // tanh's g carries a tangent too
+          (v: Tensor) => v.pow(2).mul(v).sum(), // x²'s g carries a tangent too
+          (v: Tensor) => v.mul(1e37).pow(2).mul(v).sum(), // 2a overflows float32
+        ];
+        const xt = tensor([0.7, -1.9, 0.35], { dtype });
+        const v = tensor([1, -2, 0.5], { dtype });
+        for (const f of fs) {
+          const fused = hvp(f, xt, v);
+          const [composite] = jvp(() => hvp(f, xt, v), [tensor(1, { dtype })], [
+            tensor(0, { dtype }),
+          ]);
+          assert.deepEqual(fused.toTypedArray(), composite.toTypedArray());
+          if (f !== fs[4]) {
+            assertClose(fused, matmul(hessian(f)(xt), v), {
+              rtol: dtype === "float64" ? 1e-13 : 1e-5,
+            });
+          }
+          // the plain gradient's fused x² backward against the recorded (composite) one
+          const xr = xt.detach().requiresGrad_();
+          const [recorded] = autogradGrad(f(xr), [xr], { createGraph: true });
+          assert.deepEqual(grad(f)(xt).toTypedArray(), recorded!.toTypedArray());
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 Deno.test("n-th derivatives against closed forms", async (t) => {
