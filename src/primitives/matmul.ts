@@ -73,6 +73,12 @@ export const matmulRules: RuleTable<MatmulParams> = {
             `${fmtShape(b.shape)}${transB ? "ᵀ" : ""} cannot be multiplied (${ka} vs ${kb})`,
         );
       }
+      if (ra === 2 && rb === 2) {
+        // two matrices (every matrix-vector product of ops/matmul): no batch to work out
+        const out = output([m, n], promoteTypes(a.dtype, b.dtype));
+        matmul2d(a._buf, 0, b._buf, 0, out._buf, 0, m, ka, n, transA, transB);
+        return out;
+      }
       const batchA = a.shape.slice(0, ra - 2);
       const batchB = b.shape.slice(0, rb - 2);
       const batch = broadcastShapes(batchA, batchB, "matmul");
