@@ -332,7 +332,7 @@ export function matmul2d(
     }
   }
   if (m === 1 && !transB) {
-    vecmat(a, aOff, b, bOff, out, outOff, k, n);
+    matvecT(b, bOff, a, aOff, out, outOff, n, k); // x·B = Bᵀx, B read row by row
     return;
   }
   jsMatmul(a, aOff, b, bOff, out, outOff, m, k, n, transA, transB);
@@ -419,27 +419,15 @@ export function jsMatmul(
   }
 }
 
-/** `out = x·B` for a contiguous `x` of length k and a row-major k×n `B`, row by row. */
-function vecmat(
-  x: Storage,
-  xOff: number,
-  b: Storage,
-  bOff: number,
-  out: Storage,
-  outOff: number,
-  k: number,
-  n: number,
-): void {
-  const acc = new Float64Array(n);
-  for (let p = 0; p < k; p++) {
-    const xp = x[xOff + p];
-    const row = bOff + p * n;
-    for (let j = 0; j < n; j++) acc[j] += xp * b[row + j];
-  }
-  for (let j = 0; j < n; j++) out[outOff + j] = acc[j];
-}
+/** Scratch accumulator of the transposed matrix-vector product (grown, never shrunk). */
+let mvScratch = new Float64Array(256);
 
-/** `out = A·x` for an m×k `A` (read transposed when `transA`) and a contiguous `x`. */
+/**
+ * `out = A·x` for an m×k `A` (read transposed when `transA`) and a contiguous `x`.
+ *
+ * Every output is summed over p in increasing order in a float64 number, rounded once when it
+ * is stored, in both forms (so the transposed form gives the same bits as the plain one).
+ */
 function matvec(
   a: Storage,
   aOff: number,
@@ -452,14 +440,7 @@ function matvec(
   transA: boolean,
 ): void {
   if (transA) {
-    // A is stored k×m: accumulate x[p]·(row p of the storage), reading it contiguously
-    const acc = new Float64Array(m);
-    for (let p = 0; p < k; p++) {
-      const xp = x[xOff + p];
-      const row = aOff + p * m;
-      for (let i = 0; i < m; i++) acc[i] += a[row + i] * xp;
-    }
-    for (let i = 0; i < m; i++) out[outOff + i] = acc[i];
+    matvecT(a, aOff, x, xOff, out, outOff, m, k);
     return;
   }
   // four rows at a time: four independent sums share each load of x
@@ -470,7 +451,15 @@ function matvec(
     const r2 = r1 + k;
     const r3 = r2 + k;
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (let p = 0; p < k; p++) {
+    let p = 0;
+    for (; p + 2 <= k; p += 2) {
+      const xp = x[xOff + p], xq = x[xOff + p + 1];
+      s0 = s0 + a[r0 + p] * xp + a[r0 + p + 1] * xq;
+      s1 = s1 + a[r1 + p] * xp + a[r1 + p + 1] * xq;
+      s2 = s2 + a[r2 + p] * xp + a[r2 + p + 1] * xq;
+      s3 = s3 + a[r3 + p] * xp + a[r3 + p + 1] * xq;
+    }
+    if (p < k) {
       const xp = x[xOff + p];
       s0 += a[r0 + p] * xp;
       s1 += a[r1 + p] * xp;
@@ -488,4 +477,55 @@ function matvec(
     for (let p = 0; p < k; p++) s += a[r + p] * x[xOff + p];
     out[outOff + i] = s;
   }
+}
+
+/**
+ * `out = Aᵀ·x` with A stored k×m: `out[i] = Σ_p A[p, i]·x[p]`, adding rows of the storage
+ * scaled by `x[p]` (read contiguously). Four rows are folded into each accumulator per pass,
+ * added one after another in increasing p, so each sum is formed in the same order as a dot
+ * product would be, with a quarter of the accumulator loads and stores. A float64 `out` that
+ * shares no memory with the operands is the accumulator itself; otherwise a reused scratch is.
+ */
+function matvecT(
+  a: Storage,
+  aOff: number,
+  x: Storage,
+  xOff: number,
+  out: Storage,
+  outOff: number,
+  m: number,
+  k: number,
+): void {
+  let acc: Float64Array, o: number;
+  if (out instanceof Float64Array && out.buffer !== a.buffer && out.buffer !== x.buffer) {
+    acc = out, o = outOff;
+  } else {
+    if (mvScratch.length < m) mvScratch = new Float64Array(Math.max(m, 2 * mvScratch.length));
+    acc = mvScratch, o = 0;
+  }
+  const e = o + m;
+  let p = 0;
+  if (k >= 4) {
+    const x0 = x[xOff], x1 = x[xOff + 1], x2 = x[xOff + 2], x3 = x[xOff + 3];
+    const r0 = aOff, r1 = r0 + m, r2 = r1 + m, r3 = r2 + m;
+    // the first pass starts each sum at 0 (0 + a·x keeps a negative zero positive, as before)
+    for (let i = 0, q = o; q < e; i++, q++) {
+      acc[q] = 0 + a[r0 + i] * x0 + a[r1 + i] * x1 + a[r2 + i] * x2 + a[r3 + i] * x3;
+    }
+    for (p = 4; p + 4 <= k; p += 4) {
+      const y0 = x[xOff + p], y1 = x[xOff + p + 1], y2 = x[xOff + p + 2], y3 = x[xOff + p + 3];
+      const s0 = aOff + p * m, s1 = s0 + m, s2 = s1 + m, s3 = s2 + m;
+      for (let i = 0, q = o; q < e; i++, q++) {
+        acc[q] = acc[q] + a[s0 + i] * y0 + a[s1 + i] * y1 + a[s2 + i] * y2 + a[s3 + i] * y3;
+      }
+    }
+  } else {
+    acc.fill(0, o, e);
+  }
+  for (; p < k; p++) {
+    const xp = x[xOff + p];
+    const row = aOff + p * m;
+    for (let i = 0, q = o; q < e; i++, q++) acc[q] += a[row + i] * xp;
+  }
+  if (acc !== out) { for (let i = 0; i < m; i++) out[outOff + i] = acc[i]; }
 }
