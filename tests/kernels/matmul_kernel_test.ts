@@ -10,6 +10,7 @@ import { matmul, tensor } from "../../mod.ts";
 import { jsMatmul, loadGemm, matmul2d, wasmGemm, wasmMatmul } from "../../src/kernels/matmul.ts";
 import { gemmBytes } from "../../src/kernels/gemm_instance.ts";
 import { GEMM_RELAXED_WASM_BASE64, GEMM_WASM_BASE64 } from "../../src/kernels/wasm/gemm_wasm.ts";
+import type { Storage } from "../../src/dtype.ts";
 import { SEED } from "../support/props.ts";
 import { render } from "../tools/build_wasm.ts";
 import { gemmWat } from "../tools/gen_wat.ts";
@@ -315,4 +316,46 @@ Deno.test({
     assert.ok(strip(rendered).includes(GEMM_WASM_BASE64));
     assert.ok(strip(rendered).includes(GEMM_RELAXED_WASM_BASE64));
   },
+});
+
+Deno.test("matrix-vector products (plain, transposed, 1×k·B) are the in-order float64 sums, bit for bit", () => {
+  // the reference adds A[i, p]·x[p] for p = 0, 1, ... in a float64 number starting at 0 and
+  // rounds once: each kernel must keep that order whatever its unrolling (k crosses 4 and 2)
+  const values = [-0, 0, 1e-300, -3.5, 0.1, 7e12, -2.25e-7, 1 / 3];
+  for (const Arr of [Float32Array, Float64Array]) {
+    for (let m = 1; m <= 11; m++) {
+      for (let k = 0; k <= 11; k++) {
+        const a = new Arr(2 + m * k).map((_, i) =>
+          values[(i * 5 + m) % values.length] * (1 + i / 7)
+        );
+        const x = new Arr(2 + Math.max(m, k)).map((_, i) =>
+          values[(i * 3 + k) % values.length] - i
+        );
+        const cases: [number, number, number, boolean, Storage, Storage][] = [
+          [m, k, 1, false, a, x], // A·x
+          [m, k, 1, true, a, x], // Aᵀ·x, A stored k×m
+          [1, k, m, false, x, a], // x·B, B stored k×m (small enough to stay in JavaScript)
+        ];
+        for (const [mm, kk, nn, transA, l, r] of cases) {
+          const want = reference(l, 2, r, 2, mm, kk, nn, transA, false);
+          const out = new Arr(1 + mm * nn).fill(9);
+          matmul2d(l, 2, r, 2, out, 1, mm, kk, nn, transA, false);
+          want.forEach((w, i) => {
+            const rw = Arr === Float32Array ? Math.fround(w) : w;
+            assert.ok(Object.is(out[1 + i], rw), `${Arr.name} ${mm}×${kk}·${nn} ${transA}: ${i}`);
+          });
+          assert.equal(out[0], 9);
+        }
+        // the output may be the vector itself (square, transposed)
+        if (m === k) {
+          const v = x.slice(2, 2 + m);
+          const want = reference(a, 2, v, 0, m, m, 1, true, false);
+          matmul2d(a, 2, v, 0, v, 0, m, m, 1, true, false);
+          want.forEach((w, i) =>
+            assert.ok(Object.is(v[i], Arr === Float32Array ? Math.fround(w) : w), `alias ${i}`)
+          );
+        }
+      }
+    }
+  }
 });
