@@ -62,6 +62,19 @@ export function isPlainCall(inputs: readonly Tensor[]): boolean {
 }
 
 /**
+ * @ignore Whether a call would be plain but for recording on the tape: no transform level
+ * claims `inputs` and no forward-mode level is enabled. A fused rule that records one node of
+ * its own where the composite would record several (a backward under `createGraph`) tests
+ * this.
+ */
+export function isRecordOnlyCall(inputs: readonly Tensor[]): boolean {
+  for (let k = 0; k < interpreters.length; k++) {
+    if (interpreters[k].claims(inputs)) return false;
+  }
+  return fwEnabledCount() === 0;
+}
+
+/**
  * @ignore The one tangent level of a call that is plain but for forward mode: exactly one
  * forward-mode level is enabled, a plain tangent level (no rule of its own), no transform
  * level claims `inputs` and grad mode would record no node. A fused rule that computes its

@@ -433,6 +433,28 @@ export function tanhBackwardTangentKernel(
 }
 
 /**
+ * The gradient of tanh's backward `g · (1 − y²)` with respect to `y`, given the gradient `gg`
+ * of that backward's output: `(−(gg · g)) · (y · 2)`, each operation rounded as the composite
+ * rule's `mul`, `neg` and `mul` kernels round (into float32 when `f32`), so the bits are the
+ * same.
+ */
+export function tanhBackwardInputKernel(
+  gg: Storage,
+  g: Storage,
+  y: Storage,
+  out: Storage,
+  f32: boolean,
+): void {
+  const n = out.length;
+  if (f32) {
+    const r = Math.fround;
+    for (let i = 0; i < n; i++) out[i] = -r(gg[i] * g[i]) * r(y[i] * 2);
+  } else {
+    for (let i = 0; i < n; i++) out[i] = -(gg[i] * g[i]) * (y[i] * 2);
+  }
+}
+
+/**
  * The backward of `a²` from `g`, `out[i] = g[i] · (a[i] · 2)`, and with `tOut` its tangent
  * from the tangents `tg` of `g` and `ta` of `a` (either may be null):
  * `tg · (2a) + (2ta) · g`. Each operation rounded as the composite rule's separate `mul` and

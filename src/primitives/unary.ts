@@ -17,6 +17,7 @@ import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
 import { shapesEqual } from "../shape.ts";
 import {
+  tanhBackwardInputKernel,
   tanhBackwardKernel,
   tanhBackwardTangentKernel,
   toInt64Values,
@@ -27,10 +28,11 @@ import { add, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
 import { output, outputLike } from "./helpers.ts";
-import { isPlainCall, soleTangentLevel } from "../autograd/dispatch.ts";
+import { apply, isPlainCall, isRecordOnlyCall, soleTangentLevel } from "../autograd/dispatch.ts";
 import { tangentAt } from "../autograd/forward_ad.ts";
 import { elementwise, over, zeroTangent } from "./factories.ts";
-import type { Rule, RuleTable } from "./types.ts";
+import type { MaybeTensor, Rule, RuleTable } from "./types.ts";
+import type { CustomCall } from "./custom.ts";
 import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
 
 /** Parameters of the unary primitives (none). */
@@ -92,10 +94,75 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
         tanhBackwardKernel(g._buf, y._buf, out._buf, d === "float32");
         return [out];
       }
-      return [fusedTanhTangent(g, y) ?? rule.vjp(g, inputs, y, params, needs)[0]];
+      const t = fusedTanhTangent(g, y);
+      if (t !== null) return [t];
+      // a graph to record (createGraph) and nothing else: one node, as PyTorch records
+      if (isRecordOnlyCall([g, y])) return [apply("custom", [g, y], TANH_BACKWARD)];
+      return rule.vjp(g, inputs, y, params, needs);
     },
   };
 }
+
+/** Whether `ts` (non-null) have the dtype and shape of `y`, float32 or float64. */
+function likeOutput(y: Tensor, ts: readonly Tensor[]): boolean {
+  const d = y.dtype;
+  if (d !== "float32" && d !== "float64") return false;
+  for (const t of ts) {
+    if (t.dtype !== d || t._buf.length !== y._buf.length || !shapesEqual(t.shape, y.shape)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
+ * tanh's backward `g · (1 − y²)` recorded as ONE node under `createGraph` (PyTorch's
+ * `TanhBackwardBackward0`) instead of the composite's three (`pow`, `sub`, `mul`): a
+ * reverse-over-reverse pass (nested `grad`, a Laplacian by one backward per dimension) then
+ * runs one fused rule per layer. Every result rounds as the composite's kernels round (same
+ * bits); where a transform or forward level watches, the rules are the composite's Tensor ops.
+ */
+const TANH_BACKWARD: CustomCall = {
+  name: "TanhBackwardBackward0",
+  op: "tanh's backward",
+  kind: "customVjp",
+  vectorized: false,
+  inline: ([g, y]) => mul(g, oneMinusSquare(y)),
+  forward([g, y]) {
+    const out = outputLike(y, y.dtype);
+    tanhBackwardKernel(g._buf, y._buf, out._buf, y.dtype === "float32");
+    return out;
+  },
+  vjp(gg, [g, y], _out, needs): MaybeTensor[] {
+    if (isPlainCall([gg, g, y]) && likeOutput(y, [gg, g])) {
+      const f32 = y.dtype === "float32";
+      let dg: Tensor | null = null, dy: Tensor | null = null;
+      if (needs[0]) {
+        dg = outputLike(y, y.dtype);
+        tanhBackwardKernel(gg._buf, y._buf, dg._buf, f32);
+      }
+      if (needs[1]) {
+        dy = outputLike(y, y.dtype);
+        tanhBackwardInputKernel(gg._buf, g._buf, y._buf, dy._buf, f32);
+      }
+      return [dg, dy];
+    }
+    const again = isRecordOnlyCall([gg, y]) && likeOutput(y, [gg]);
+    return [
+      needs[0]
+        ? (again ? apply("custom", [gg, y], TANH_BACKWARD) : mul(gg, oneMinusSquare(y)))
+        : null,
+      needs[1] ? mul(neg(mul(gg, g)), mul(y, 2)) : null,
+    ];
+  },
+  jvp([tg, ty], [g, y]) {
+    // the composite's: tg · (1 − y²) + (−(ty · 2y)) · g
+    const a = tg === null ? null : mul(tg, oneMinusSquare(y));
+    if (ty === null) return a;
+    const b = mul(neg(mul(ty, mul(y, 2))), g);
+    return a === null ? b : add(a, b);
+  },
+};
 
 /**
  * tanh's backward under one plain tangent level with nothing recorded (the inner backward
