@@ -443,8 +443,21 @@ function matvec(
     matvecT(a, aOff, x, xOff, out, outOff, m, k);
     return;
   }
-  // four rows at a time: four independent sums share each load of x
+  // eight rows at a time: eight independent sums share each load of x
   let i = 0;
+  for (; i + 8 <= m; i += 8) {
+    const r0 = aOff + i * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k;
+    const r4 = r3 + k, r5 = r4 + k, r6 = r5 + k, r7 = r6 + k;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+    for (let p = 0; p < k; p++) {
+      const xp = x[xOff + p];
+      s0 += a[r0 + p] * xp, s1 += a[r1 + p] * xp, s2 += a[r2 + p] * xp, s3 += a[r3 + p] * xp;
+      s4 += a[r4 + p] * xp, s5 += a[r5 + p] * xp, s6 += a[r6 + p] * xp, s7 += a[r7 + p] * xp;
+    }
+    const o = outOff + i;
+    out[o] = s0, out[o + 1] = s1, out[o + 2] = s2, out[o + 3] = s3;
+    out[o + 4] = s4, out[o + 5] = s5, out[o + 6] = s6, out[o + 7] = s7;
+  }
   for (; i + 4 <= m; i += 4) {
     const r0 = aOff + i * k;
     const r1 = r0 + k;
@@ -512,7 +525,18 @@ function matvecT(
     for (let i = 0, q = o; q < e; i++, q++) {
       acc[q] = 0 + a[r0 + i] * x0 + a[r1 + i] * x1 + a[r2 + i] * x2 + a[r3 + i] * x3;
     }
-    for (p = 4; p + 4 <= k; p += 4) {
+    for (p = 4; p + 8 <= k; p += 8) {
+      const y0 = x[xOff + p], y1 = x[xOff + p + 1], y2 = x[xOff + p + 2], y3 = x[xOff + p + 3];
+      const y4 = x[xOff + p + 4], y5 = x[xOff + p + 5], y6 = x[xOff + p + 6];
+      const y7 = x[xOff + p + 7];
+      const s0 = aOff + p * m, s1 = s0 + m, s2 = s1 + m, s3 = s2 + m;
+      const s4 = s3 + m, s5 = s4 + m, s6 = s5 + m, s7 = s6 + m;
+      for (let i = 0, q = o; q < e; i++, q++) {
+        acc[q] = acc[q] + a[s0 + i] * y0 + a[s1 + i] * y1 + a[s2 + i] * y2 + a[s3 + i] * y3 +
+          a[s4 + i] * y4 + a[s5 + i] * y5 + a[s6 + i] * y6 + a[s7 + i] * y7;
+      }
+    }
+    for (; p + 4 <= k; p += 4) {
       const y0 = x[xOff + p], y1 = x[xOff + p + 1], y2 = x[xOff + p + 2], y3 = x[xOff + p + 3];
       const s0 = aOff + p * m, s1 = s0 + m, s2 = s1 + m, s3 = s2 + m;
       for (let i = 0, q = o; q < e; i++, q++) {

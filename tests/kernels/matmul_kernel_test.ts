@@ -320,11 +320,12 @@ Deno.test({
 
 Deno.test("matrix-vector products (plain, transposed, 1×k·B) are the in-order float64 sums, bit for bit", () => {
   // the reference adds A[i, p]·x[p] for p = 0, 1, ... in a float64 number starting at 0 and
-  // rounds once: each kernel must keep that order whatever its unrolling (k crosses 4 and 2)
+  // rounds once: each kernel must keep that order whatever its unrolling (k crosses 2, 4 and
+  // 12, m crosses 4 and 8)
   const values = [-0, 0, 1e-300, -3.5, 0.1, 7e12, -2.25e-7, 1 / 3];
   for (const Arr of [Float32Array, Float64Array]) {
     for (let m = 1; m <= 11; m++) {
-      for (let k = 0; k <= 11; k++) {
+      for (let k = 0; k <= 13; k++) {
         const a = new Arr(2 + m * k).map((_, i) =>
           values[(i * 5 + m) % values.length] * (1 + i / 7)
         );
