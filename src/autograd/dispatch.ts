@@ -172,28 +172,46 @@ function pushTangents<P extends Primitive>(
   out: Tensor,
 ): void {
   if (!isFloating(out.dtype)) return;
-  // The distinct enabled levels among the inputs' tangents.
+  // The distinct enabled levels among the inputs' tangents: nearly always one (jvp, hvp),
+  // kept in `first` without an array.
+  let first: FwLevel | null = null;
   let levels: FwLevel[] | null = null;
-  for (const x of inputs) {
-    for (let e = x._fw; e !== null; e = e.next) {
-      if (isEnabled(e.level) && (levels === null || !levels.includes(e.level))) {
-        (levels ??= []).push(e.level);
-      }
+  for (let i = 0; i < inputs.length; i++) {
+    for (let e = inputs[i]._fw; e !== null; e = e.next) {
+      const l = e.level;
+      if (l === first || !isEnabled(l)) continue;
+      if (first === null) first = l;
+      else if (levels === null) levels = [first, l];
+      else if (!levels.includes(l)) levels.push(l);
     }
   }
-  if (levels === null) return;
+  if (first === null) return;
+  if (levels === null) {
+    pushTangentAt(prim, first, rule, inputs, params, out);
+    return;
+  }
   // Outer levels first: an inner level's tangent rule reads `out` as a dual number of the
   // outer levels (e.g. exp's `t · out`), so `out` must carry their tangents by then.
-  if (levels.length > 1) levels.sort((a, b) => a.depth - b.depth);
-  for (const level of levels) {
-    const tangents: MaybeTensor[] = inputs.map((x) => tangentAt(x, level));
-    const own = level.rule;
-    const t = belowLevel(level, () => {
-      // a level with its own rule (Taylor mode) conforms its entries itself
-      if (own !== null) return own(prim, tangents, inputs, out, params);
-      const raw = rule.jvp(tangents, inputs, out, params);
-      return raw === null ? null : conformTangent(raw, out);
-    });
-    if (t !== null) out._fw = { level, tangent: t, next: out._fw };
-  }
+  levels.sort((a, b) => a.depth - b.depth);
+  for (const level of levels) pushTangentAt(prim, level, rule, inputs, params, out);
+}
+
+/** Pushes `out`'s tangent at `level` by `rule`'s tangent rule (or the level's own rule). */
+function pushTangentAt<P extends Primitive>(
+  prim: P,
+  level: FwLevel,
+  rule: Rule<Params[P]>,
+  inputs: readonly Tensor[],
+  params: Params[P],
+  out: Tensor,
+): void {
+  const tangents: MaybeTensor[] = inputs.map((x) => tangentAt(x, level));
+  const own = level.rule;
+  const t = belowLevel(level, () => {
+    // a level with its own rule (Taylor mode) conforms its entries itself
+    if (own !== null) return own(prim, tangents, inputs, out, params);
+    const raw = rule.jvp(tangents, inputs, out, params);
+    return raw === null ? null : conformTangent(raw, out);
+  });
+  if (t !== null) out._fw = { level, tangent: t, next: out._fw };
 }

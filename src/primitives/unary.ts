@@ -100,6 +100,21 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
       if (isRecordOnlyCall([g, y])) return [apply("custom", [g, y], TANH_BACKWARD)];
       return rule.vjp(g, inputs, y, params, needs);
     },
+    // The tangent `t · (1 − y²)` is tanh's backward applied to `t` (PyTorch's
+    // `auto_element_wise`): one loop where nothing records, one TanhBackwardBackward0 node
+    // where only the tape does (the forward pass of a Hessian-vector product), as PyTorch.
+    jvp(tangents, inputs, y, params) {
+      const t = tangents[0];
+      if (t !== null && likeOutput(y, [t])) {
+        if (isPlainCall([t, y])) {
+          const out = outputLike(y, y.dtype);
+          tanhBackwardKernel(t._buf, y._buf, out._buf, y.dtype === "float32");
+          return out;
+        }
+        if (isRecordOnlyCall([t, y])) return apply("custom", [t, y], TANH_BACKWARD);
+      }
+      return rule.jvp(tangents, inputs, y, params);
+    },
   };
 }
 
