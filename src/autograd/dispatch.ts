@@ -44,6 +44,14 @@ export function registerInterpreter(level: Interpreter): void {
   if (!interpreters.includes(level)) interpreters.unshift(level);
 }
 
+/** The transform level that takes a call on `inputs` (the latest registered first), or null. */
+function claimant(inputs: readonly Tensor[]): Interpreter | null {
+  for (let k = 0; k < interpreters.length; k++) {
+    if (interpreters[k].claims(inputs)) return interpreters[k];
+  }
+  return null;
+}
+
 /**
  * @ignore Whether a rule may compute on `inputs`' storage directly, as `apply` would with
  * nothing to record: no transform level claims them, grad mode would record no node (off, or
@@ -51,10 +59,7 @@ export function registerInterpreter(level: Interpreter): void {
  * this and otherwise take the composite, differentiable path.
  */
 export function isPlainCall(inputs: readonly Tensor[]): boolean {
-  for (let k = 0; k < interpreters.length; k++) {
-    if (interpreters[k].claims(inputs)) return false;
-  }
-  if (fwEnabledCount() > 0) return false;
+  if (!isRecordOnlyCall(inputs)) return false;
   if (isGradEnabled()) {
     for (let i = 0; i < inputs.length; i++) if (inputs[i]._requiresGrad) return false;
   }
@@ -68,10 +73,7 @@ export function isPlainCall(inputs: readonly Tensor[]): boolean {
  * this.
  */
 export function isRecordOnlyCall(inputs: readonly Tensor[]): boolean {
-  for (let k = 0; k < interpreters.length; k++) {
-    if (interpreters[k].claims(inputs)) return false;
-  }
-  return fwEnabledCount() === 0;
+  return fwEnabledCount() === 0 && claimant(inputs) === null;
 }
 
 /**
@@ -83,10 +85,7 @@ export function isRecordOnlyCall(inputs: readonly Tensor[]): boolean {
  * no input carries a tangent at the level.
  */
 export function soleTangentLevel(inputs: readonly Tensor[]): FwLevel | null | undefined {
-  if (fwEnabledCount() !== 1) return undefined;
-  for (let k = 0; k < interpreters.length; k++) {
-    if (interpreters[k].claims(inputs)) return undefined;
-  }
+  if (fwEnabledCount() !== 1 || claimant(inputs) !== null) return undefined;
   const recording = isGradEnabled();
   let level: FwLevel | null = null;
   for (let i = 0; i < inputs.length; i++) {
@@ -116,9 +115,8 @@ export function apply<P extends Primitive>(
   name?: string,
   saves?: boolean,
 ): Tensor {
-  for (let k = 0; k < interpreters.length; k++) {
-    if (interpreters[k].claims(inputs)) return interpreters[k].process(prim, inputs, params);
-  }
+  const level = claimant(inputs);
+  if (level !== null) return level.process(prim, inputs, params);
   const rule: Rule<Params[P]> = RULES[prim];
   let out: Tensor;
   try {
