@@ -10,12 +10,10 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
-  type DType,
   grad,
   jet,
   jvp,
   laplacian,
-  matmul,
   stack,
   type Tensor,
   tensor,
@@ -24,34 +22,11 @@ import {
 } from "../../mod.ts";
 import { assertClose } from "../../src/testing/mod.ts";
 import { SEED } from "../support/props.ts";
+import { net, numbers } from "../support/tanh_net.ts";
 import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { lapUnaryKernel, lapUnaryVjpKernel } from "../../src/kernels/taylor.ts";
 import { apply } from "../../src/autograd/dispatch.ts";
 import { LAP_UNARY, riccati } from "../../src/taylor/shapes.ts";
-
-/** A deterministic generator of numbers in [-0.5, 0.5). */
-function numbers(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648 - 0.5;
-  };
-}
-
-/** `u(x) = Σ tanh(tanh(x W1 + b1) W2 + b2) W3` for x of shape `[d]` (two tanh layers). */
-function net(d: number, h: number, seed: number, dtype: DType = "float64") {
-  const rnd = numbers(seed);
-  const mat = (r: number, c: number) =>
-    tensor(Array.from({ length: r * c }, () => 2 * rnd()), { dtype, shape: [r, c] });
-  const params = [mat(d, h), mat(1, h).reshape([h]), mat(h, h), mat(1, h).reshape([h]), mat(h, 1)];
-  const u = (ps: readonly Tensor[], x: Tensor) => {
-    const [w1, b1, w2, b2, w3] = ps;
-    return matmul(matmul(matmul(x, w1).add(b1).tanh(), w2).add(b2).tanh(), w3).sum();
-  };
-  const points = (b: number) =>
-    tensor(Array.from({ length: b * d }, () => 2 * rnd()), { dtype, shape: [b, d] });
-  return { params, u, points };
-}
 
 /** The series at the Taylor level that `x` (batched by vmap) carries, seen on its physical tensor. */
 function physicalSeries(x: Tensor): readonly number[] {

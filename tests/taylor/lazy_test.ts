@@ -11,7 +11,6 @@ import fc from "fast-check";
 import {
   cat,
   checkpoint,
-  type DType,
   getNumThreads,
   hessian,
   jet,
@@ -26,31 +25,12 @@ import {
 } from "../../mod.ts";
 import { assertClose } from "../../src/testing/mod.ts";
 import { SEED } from "../support/props.ts";
+import { net, numbers } from "../support/tanh_net.ts";
 import { type Program, programArb, runProgram } from "../support/programs.ts";
 import { LazySeries, withoutLazySeries } from "../../src/taylor/lazy.ts";
 import { matmul2d, matmulRows } from "../../src/kernels/matmul.ts";
 import { lapIntoCount, lastInPlaceCount } from "../../src/kernels/lap.ts";
 import { currentPool, gemmFor, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
-
-/** A deterministic generator of numbers in [-0.5, 0.5). */
-function numbers(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648 - 0.5;
-  };
-}
-
-/** Parameters of a `d`-`h`-`h`-1 network and points to evaluate it at. */
-function net(d: number, h: number, seed: number, dtype: DType = "float64") {
-  const rnd = numbers(seed);
-  const mat = (r: number, c: number) =>
-    tensor(Array.from({ length: r * c }, () => 2 * rnd()), { dtype, shape: [r, c] });
-  const params = [mat(d, h), mat(1, h).reshape([h]), mat(h, h), mat(1, h).reshape([h]), mat(h, 1)];
-  const points = (b: number) =>
-    tensor(Array.from({ length: b * d }, () => 2 * rnd()), { dtype, shape: [b, d] });
-  return { params, points };
-}
 
 /** The tensors `f` saw, to look at the series they carried after the call. */
 const seen: Tensor[] = [];
