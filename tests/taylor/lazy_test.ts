@@ -31,6 +31,7 @@ import { LazySeries, withoutLazySeries } from "../../src/taylor/lazy.ts";
 import { matmul2d, matmulRows } from "../../src/kernels/matmul.ts";
 import { lapIntoCount, lastInPlaceCount } from "../../src/kernels/lap.ts";
 import { currentPool, gemmFor, PARALLEL_MIN_WORK } from "../../src/kernels/backend.ts";
+import type { Pool } from "../../src/kernels/pool.ts";
 
 /** The tensors `f` saw, to look at the series they carried after the call. */
 const seen: Tensor[] = [];
@@ -249,29 +250,38 @@ Deno.test("matmulRows: a product whose A is written by a source equals matmul2d"
   assert.equal(matmulRows(never, 2, 2, new Float64Array(4), 2, false), null);
 });
 
+/** Two threads, and the pool's one worker started (asserted); the caller restores the count. */
+async function startOneWorker(): Promise<Pool> {
+  setNumThreads(2);
+  gemmFor(PARALLEL_MIN_WORK); // makes the pool
+  for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < 1; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const pool = currentPool();
+  assert.ok(pool !== null && pool.ready === 1, "the worker started");
+  return pool;
+}
+
+/** `f()` computed on one thread, then back to the two threads of {@linkcode startOneWorker}. */
+function onOneThread<T>(f: () => T): T {
+  setNumThreads(1);
+  try {
+    return f();
+  } finally {
+    setNumThreads(2);
+  }
+}
+
 Deno.test("lazy series: products computed by the workers and read from their memory give the same bits", async () => {
   const before = getNumThreads();
   try {
-    setNumThreads(2);
-    gemmFor(PARALLEL_MIN_WORK); // makes the pool
-    for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < 1; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    const pool = currentPool();
-    assert.ok(pool !== null && pool.ready === 1, "the worker started");
+    const pool = await startOneWorker();
     // W7's shapes at 16 points: the second product (1.1M multiply-adds) goes to the pool
     const { params, points } = net(16, 64, 21);
     const X = points(16);
     const f = (x: Tensor) => mlp(params, x);
     const run = () => vmap(laplacian(f))(X).toTypedArray();
-    const one = (() => {
-      setNumThreads(1);
-      try {
-        return run();
-      } finally {
-        setNumThreads(2);
-      }
-    })();
+    const one = onOneThread(run);
     const chunks = pool.workerChunks;
     pool.callerWorks = false; // the worker alone computes the products
     let many: Float64Array;
@@ -294,12 +304,7 @@ Deno.test("lazy series: products computed by the workers and read from their mem
 Deno.test("lazy series: on the pool's shared memory the step writes the product's A in place, the same bits", async () => {
   const before = getNumThreads();
   try {
-    setNumThreads(2);
-    gemmFor(PARALLEL_MIN_WORK); // makes the pool
-    for (let i = 0; i < 200 && (currentPool()?.ready ?? 0) < 1; i++) {
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.ok((currentPool()?.ready ?? 0) === 1, "the worker started");
+    await startOneWorker();
     // W7's shapes (128 points: the layer-2 product wakes the worker), and a third tanh layer: its step makes the layer-2 product whole
     // (in place, copied out), and the layer-3 product is read where the kernel left it
     const { params, points } = net(16, 64, 23);
@@ -313,18 +318,13 @@ Deno.test("lazy series: on the pool's shared memory the step writes the product'
     };
     for (const f of [(x: Tensor) => mlp(params, x), deep]) {
       const run = () => vmap(laplacian(f))(X).toTypedArray();
-      const one = (() => {
-        setNumThreads(1);
-        try {
-          const count = lapIntoCount, last = lastInPlaceCount;
-          const got = run();
-          assert.equal(lapIntoCount, count, "one thread: the lap module's own memory");
-          assert.equal(lastInPlaceCount, last, "one thread: the product copied into it");
-          return got;
-        } finally {
-          setNumThreads(2);
-        }
-      })();
+      const one = onOneThread(() => {
+        const count = lapIntoCount, last = lastInPlaceCount;
+        const got = run();
+        assert.equal(lapIntoCount, count, "one thread: the lap module's own memory");
+        assert.equal(lastInPlaceCount, last, "one thread: the product copied into it");
+        return got;
+      });
       const count = lapIntoCount, last = lastInPlaceCount;
       const many = run();
       assert.ok(lapIntoCount > count, "the in-place path was taken");
