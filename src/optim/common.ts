@@ -115,6 +115,30 @@ export function rebuilder<P>(params: P): (leaves: readonly unknown[]) => P {
   return (leaves) => unflatten(def, leaves) as P;
 }
 
+/**
+ * What every `update` starts from, in this order: the parameter leaves, a rebuilder of the
+ * parameters' structure, the gradient leaves (checked against the parameters), and the
+ * learning rate for the update after `state.step` earlier updates.
+ */
+export function updateInputs<P>(
+  grads: unknown,
+  state: { readonly step: number },
+  params: P,
+  lr: LearningRate,
+  op: string,
+): {
+  ps: Tensor[];
+  like: (leaves: readonly unknown[]) => P;
+  gs: Tensor[];
+  rate: number | Tensor;
+} {
+  const ps = paramLeaves(params, op);
+  const like = rebuilder(params);
+  const gs = gradLeaves(grads, params, ps, op);
+  const rate = lrAt(lr, state.step, op);
+  return { ps, like, gs, rate };
+}
+
 /** A state buffer: tensors filled with `value`, in the shapes of `ps`, built by `like`. */
 export function filledLike<P>(
   like: (leaves: readonly unknown[]) => P,

@@ -16,15 +16,14 @@ import {
   bufferLeaves,
   checkLr,
   filledLike,
-  gradLeaves,
   type LearningRate,
-  lrAt,
   negate,
   type Optimizer,
   paramLeaves,
   rebuilder,
   runUpdate,
   scale,
+  updateInputs,
 } from "./common.ts";
 
 /** Options of {@linkcode sgd} (PyTorch's names, camelCased). */
@@ -105,10 +104,7 @@ export function sgd(options: SgdOptions): Optimizer<SgdState> {
       return { step: 0, momentumBuffer: null };
     },
     update: (grads, state, params) => {
-      const ps = paramLeaves(params, where);
-      const like = rebuilder(params);
-      const gs = gradLeaves(grads, params, ps, where);
-      const rate = lrAt(lr, state.step, where);
+      const { ps, like, gs, rate } = updateInputs(grads, state, params, lr, where);
       const bufs = bufferLeaves(state.momentumBuffer);
       const { params: next, rest } = runUpdate(ps, gs, rate, [bufs], () => {
         const newBufs: Tensor[] = [];
@@ -202,10 +198,7 @@ function adamFamily(name: "adam" | "adamw", options: AdamOptions = {}): Optimize
       };
     },
     update: (grads, state, params) => {
-      const ps = paramLeaves(params, where);
-      const like = rebuilder(params);
-      const gs = gradLeaves(grads, params, ps, where);
-      const rate = lrAt(lr, state.step, where);
+      const { ps, like, gs, rate } = updateInputs(grads, state, params, lr, where);
       const m0 = bufferLeaves(state.expAvg) as Tensor[];
       const v0 = bufferLeaves(state.expAvgSq) as Tensor[];
       const vmax0 = bufferLeaves(state.maxExpAvgSq);
@@ -387,10 +380,7 @@ export function rmsprop(options: RmspropOptions = {}): Optimizer<RmspropState> {
       };
     },
     update: (grads, state, params) => {
-      const ps = paramLeaves(params, where);
-      const like = rebuilder(params);
-      const gs = gradLeaves(grads, params, ps, where);
-      const rate = lrAt(lr, state.step, where);
+      const { ps, like, gs, rate } = updateInputs(grads, state, params, lr, where);
       const sq0 = bufferLeaves(state.squareAvg) as Tensor[];
       const buf0 = bufferLeaves(state.momentumBuffer);
       const ga0 = bufferLeaves(state.gradAvg);
@@ -511,10 +501,7 @@ export function adagrad(options: AdagradOptions = {}): Optimizer<AdagradState> {
       };
     },
     update: (grads, state, params) => {
-      const ps = paramLeaves(params, where);
-      const like = rebuilder(params);
-      const gs = gradLeaves(grads, params, ps, where);
-      const rate = lrAt(lr, state.step, where);
+      const { ps, like, gs, rate } = updateInputs(grads, state, params, lr, where);
       const s0 = bufferLeaves(state.sum) as Tensor[];
       const step = state.step + 1;
       const { params: next, rest } = runUpdate(ps, gs, rate, [s0], () => {
