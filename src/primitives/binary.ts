@@ -15,7 +15,7 @@
  */
 
 import { type DType, floatResult, promoteShaped, promoteTypes, type Storage } from "../dtype.ts";
-import { broadcastShapes, shapesEqual } from "../shape.ts";
+import { broadcastShapes } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   binaryKernel,
@@ -28,9 +28,8 @@ import {
 import { add, div, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { eq, gt, logicalAnd, lt, maskOf, where } from "../ops/compare.ts";
 import { log } from "../ops/math.ts";
-import { output, outputLike } from "./helpers.ts";
-import { isPlainCall, soleTangentLevel } from "../autograd/dispatch.ts";
-import { tangentAt } from "../autograd/forward_ad.ts";
+import { likeOutput, output, outputLike, soleTangents } from "./helpers.ts";
+import { isPlainCall } from "../autograd/dispatch.ts";
 import { elementwise, type Forward, over, zeroTangent } from "./factories.ts";
 import type { Rule, RuleTable } from "./types.ts";
 import { type BatchTable, broadcasting, each } from "../vmap/batching.ts";
@@ -219,9 +218,7 @@ function fusedSquare(rule: Rule<null>): Rule<null> {
       const a = inputs[0], b = inputs[1], d = a.dtype;
       if (
         !needs[0] || needs[1] || b.ndim !== 0 || b._requiresGrad || b._fw !== null ||
-        b._bat !== null || b._buf[0] !== 2 || g.dtype !== d || out.dtype !== d ||
-        (d !== "float32" && d !== "float64") || g._buf.length !== a._buf.length ||
-        !shapesEqual(g.shape, a.shape)
+        b._bat !== null || b._buf[0] !== 2 || out.dtype !== d || !likeOutput(a, [g])
       ) {
         return rule.vjp(g, inputs, out, params, needs);
       }
@@ -231,21 +228,11 @@ function fusedSquare(rule: Rule<null>): Rule<null> {
         squareBackwardKernel(g._buf, a._buf, r._buf, null, null, null, f32);
         return [r, null];
       }
-      const level = soleTangentLevel([g, a]);
-      if (level === undefined) return rule.vjp(g, inputs, out, params, needs);
-      const tg = level === null ? null : tangentAt(g, level);
-      const ta = level === null ? null : tangentAt(a, level);
-      const ts = [tg, ta].filter((t) => t !== null) as Tensor[];
-      for (const t of ts) {
-        if (t.dtype !== d || t._buf.length !== a._buf.length || !shapesEqual(t.shape, a.shape)) {
-          return rule.vjp(g, inputs, out, params, needs);
-        }
-      }
-      if (ts.length > 0 && soleTangentLevel(ts) !== null) {
-        return rule.vjp(g, inputs, out, params, needs);
-      }
+      const sole = soleTangents([g, a], a);
+      if (sole === undefined) return rule.vjp(g, inputs, out, params, needs);
+      const { level, tangents: [tg, ta] } = sole;
       const r = outputLike(a, d);
-      const t = ts.length === 0 ? null : outputLike(a, d);
+      const t = tg === null && ta === null ? null : outputLike(a, d);
       squareBackwardKernel(
         g._buf,
         a._buf,

@@ -15,7 +15,6 @@
 
 import { type DType, floatResult } from "../dtype.ts";
 import type { Tensor } from "../tensor.ts";
-import { shapesEqual } from "../shape.ts";
 import {
   tanhBackwardInputKernel,
   tanhBackwardKernel,
@@ -27,9 +26,8 @@ import {
 import { add, mul, neg, pow, sub } from "../ops/arithmetic.ts";
 import { gt, maskOf } from "../ops/compare.ts";
 import { cos, cosh, exp, rsqrt, sigmoid, sign, sin, sinh } from "../ops/math.ts";
-import { output, outputLike } from "./helpers.ts";
-import { apply, isPlainCall, isRecordOnlyCall, soleTangentLevel } from "../autograd/dispatch.ts";
-import { tangentAt } from "../autograd/forward_ad.ts";
+import { likeOutput, output, outputLike, soleTangents } from "./helpers.ts";
+import { apply, isPlainCall, isRecordOnlyCall } from "../autograd/dispatch.ts";
 import { elementwise, over, zeroTangent } from "./factories.ts";
 import type { MaybeTensor, Rule, RuleTable } from "./types.ts";
 import type { CustomCall } from "./custom.ts";
@@ -82,18 +80,8 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
   return {
     ...rule,
     vjp(g, inputs, y, params, needs) {
-      const d = y.dtype;
-      if (
-        !needs[0] || g.dtype !== d || (d !== "float32" && d !== "float64") ||
-        g._buf.length !== y._buf.length || !shapesEqual(g.shape, y.shape)
-      ) {
-        return rule.vjp(g, inputs, y, params, needs);
-      }
-      if (isPlainCall([g, y])) {
-        const out = outputLike(y, d);
-        tanhBackwardKernel(g._buf, y._buf, out._buf, d === "float32");
-        return [out];
-      }
+      if (!needs[0] || !likeOutput(y, [g])) return rule.vjp(g, inputs, y, params, needs);
+      if (isPlainCall([g, y])) return [tanhBackwardOf(g, y)];
       const t = fusedTanhTangent(g, y);
       if (t !== null) return [t];
       // a graph to record (createGraph) and nothing else: one node, as PyTorch records
@@ -106,11 +94,7 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
     jvp(tangents, inputs, y, params) {
       const t = tangents[0];
       if (t !== null && likeOutput(y, [t])) {
-        if (isPlainCall([t, y])) {
-          const out = outputLike(y, y.dtype);
-          tanhBackwardKernel(t._buf, y._buf, out._buf, y.dtype === "float32");
-          return out;
-        }
+        if (isPlainCall([t, y])) return tanhBackwardOf(t, y);
         if (isRecordOnlyCall([t, y])) return apply("custom", [t, y], TANH_BACKWARD);
       }
       return rule.jvp(tangents, inputs, y, params);
@@ -118,16 +102,11 @@ function fusedTanh(rule: Rule<null>): Rule<null> {
   };
 }
 
-/** Whether `ts` (non-null) have the dtype and shape of `y`, float32 or float64. */
-function likeOutput(y: Tensor, ts: readonly Tensor[]): boolean {
-  const d = y.dtype;
-  if (d !== "float32" && d !== "float64") return false;
-  for (const t of ts) {
-    if (t.dtype !== d || t._buf.length !== y._buf.length || !shapesEqual(t.shape, y.shape)) {
-      return false;
-    }
-  }
-  return true;
+/** `g · (1 − y²)` in one loop, for `g` shaped and typed like `y` (float32 or float64). */
+function tanhBackwardOf(g: Tensor, y: Tensor): Tensor {
+  const out = outputLike(y, y.dtype);
+  tanhBackwardKernel(g._buf, y._buf, out._buf, y.dtype === "float32");
+  return out;
 }
 
 /**
@@ -143,24 +122,15 @@ const TANH_BACKWARD: CustomCall = {
   kind: "customVjp",
   vectorized: false,
   inline: ([g, y]) => mul(g, oneMinusSquare(y)),
-  forward([g, y]) {
-    const out = outputLike(y, y.dtype);
-    tanhBackwardKernel(g._buf, y._buf, out._buf, y.dtype === "float32");
-    return out;
-  },
+  forward: ([g, y]) => tanhBackwardOf(g, y),
   vjp(gg, [g, y], _out, needs): MaybeTensor[] {
     if (isPlainCall([gg, g, y]) && likeOutput(y, [gg, g])) {
-      const f32 = y.dtype === "float32";
-      let dg: Tensor | null = null, dy: Tensor | null = null;
-      if (needs[0]) {
-        dg = outputLike(y, y.dtype);
-        tanhBackwardKernel(gg._buf, y._buf, dg._buf, f32);
-      }
+      let dy: Tensor | null = null;
       if (needs[1]) {
         dy = outputLike(y, y.dtype);
-        tanhBackwardInputKernel(gg._buf, g._buf, y._buf, dy._buf, f32);
+        tanhBackwardInputKernel(gg._buf, g._buf, y._buf, dy._buf, y.dtype === "float32");
       }
-      return [dg, dy];
+      return [needs[0] ? tanhBackwardOf(gg, y) : null, dy];
     }
     const again = isRecordOnlyCall([gg, y]) && likeOutput(y, [gg]);
     return [
@@ -187,21 +157,11 @@ const TANH_BACKWARD: CustomCall = {
  * tangents).
  */
 function fusedTanhTangent(g: Tensor, y: Tensor): Tensor | null {
-  const level = soleTangentLevel([g, y]);
-  if (level === undefined) return null;
-  const out = outputLike(y, y.dtype);
-  const f32 = y.dtype === "float32";
-  tanhBackwardKernel(g._buf, y._buf, out._buf, f32);
-  if (level === null) return out;
-  const tg = tangentAt(g, level), ty = tangentAt(y, level);
-  if (tg === null && ty === null) return out;
-  const ts = [tg, ty].filter((t) => t !== null) as Tensor[];
-  for (const t of ts) {
-    if (t.dtype !== y.dtype || t._buf.length !== y._buf.length || !shapesEqual(t.shape, y.shape)) {
-      return null;
-    }
-  }
-  if (soleTangentLevel(ts) !== null) return null; // the tangents themselves plain
+  const sole = soleTangents([g, y], y);
+  if (sole === undefined) return null;
+  const out = tanhBackwardOf(g, y);
+  const { level, tangents: [tg, ty] } = sole;
+  if (level === null || (tg === null && ty === null)) return out;
   const t = outputLike(y, y.dtype);
   tanhBackwardTangentKernel(
     g._buf,
@@ -209,7 +169,7 @@ function fusedTanhTangent(g: Tensor, y: Tensor): Tensor | null {
     tg === null ? null : tg._buf,
     ty === null ? null : ty._buf,
     t._buf,
-    f32,
+    y.dtype === "float32",
   );
   out._fw = { level, tangent: t, next: null };
   return out;
