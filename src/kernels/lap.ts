@@ -31,12 +31,21 @@ interface LapKernels {
   readonly riccati: Step;
 }
 
-const kernels = new WasmKernels<LapKernels>("lap", LAP_WASM_BASE64, (ex) => ({
-  memory: ex.memory as WebAssembly.Memory,
-  step: ex.lap_f64 as Step,
-  vjp: ex.lap_vjp_f64 as Step,
-  riccati: ex.riccati_f64 as Step,
-}));
+/** The kernels of an instance of either build, running on `memory`. */
+function bind(ex: WebAssembly.Exports, memory: WebAssembly.Memory): LapKernels {
+  return {
+    memory,
+    step: ex.lap_f64 as Step,
+    vjp: ex.lap_vjp_f64 as Step,
+    riccati: ex.riccati_f64 as Step,
+  };
+}
+
+const kernels = new WasmKernels<LapKernels>(
+  "lap",
+  LAP_WASM_BASE64,
+  (ex) => bind(ex, ex.memory as WebAssembly.Memory),
+);
 
 /** The build importing a shared memory: compiled once (null where it cannot be), then instances. */
 let sharedModule: WebAssembly.Module | null | undefined;
@@ -53,13 +62,7 @@ function kernelsOn(memory: WebAssembly.Memory): LapKernels | null {
     k = null;
     if (sharedModule !== null) {
       try {
-        const ex = new WebAssembly.Instance(sharedModule, { env: { memory } }).exports;
-        k = {
-          memory,
-          step: ex.lap_f64 as Step,
-          vjp: ex.lap_vjp_f64 as Step,
-          riccati: ex.riccati_f64 as Step,
-        };
+        k = bind(new WebAssembly.Instance(sharedModule, { env: { memory } }).exports, memory);
       } catch {
         k = null;
       }
@@ -100,9 +103,7 @@ export function lapStepInto(
   m: number,
   abc?: Riccati,
 ): boolean {
-  if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
-    return false;
-  }
+  if (!stepUsed(s, d1, d2, d, n, abc)) return false;
   const sab = typeof SharedArrayBuffer === "function" && memory.buffer instanceof SharedArrayBuffer;
   if (!sab || out % 16 !== 0 || free % 16 !== 0) {
     return false;
@@ -114,9 +115,7 @@ export function lapStepInto(
   if (k === null || !growMemory(memory, at[4])) return false;
   const v = new Float64Array(memory.buffer);
   v.set(s, at[0] / 8);
-  v.set(d1, at[1] / 8);
-  if (abc === undefined) v.set(d2 as Float64Array, at[2] / 8);
-  else k.riccati(at[1], at[1], at[2], n, abc[0], abc[1], abc[2]); // f' over y, f''
+  putDerivs(k, v, at[1], at[2], d1, d2, n, abc);
   k.step(at[0], at[1], at[2], out, out + d * n * 8, at[3], 1, d, n, m);
   lapIntoCount++;
   return true;
@@ -137,6 +136,38 @@ function layout(counts: readonly number[]): number[] {
 }
 
 const f64 = (x: unknown): x is Float64Array => x instanceof Float64Array;
+
+/** Whether the step runs in the module: float64 operands (`d2` unread with `abc`), enough elements. */
+function stepUsed(
+  s: unknown,
+  d1: unknown,
+  d2: unknown,
+  d: number,
+  n: number,
+  abc: Riccati | undefined,
+): s is Float64Array {
+  return f64(s) && f64(d1) && (abc !== undefined || f64(d2)) && !((d + 1) * n < LAP_MIN);
+}
+
+/**
+ * Places `f'` at byte `a1` and `f''` at byte `a2` of the module's memory (view `v`): copied,
+ * or for a Riccati `abc` computed there from the values `y` that `d1` then holds (operands
+ * that {@linkcode stepUsed} accepted).
+ */
+function putDerivs(
+  k: LapKernels,
+  v: Float64Array,
+  a1: number,
+  a2: number,
+  d1: unknown,
+  d2: unknown,
+  n: number,
+  abc: Riccati | undefined,
+): void {
+  v.set(d1 as Float64Array, a1 / 8);
+  if (abc === undefined) v.set(d2 as Float64Array, a2 / 8);
+  else k.riccati(a1, a1, a2, n, abc[0], abc[1], abc[2]); // f' over y, f''
+}
 
 /**
  * A copy of `count` elements of `v` from byte `at`, as a new array made from the view (V8 then
@@ -213,9 +244,7 @@ function runStep(
   dirs: boolean,
   abc?: Riccati,
 ): { v: Float64Array; out: number } | null {
-  if (!f64(s) || !f64(d1) || (abc === undefined && !f64(d2)) || (d + 1) * n < LAP_MIN) {
-    return null;
-  }
+  if (!stepUsed(s, d1, d2, d, n, abc)) return null;
   const shared = dirs ? undefined : lastShared?.deref();
   if (shared !== undefined && s.buffer === shared.buffer) {
     // s lies in the shared memory the kernels ran on (a product's result): read it there
@@ -225,9 +254,7 @@ function runStep(
     const at = layout([n, n, n, m]).map((x) => x + free);
     if (k !== null && s.byteOffset % 16 === 0 && growMemory(k.memory, at[4])) {
       const v = new Float64Array(k.memory.buffer);
-      v.set(d1, at[0] / 8);
-      if (abc === undefined) v.set(d2 as Float64Array, at[1] / 8);
-      else k.riccati(at[0], at[0], at[1], n, abc[0], abc[1], abc[2]); // f' over y, f''
+      putDerivs(k, v, at[0], at[1], d1, d2, n, abc);
       k.step(s.byteOffset, at[0], at[1], at[2], at[2], at[3], 0, d, n, m);
       lastInPlaceCount++;
       return { v, out: at[2] };
@@ -240,9 +267,7 @@ function runStep(
   if (k === null) return null;
   const v = new Float64Array(k.memory.buffer);
   v.set(s, 0);
-  v.set(d1, at[1] / 8);
-  if (abc === undefined) v.set(d2 as Float64Array, at[2] / 8);
-  else k.riccati(at[1], at[1], at[2], n, abc[0], abc[1], abc[2]); // f' over y, f''
+  putDerivs(k, v, at[1], at[2], d1, d2, n, abc);
   const last = at[3] + (dirs ? d * n * 8 : 0);
   k.step(at[0], at[1], at[2], at[3], last, at[4], dirs ? 1 : 0, d, n, m);
   return { v, out: at[3] };

@@ -200,10 +200,7 @@ export function lapUnaryKernel(
   m: number = n,
   abc?: Riccati,
 ): Float64Array {
-  const fast = lapStepWasm(s, d1, d2, d, n, m, abc);
-  if (fast !== null) return fast;
-  const [e1, e2] = abc === undefined ? [d1, d2] : riccatiDerivsKernel(d1, ...abc);
-  return lapUnaryLoops(s, e1, e2, d, n, m);
+  return wasmOrLoops(lapStepWasm, lapUnaryLoops, s, d1, d2, d, n, m, abc);
 }
 
 /** @ignore {@linkcode lapUnaryKernel} in JavaScript loops (exported for its tests). */
@@ -216,8 +213,9 @@ export function lapUnaryLoops(
   m: number,
 ): Float64Array {
   const out = new Float64Array((d + 1) * n);
-  const sq = sums(1, m);
   if (m === n) {
+    // one pass over each row: the direction row and the sums of squares together
+    const sq = sums(1, m);
     for (let r = 0; r < d; r++) {
       const o = r * n;
       for (let e = 0; e < n; e++) {
@@ -226,21 +224,16 @@ export function lapUnaryLoops(
         sq[e] += v * v;
       }
     }
-    const o = d * n;
-    for (let e = 0; e < n; e++) out[o + e] = s[o + e] * d1[e] + sq[e] * d2[e];
+    summedRow(out, d * n, s, d1, d2, sq, d, n, m);
     return out;
   }
   for (let r = 0; r < d; r++) {
     const o = r * m, q = r * n;
-    for (let e = 0; e < m; e++) sq[e] += s[o + e] * s[o + e];
     for (let p = 0; p < n; p += m) {
       for (let e = 0; e < m; e++) out[q + p + e] = s[o + e] * d1[p + e];
     }
   }
-  const o = d * m, q = d * n;
-  for (let p = 0; p < n; p += m) {
-    for (let e = 0; e < m; e++) out[q + p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
-  }
+  summedRow(out, d * n, s, d1, d2, squares(s, d, m), d, n, m);
   return out;
 }
 
@@ -257,10 +250,7 @@ export function lapLastKernel(
   m: number = n,
   abc?: Riccati,
 ): Float64Array {
-  const fast = lapLastWasm(s, d1, d2, d, n, m, abc);
-  if (fast !== null) return fast;
-  const [e1, e2] = abc === undefined ? [d1, d2] : riccatiDerivsKernel(d1, ...abc);
-  return lapLastLoops(s, e1, e2, d, n, m);
+  return wasmOrLoops(lapLastWasm, lapLastLoops, s, d1, d2, d, n, m, abc);
 }
 
 /** @ignore {@linkcode lapLastKernel} in JavaScript loops (exported for its tests). */
@@ -273,16 +263,60 @@ export function lapLastLoops(
   m: number,
 ): Float64Array {
   const out = new Float64Array(n);
+  summedRow(out, 0, s, d1, d2, squares(s, d, m), d, n, m);
+  return out;
+}
+
+/**
+ * A collapsed step run by its WebAssembly form where that is used, else by its loops (for
+ * a Riccati `abc`, on `f'`, `f''` derived from the values in `d1`).
+ */
+function wasmOrLoops(
+  wasm: typeof lapStepWasm | typeof lapLastWasm,
+  loops: typeof lapUnaryLoops | typeof lapLastLoops,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  d: number,
+  n: number,
+  m: number,
+  abc?: Riccati,
+): Float64Array {
+  const fast = wasm(s, d1, d2, d, n, m, abc);
+  if (fast !== null) return fast;
+  const [e1, e2] = abc === undefined ? [d1, d2] : riccatiDerivsKernel(d1, ...abc);
+  return loops(s, e1, e2, d, n, m);
+}
+
+/** `Σ_{r<d} s_r²` per stored element of a series of `m` elements a row (in the scratch). */
+function squares(s: Storage, d: number, m: number): Float64Array {
   const sq = sums(1, m);
   for (let r = 0; r < d; r++) {
     const o = r * m;
     for (let e = 0; e < m; e++) sq[e] += s[o + e] * s[o + e];
   }
+  return sq;
+}
+
+/**
+ * Writes the summed row `s_d f' + sq f''` (`n` elements, the series' `m` repeated) into `out`
+ * from index `at`.
+ */
+function summedRow(
+  out: Float64Array,
+  at: number,
+  s: Storage,
+  d1: Storage,
+  d2: Storage,
+  sq: Float64Array,
+  d: number,
+  n: number,
+  m: number,
+): void {
   const o = d * m;
   for (let p = 0; p < n; p += m) {
-    for (let e = 0; e < m; e++) out[p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
+    for (let e = 0; e < m; e++) out[at + p + e] = s[o + e] * d1[p + e] + sq[e] * d2[p + e];
   }
-  return out;
 }
 
 /**
