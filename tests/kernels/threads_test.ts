@@ -29,6 +29,12 @@ import { WAKE_MIN_MACS } from "../../src/kernels/pool.ts";
 import { unaryKernel } from "../../src/kernels/elementwise.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * How many 2 ms polls a test waits for the worker to park or wake: up to 2 s, since on a loaded
+ * machine (the parallel test run) the worker thread may not be scheduled for a while; the loops
+ * end as soon as the state is reached.
+ */
+const POLLS = 1000;
 
 /** Seeded uniform values in [-1, 1). */
 function values(n: number, seed: number): number[] {
@@ -227,7 +233,7 @@ Deno.test("after a pause, a mid-size product runs on the caller without waking t
     const a = tensor(values(90 * 100, 4)).reshape([90, 100]);
     const b = tensor(values(100 * 100, 5)).reshape([100, 100]);
     const want = withThreads(1, () => bits(matmul(a, b)));
-    for (let i = 0; i < 100 && pool.parked < 1; i++) await sleep(2);
+    for (let i = 0; i < POLLS && pool.parked < 1; i++) await sleep(2);
     await sleep(5); // past the stream window after the last job
     assert.equal(pool.parked, 1);
     const chunks = pool.workerChunks;
@@ -245,7 +251,7 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
     await readyPool(2);
     const pool = currentPool()!;
     const parked = async () => {
-      for (let i = 0; i < 100 && pool.parked < 1; i++) await sleep(2);
+      for (let i = 0; i < POLLS && pool.parked < 1; i++) await sleep(2);
       await sleep(5); // past the stream window after the last job
       assert.equal(pool.parked, 1);
     };
@@ -267,7 +273,7 @@ Deno.test("a prewake makes blocked workers poll ahead of a large product, then b
       assert.equal(pool.parked, 1);
       w = pool.wakeups;
       pool.prewake(WAKE_MIN_MACS, 16);
-      for (let i = 0; i < 100 && pool.wakeups === w; i++) await sleep(2);
+      for (let i = 0; i < POLLS && pool.wakeups === w; i++) await sleep(2);
       assert.equal(pool.wakeups, w + 1, "the prewake woke the blocked worker");
       // with no job it polls for SPIN_MS only, then blocks again
       await parked();
