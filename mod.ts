@@ -24,7 +24,17 @@ export { Tensor } from "./src/tensor.ts";
 export type { NestedArray, TensorLike } from "./src/tensor.ts";
 export type { DType, FloatDType, Storage } from "./src/dtype.ts";
 export { getDefaultDtype, setDefaultDtype, withDefaultDtype } from "./src/dtype.ts";
-export { AutogradError, DtypeError, LinAlgError, ShapeError, TreeError } from "./src/errors.ts";
+export {
+  AutogradError,
+  DtypeError,
+  LinAlgError,
+  ReleasedTensorError,
+  ShapeError,
+  TreeError,
+} from "./src/errors.ts";
+export { dispose, tidy } from "./src/memory.ts";
+export { memoryInfo } from "./src/buffer_pool.ts";
+export type { MemoryInfo } from "./src/buffer_pool.ts";
 export type { Shape } from "./src/shape.ts";
 export { Generator, manualSeed } from "./src/random.ts";
 export {

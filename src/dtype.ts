@@ -10,6 +10,7 @@
  */
 
 import { DtypeError } from "./errors.ts";
+import { poolState, SMALL_BYTES, takeBuffer } from "./buffer_pool.ts";
 
 /** The element type of a tensor. */
 export type DType = "float32" | "float64" | "int64" | "bool";
@@ -51,7 +52,6 @@ export function checkDtype(d: unknown, op: string): DType {
 // into a second series of slabs, so that one kept scalar does not pin the slab of everything
 // allocated around it (see bench/kept.ts and the notes in keptStorage).
 const SLAB_BYTES = 1 << 16;
-const SMALL_BYTES = 1024;
 
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabOffset = 0;
@@ -69,11 +69,23 @@ function carve(bytes: number): number {
   return at;
 }
 
-/** Allocates zeroed storage for `n` elements of dtype `d`. */
+/**
+ * Allocates zeroed storage for `n` elements of dtype `d`. Larger storage comes from the buffer
+ * pool (buffer_pool.ts) once `tidy` or `dispose` has been used.
+ */
 export function allocate(d: DType, n: number): Storage {
   const width = d === "float32" ? 4 : d === "bool" ? 1 : 8;
   const bytes = n * width;
   if (bytes > SMALL_BYTES) {
+    if (poolState.live) {
+      const { buffer, reused } = takeBuffer(bytes);
+      const s = d === "float32"
+        ? new Float32Array(buffer)
+        : d === "bool"
+        ? new Uint8Array(buffer)
+        : new Float64Array(buffer);
+      return reused ? s.fill(0) : s;
+    }
     return d === "float32"
       ? new Float32Array(n)
       : d === "bool"

@@ -111,3 +111,30 @@ export class TreeError extends TypeError {
     this.name = "TreeError";
   }
 }
+
+/**
+ * A tensor used after {@linkcode tidy} released it (it was made inside the function and not
+ * returned) or after {@linkcode dispose}: its memory went back to the buffer pool for reuse.
+ * The message names the tensor's dtype and shape and who released it.
+ *
+ * @example Using a tensor that tidy released
+ * ```ts
+ * import { ones, ReleasedTensorError, type Tensor, tidy } from "@tapegrad/core";
+ * import assert from "node:assert/strict";
+ *
+ * let inner: Tensor | undefined;
+ * const total = tidy(() => {
+ *   inner = ones([32, 32]).mul(2);
+ *   return inner.sum();
+ * });
+ * assert.equal(total.item(), 2048);
+ * assert.throws(() => inner!.sum(), ReleasedTensorError);
+ * ```
+ */
+export class ReleasedTensorError extends Error {
+  /** Builds the error with its message. */
+  constructor(message: string) {
+    super(message);
+    this.name = "ReleasedTensorError";
+  }
+}

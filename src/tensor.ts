@@ -8,6 +8,7 @@
 
 import type { DType, Storage } from "./dtype.ts";
 import { isFloating, keptStorage } from "./dtype.ts";
+import { addUser, noteGrad, poolState, SMALL_BYTES } from "./buffer_pool.ts";
 import { AutogradError, DtypeError, ShapeError } from "./errors.ts";
 import { fmtShape, type Shape, shapesEqual, sizeOf } from "./shape.ts";
 import type { Node } from "./autograd/node.ts";
@@ -120,7 +121,10 @@ export type NestedArray = number | boolean | readonly NestedArray[];
  * ```
  */
 export class Tensor {
-  /** @ignore The storage, row-major and contiguous. Never written after construction. */
+  /**
+   * @ignore The storage, row-major and contiguous. Its values are never written after
+   * construction; `tidy`/`dispose` replace a released tensor's storage by a guard that throws.
+   */
   readonly _buf: Storage;
   /** The size of each dimension; `[]` for a 0-d tensor. Frozen: it can be shared, never written. */
   readonly shape: Shape;
@@ -169,6 +173,11 @@ export class Tensor {
     this._buf = buf;
     this.shape = frozenShape(shape, trusted === TRUSTED);
     this.dtype = dtype;
+    // a pooled buffer counts its tensors; one made inside `tidy` is the scope's to release
+    if (poolState.live && buf.byteLength > SMALL_BYTES && addUser(buf.buffer)) {
+      const scopes = poolState.scopes;
+      if (scopes.length > 0) scopes[scopes.length - 1].push(this);
+    }
   }
 
   /** Number of dimensions. */
@@ -267,6 +276,7 @@ export class Tensor {
       );
     }
     this._grad = value;
+    noteGrad(this);
   }
 
   /**
@@ -274,7 +284,10 @@ export class Tensor {
    * does nothing when there is no gradient yet.
    */
   zeroGrad(): void {
-    if (this._grad !== null) this._grad = S.zerosOf(this._grad.shape, this._grad.dtype);
+    if (this._grad !== null) {
+      this._grad = S.zerosOf(this._grad.shape, this._grad.dtype);
+      noteGrad(this);
+    }
   }
 
   /**

@@ -15,6 +15,7 @@ import { filled } from "../ops/shape.ts";
 import { setGradEnabled } from "./grad_mode.ts";
 import type { Node } from "./node.ts";
 import { conformGrad } from "./conform.ts";
+import { noteGrad } from "../buffer_pool.ts";
 
 /** Options of {@linkcode Tensor.backward} and {@linkcode backward}. */
 export interface BackwardOptions {
@@ -300,6 +301,7 @@ function run(
       if (accumulate && out._retainsGrad) {
         const gg = createGraph ? g : g.detach();
         out._grad = out._grad === null ? gg : add(out._grad, gg);
+        noteGrad(out);
       }
       if (!node._needed) continue;
       const rule = node._rule;
@@ -330,6 +332,7 @@ function run(
         if (leaves !== null && !leaves.has(x)) continue;
         const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
         x._grad = x._grad === null ? g : add(x._grad, g);
+        noteGrad(x);
       }
       // a non-leaf named in `inputs` gets its gradient in `grad` too, as in PyTorch (one that
       // retains its gradient got it above already)
@@ -338,6 +341,7 @@ function run(
         if (g === undefined) continue;
         const gg = createGraph ? g : g.detach();
         t._grad = t._grad === null ? gg : add(t._grad, gg);
+        noteGrad(t);
       }
     }
     if (targets === null) return [];

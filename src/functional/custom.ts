@@ -59,6 +59,11 @@ export interface CustomVjpOptions {
 /** The residuals saved by a custom-VJP forward, by the output they belong to. */
 const residualsOf = new WeakMap<Tensor, unknown>();
 
+/** @ignore The residuals a custom-VJP forward saved for `out` (what `tidy` must keep). */
+export function residualsFor(out: Tensor): unknown {
+  return residualsOf.get(out);
+}
+
 /**
  * Defines a function with a custom vector-Jacobian product (JAX's `custom_vjp`). `f` gives
  * the value when nothing is differentiated; when an argument requires grad, `forward`

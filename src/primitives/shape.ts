@@ -13,6 +13,7 @@
 
 import type { DType } from "../dtype.ts";
 import { sizeOf } from "../shape.ts";
+import { poolState, SMALL_BYTES } from "../buffer_pool.ts";
 import { Tensor, TRUSTED } from "../tensor.ts";
 import { expandKernel } from "../kernels/elementwise.ts";
 import {
@@ -150,9 +151,11 @@ export const shapeRules: RuleTable<ShapeParams> = {
     "slice",
     "SliceBackward0",
     ([x], { starts, steps, shape }) => {
-      // a contiguous window (e.g. leading rows) shares storage, as reshape does
+      // a contiguous window (e.g. leading rows) shares storage, as reshape does; not a small
+      // window of a pooled buffer, which the pool would not count as one of its users
       const at = contiguousOffset(x.shape, starts, steps, shape);
-      if (at >= 0) {
+      const bytes = sizeOf(shape) * x._buf.BYTES_PER_ELEMENT;
+      if (at >= 0 && !(poolState.live && bytes <= SMALL_BYTES && x._buf.byteLength > SMALL_BYTES)) {
         return new Tensor(x._buf.subarray(at, at + sizeOf(shape)), shape, x.dtype, TRUSTED);
       }
       const out = output(shape, x.dtype);

@@ -29,6 +29,7 @@ const NOT_OPS = new Set([
   "ShapeError",
   "LinAlgError",
   "TreeError",
+  "ReleasedTensorError",
   "Range",
   // creation and dtypes
   "tensor",
@@ -56,6 +57,10 @@ const NOT_OPS = new Set([
   "setNumThreads",
   "setWasmModule",
   "wasmKernelBytes",
+  // memory
+  "tidy",
+  "dispose",
+  "memoryInfo",
   // autograd and transforms
   "noGrad",
   "enableGrad",
