@@ -25,17 +25,22 @@ function identity(op: ReduceOp): number {
   }
 }
 
-/** Reduces `x` viewed as `[outer, n, inner]` over the middle axis into `acc[outer * inner]`. */
+/**
+ * Reduces `x` viewed as `[outer, n, inner]` over the middle axis into `acc[outer * inner]`;
+ * with `transient`, the result may be a view of the kernels' memory, to be read before the
+ * next kernel runs.
+ */
 function reduceMiddle(
   op: ReduceOp,
   x: ArrayLike<number>,
   outer: number,
   n: number,
   inner: number,
+  transient: boolean,
 ): Float64Array {
   if (op === "sum" && inner > 1) {
     const sums = columnSums(x, outer, n, inner); // WebAssembly SIMD, same order, same bits
-    if (sums !== null) return sums;
+    if (sums !== null) return transient ? sums : sums.slice();
   }
   const acc = new Float64Array(outer * inner).fill(identity(op));
   if (inner === 1) {
@@ -154,7 +159,7 @@ export function reduceKernel(
     for (let i = 0; i < s; i++) outer *= curShape[i];
     for (let i = s; i <= e; i++) n *= curShape[i];
     for (let i = e + 1; i < curShape.length; i++) inner *= curShape[i];
-    cur = reduceMiddle(op, cur, outer, n, inner);
+    cur = reduceMiddle(op, cur, outer, n, inner, r === 0); // the last run is copied out below
     curShape = [...curShape.slice(0, s), ...curShape.slice(e + 1)];
   }
   for (let i = 0; i < out.length; i++) out[i] = cur[i];

@@ -89,7 +89,8 @@ export function addRows(a: unknown, row: unknown, out: unknown, m: number, n: nu
 
 /**
  * The sums over the middle axis of `x` viewed as `[outer, n, inner]`, in float64, each in the
- * order of the rows; null where the kernels are not used (see {@linkcode addRows}).
+ * order of the rows; null where the kernels are not used (see {@linkcode addRows}). The result
+ * is a view of the kernels' memory: read or copy it before the next kernel of this module.
  */
 export function columnSums(
   x: unknown,
@@ -106,7 +107,7 @@ export function columnSums(
   const acc = new Float64Array(k.memory.buffer, accAt, outer * inner).fill(0);
   const sums = f32 ? k.colSums32 : k.colSums64;
   for (let o = 0; o < outer; o++) sums(o * n * inner * es, accAt + o * inner * 8, n, inner);
-  return acc.slice();
+  return acc;
 }
 
 /**
