@@ -28,6 +28,15 @@ export const SMALL_BYTES = 1024;
  */
 export const POOL_CAP_BYTES = 256 * 2 ** 20;
 
+let capBytes = POOL_CAP_BYTES;
+
+/** @ignore Sets the pool's cap (tests); returns the previous one. */
+export function setPoolCap(bytes: number): number {
+  const was = capBytes;
+  capBytes = bytes;
+  return was;
+}
+
 /**
  * Milliseconds without an allocation from the pool after which its buffers are dropped (the
  * next allocations make fresh ones).
@@ -170,7 +179,7 @@ export function removeUser(buffer: ArrayBufferLike): void {
   if (o === undefined || --o.users > 0) return;
   owners.delete(ab);
   const bytes = ab.byteLength;
-  if (pooledBytes + bytes > POOL_CAP_BYTES) {
+  if (pooledBytes + bytes > capBytes) {
     counts.dropped++;
     return;
   }
