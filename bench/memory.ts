@@ -66,7 +66,7 @@ function step(): { value: number; next: Tensor[] } {
 for (let k = 1; k <= steps; k++) {
   if (k === Math.floor(steps / 2)) freshAtHalf = memoryInfo().fresh;
   const { value, next } = useTidy ? tidy(step) : step();
-  if (useTidy) dispose(params);
+  if (useTidy) dispose(params, next);
   params = next;
   const m = Deno.memoryUsage();
   peakRss = Math.max(peakRss, m.rss);

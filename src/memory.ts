@@ -135,7 +135,7 @@ function isThenable(v: unknown): boolean {
  *     const [value, grads] = vg(params[0], params[1]);
  *     return { value: value.item(), params: params.map((p, i) => p.sub(grads[i].mul(0.1))) };
  *   });
- *   dispose(params); // the weights this step replaced
+ *   dispose(params, next.params); // the weights this step replaced
  *   params = next.params;
  *   return next.value;
  * };
@@ -197,34 +197,50 @@ export function tidy<T>(fn: () => T): T {
 }
 
 /**
- * Releases the tensors in `tree` (a tensor, or arrays and plain objects of them) now: their
- * buffers go back to the pool that {@linkcode tidy} uses, once no other tensor shares them (a
- * reshape or detached copy of a tensor shares its storage). Using a disposed tensor throws a
- * {@linkcode ReleasedTensorError}. Only the given tensors are released, not their gradients
- * or the inputs of their graph.
+ * Releases the tensors in `tree` (a tensor, or arrays and plain objects of them) now, except
+ * those that also appear in `keep`: their buffers go back to the pool that {@linkcode tidy}
+ * uses, once no other tensor shares them (a reshape or detached copy of a tensor shares its
+ * storage). Using a disposed tensor throws a {@linkcode ReleasedTensorError}. Only the given
+ * tensors are released, not their gradients or the inputs of their graph.
+ *
+ * Releasing is never needed for correct results: it lets a long loop reuse memory instead of
+ * waiting for the garbage collector, and a mistake fails loudly instead of reading wrong values.
  *
  * @param tree tensors to release; anything else in it is ignored
+ * @param keep tensors not to release even where `tree` has them: pass the new state when
+ *   disposing the old one, as an update may return some of its inputs unchanged
  * @example Dispose the weights a step replaced
  * ```ts
  * import { dispose, ones, ReleasedTensorError } from "@tapegrad/core";
  * import assert from "node:assert/strict";
  *
- * let w = ones([128, 128]);
- * const next = w.mul(0.5);
- * dispose(w);
- * w = next;
- * assert.equal(w.sum().item(), 8192);
+ * const bias = ones([64]);
+ * let params = { w: ones([128, 128]), bias };
+ * const next = { w: params.w.mul(0.5), bias }; // the bias is carried over unchanged
+ * dispose(params, next);
+ * assert.throws(() => params.w.sum(), ReleasedTensorError);
+ * params = next;
+ * assert.equal(params.w.sum().item() + params.bias.sum().item(), 8192 + 64);
  * ```
  */
-export function dispose(tree: unknown): void {
+export function dispose(tree: unknown, keep?: unknown): void {
   poolState.live = true;
+  const spared = new Set<Tensor>();
+  tensorsIn(keep, (t) => spared.add(t));
+  tensorsIn(tree, (t) => {
+    if (!spared.has(t)) release(t, "dispose()");
+  });
+}
+
+/** Calls `f` on each tensor in `tree`: a tensor, or nested arrays and plain objects. */
+function tensorsIn(tree: unknown, f: (t: Tensor) => void): void {
   const stack = [tree];
   const seen = new Set<object>();
   while (stack.length > 0) {
     const v = stack.pop();
     if (v === null || typeof v !== "object" || seen.has(v)) continue;
     seen.add(v);
-    if (v instanceof Tensor) release(v, "dispose()");
+    if (v instanceof Tensor) f(v);
     else if (Array.isArray(v)) stack.push(...v);
     else if (Object.getPrototypeOf(v) === Object.prototype) stack.push(...Object.values(v));
   }

@@ -1,7 +1,7 @@
 /** The buffer pool's limits: its cap and its exact-size classes (idle release: memory_test). */
 
 import assert from "node:assert/strict";
-import { memoryInfo, ones, tidy } from "../mod.ts";
+import { dispose, memoryInfo, ones, ReleasedTensorError, tidy } from "../mod.ts";
 import { dropPooled, setPoolCap } from "../src/buffer_pool.ts";
 
 Deno.test("buffer pool: a release over the cap is left to the collector", () => {
@@ -43,4 +43,17 @@ Deno.test("buffer pool: a size class serves only its own byte length", () => {
   assert.equal(after.reused, mid.reused + 2);
   assert.equal(after.fresh, mid.fresh);
   dropPooled();
+});
+
+Deno.test("dispose(old, keep) spares what the new state still holds", () => {
+  const carried = ones([40, 40]).mul(3);
+  const old = { w: ones([40, 40]).mul(2), b: carried, list: [carried] };
+  const next = { w: old.w.add(1), b: carried };
+  dispose(old, next);
+  assert.throws(() => old.w.sum(), ReleasedTensorError);
+  tidy(() => {
+    for (let i = 0; i < 3; i++) ones([40, 40]).exp();
+  });
+  assert.equal(next.b.sum().item(), 4800);
+  assert.equal(next.w.sum().item(), 4800);
 });
