@@ -58,10 +58,22 @@ export const poolState = {
   holders: [] as object[][],
 };
 
-/** @ignore Notes that `t.grad` was set, so an open `tidy` keeps the new gradient. */
+/**
+ * @ignore Notes that `t` took a new tensor after it was made (its `grad`, a part of a lazy
+ * series), so an open `tidy` keeps it when `t` outlives the call.
+ */
 export function noteGrad(t: object): void {
   const h = poolState.holders;
   if (h.length > 0) h[h.length - 1].push(t);
+}
+
+/**
+ * @ignore Counts `t`, a tensor without storage of its own (a lazy series), as made in the
+ * open `tidy` scope, so that a later `noteGrad(t)` inside it does not keep what `t` took.
+ */
+export function noteMade(t: object): void {
+  const s = poolState.scopes;
+  if (s.length > 0) s[s.length - 1].push(t);
 }
 
 const owners = new WeakMap<ArrayBuffer, Owner>();

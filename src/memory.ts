@@ -18,6 +18,7 @@ import { ReleasedTensorError } from "./errors.ts";
 import { fmtShape } from "./shape.ts";
 import { Node } from "./autograd/node.ts";
 import { residualsFor } from "./functional/custom.ts";
+import { LazySeries } from "./taylor/lazy.ts";
 import { poolState, removeUser } from "./buffer_pool.ts";
 
 const released = new WeakSet<Tensor>();
@@ -67,7 +68,7 @@ function release(t: Tensor, by: Released["by"]): void {
  * Everything reachable from `roots` that a later computation may read: tensors in any array,
  * plain object, `Map` or `Set`, and from each tensor its gradient, its autograd graph (the
  * inputs, outputs and parameters of every node, custom-VJP residuals), its forward-mode
- * tangents and its vmap batch.
+ * tangents and its vmap batch, and from a lazy Taylor series what its parts read.
  */
 function reachable(roots: readonly unknown[], into: Set<Tensor>, seen: Set<object>): void {
   const stack = [...roots];
@@ -77,7 +78,7 @@ function reachable(roots: readonly unknown[], into: Set<Tensor>, seen: Set<objec
     seen.add(v);
     if (v instanceof Tensor) {
       into.add(v);
-      stack.push(v._grad, v._gradFn, v._fw, v._bat, residualsFor(v));
+      stack.push(...heldBy(v), v._gradFn, v._fw, v._bat, residualsFor(v));
     } else if (v instanceof Node) {
       stack.push(...v._inputs, v._out, v._params);
     } else if (Array.isArray(v)) {
@@ -90,6 +91,14 @@ function reachable(roots: readonly unknown[], into: Set<Tensor>, seen: Set<objec
       stack.push(...Object.values(v));
     }
   }
+}
+
+/**
+ * What `t` took after it was made: its gradient, and for a lazy series (Taylor mode) the
+ * parts made so far and the tensors its parts read.
+ */
+function heldBy(t: Tensor): unknown[] {
+  return t instanceof LazySeries ? [t._grad, ...t.held()] : [t._grad];
 }
 
 function isThenable(v: unknown): boolean {
@@ -182,9 +191,9 @@ export function tidy<T>(fn: () => T): T {
   for (let grew = true; grew;) {
     grew = false;
     for (const h of holders) {
-      if (done.has(h) || h._grad === null || (mine.has(h) && !kept.has(h))) continue;
+      if (done.has(h) || (mine.has(h) && !kept.has(h))) continue;
       done.add(h);
-      reachable([h._grad], kept, seen);
+      reachable(heldBy(h), kept, seen);
       grew = true;
     }
   }

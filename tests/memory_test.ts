@@ -354,3 +354,50 @@ Deno.test("tidy: Taylor-mode Laplacians of W7's network are the same bits", () =
   churn();
   assert.deepEqual(bits(r), bits(plain));
 });
+
+Deno.test("tidy inside a function that laplacian transforms keeps its lazy series", async (t) => {
+  // the Laplacian's series stay unmade (lazy.ts) until a consumer reads them, after the call;
+  // what they read, the storage of f′ and f″ too, must outlive it
+  for (const dtype of ["float64", "float32"] as const) {
+    const { params, u, points } = net(4, 240, 3, dtype);
+    const [w1, b1, , , w3] = params;
+    const x = points(1).reshape([4]);
+    const lap = (f: (p: Tensor) => Tensor) => laplacian(f)(x);
+
+    await t.step(`the whole network in the call (${dtype})`, () => {
+      const r = lap((p) => {
+        const y = tidy(() => u(params, p));
+        churn();
+        return y;
+      });
+      assert.deepEqual(bits(r), bits(lap((p) => u(params, p))));
+    });
+
+    await t.step(`one step in the call, on a series made before it (${dtype})`, () => {
+      const g = (p: Tensor, scoped: boolean) => {
+        const z = matmul(p, w1).add(b1);
+        const y = scoped ? tidy(() => z.sin()) : z.sin();
+        if (scoped) churn();
+        return matmul(y, w3).sum();
+      };
+      assert.deepEqual(bits(lap((p) => g(p, true))), bits(lap((p) => g(p, false))));
+    });
+
+    await t.step(`a series made before the call and made whole inside it (${dtype})`, () => {
+      const g = (p: Tensor, scoped: boolean) => {
+        const h = matmul(p, w1).add(b1).tanh();
+        const a = scoped ? tidy(() => h.mul(h).sum()) : h.mul(h).sum();
+        if (scoped) churn();
+        return a.add(matmul(h, w3).sum());
+      };
+      assert.deepEqual(bits(lap((p) => g(p, true))), bits(lap((p) => g(p, false))));
+      // a series made and made whole inside the call is released with it
+      const fresh: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        tidy(() => lap((p) => g(p, false)));
+        fresh.push(memoryInfo().fresh);
+      }
+      assert.equal(fresh[3], fresh[1], `fresh allocations per Laplacian: ${fresh}`);
+    });
+  }
+});

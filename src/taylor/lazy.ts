@@ -24,6 +24,7 @@ import { apply } from "../autograd/dispatch.ts";
 import { allocate } from "../dtype.ts";
 import type { TaylorCtx, TaylorRule } from "./series.ts";
 import { conformSeries, rows, watched } from "./series.ts";
+import { noteGrad, noteMade } from "../buffer_pool.ts";
 
 /** How a lazy series makes its parts. */
 export interface LazyParts {
@@ -53,14 +54,30 @@ export interface LazyParts {
 /** A collapsed series not made yet (see the module doc): a tensor without storage. */
 export class LazySeries extends Tensor {
   readonly #parts: LazyParts;
+  readonly #reads: readonly unknown[];
   #full: Tensor | null = null;
   #last: Tensor | null = null;
   #readers = 0;
   #viewed = false;
-  /** A lazy series of `shape` (`[rows, ...]`) and `dtype` made by `parts`. */
-  constructor(shape: readonly number[], dtype: DType, parts: LazyParts) {
+  /**
+   * A lazy series of `shape` (`[rows, ...]`) and `dtype` made by `parts`, which read the
+   * tensors (and lazy series) in `reads`, also through their storage: `tidy` keeps them with
+   * the series.
+   */
+  constructor(
+    shape: readonly number[],
+    dtype: DType,
+    parts: LazyParts,
+    reads: readonly unknown[],
+  ) {
     super(allocate(dtype, 0), shape, dtype, TRUSTED);
     this.#parts = parts;
+    this.#reads = reads;
+    noteMade(this);
+  }
+  /** What a later read of this series needs: its parts made so far and what its parts read. */
+  held(): unknown[] {
+    return [this.#full, this.#last, ...this.#reads];
   }
   /** Whether the whole series was made (a consumer needed its direction rows). */
   get isWhole(): boolean {
@@ -68,7 +85,10 @@ export class LazySeries extends Tensor {
   }
   /** The whole series (made once, recording nothing: it was made where nothing watched). */
   whole(): Tensor {
-    if (this.#full === null) this.#full = noGrad(() => this.#parts.full());
+    if (this.#full === null) {
+      this.#full = noGrad(() => this.#parts.full());
+      noteGrad(this); // an open tidy keeps the part made for a series that outlives it
+    }
     return this.#full;
   }
   /** The summed row, `[1, ...]` (a row of the whole series when that was made already). */
@@ -78,6 +98,7 @@ export class LazySeries extends Tensor {
       this.#last = this.#full !== null
         ? rows(this.#full, n - 1, n)
         : noGrad(() => this.#parts.last());
+      noteGrad(this);
     }
     return this.#last;
   }
@@ -116,7 +137,7 @@ export class LazySeries extends Tensor {
       lapView: () => this.lapView(),
       lapInto: (memory, at, free) => this.lapInto(memory, at, free),
       gemmView: () => this.sumView(),
-    });
+    }, [this]);
   }
 }
 
@@ -198,7 +219,7 @@ export function linearLazy<T>(rule: TaylorRule<T>, prim: string): LazyRule<T> {
     return new LazySeries([ctx.rows, ...out.shape], out.dtype, {
       full: () => mapped(from.whole()),
       last: () => mapped(from.summed()),
-    });
+    }, [from, ...inputs, out]);
   };
 }
 

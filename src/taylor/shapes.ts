@@ -226,7 +226,7 @@ function lazyProduct(s: LazySeries, w: Tensor, transB: boolean, shape: number[])
     },
     last: () => rowsTimesMatrix(s.summed(), w, transB),
     gemmView: () => fusedProduct(s, w, transB, shape, true),
-  });
+  }, [s, w]);
 }
 
 /**
@@ -333,8 +333,13 @@ function lazyStep(shape: UnaryShape): (
     if (s.dtype !== y.dtype || watched(x, s, y)) return undefined;
     // f' and f'' now, or (a Riccati function's, float64) from y inside the kernels
     const abc = y.dtype === "float64" ? shape.coefficients : undefined;
-    const [e1, e2] = abc !== undefined ? [y._buf, y._buf] : shape.derivsKernel?.(x, y) ??
-      shape.derivs(x, y).map((v) => elementsOf(v, y)._buf);
+    // the parts read f' and f'' through their storage: the series holds their tensors
+    const derivs = abc !== undefined || shape.derivsKernel !== undefined
+      ? []
+      : shape.derivs(x, y).map((v) => elementsOf(v, y));
+    const [e1, e2] = abc !== undefined
+      ? [y._buf, y._buf]
+      : shape.derivsKernel?.(x, y) ?? derivs.map((t) => t._buf);
     const d = ctx.rows - 1, n = y.numel, m = lazy ? n : s.numel / s.shape[0];
     const src = lazy ? s0.adopt() : s;
     const buf = () => (src instanceof LazySeries ? src.whole()._buf : src._buf);
@@ -345,7 +350,7 @@ function lazyStep(shape: UnaryShape): (
       last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m, abc), 1),
       lapView: () => lapStepView(buf(), e1, e2, d, n, m, abc),
       lapInto: (memory, at, free) => lapStepInto(memory, at, free, buf(), e1, e2, d, n, m, abc),
-    });
+    }, [src, y, ...derivs]);
   };
 }
 
