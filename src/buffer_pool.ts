@@ -76,6 +76,18 @@ export function noteMade(t: object): void {
   if (s.length > 0) s[s.length - 1].push(t);
 }
 
+/**
+ * @ignore What a function that the library returns reads when it is called later (a `vjp`
+ * pullback: the recorded output whose graph it runs), so that `tidy` keeps it.
+ */
+export const heldByFunction: WeakMap<object, unknown> = new WeakMap();
+
+/** @ignore Registers what `f` reads when it is called (see `heldByFunction`); returns `f`. */
+export function holding<F extends object>(f: F, held: unknown): F {
+  heldByFunction.set(f, held);
+  return f;
+}
+
 const owners = new WeakMap<ArrayBuffer, Owner>();
 const classes = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;

@@ -19,7 +19,7 @@ import { fmtShape } from "./shape.ts";
 import { Node } from "./autograd/node.ts";
 import { residualsFor } from "./functional/custom.ts";
 import { LazySeries } from "./taylor/lazy.ts";
-import { poolState, removeUser } from "./buffer_pool.ts";
+import { heldByFunction, poolState, removeUser } from "./buffer_pool.ts";
 
 const released = new WeakSet<Tensor>();
 
@@ -68,15 +68,18 @@ function release(t: Tensor, by: Released["by"]): void {
  * Everything reachable from `roots` that a later computation may read: tensors in any array,
  * plain object, `Map` or `Set`, and from each tensor its gradient, its autograd graph (the
  * inputs, outputs and parameters of every node, custom-VJP residuals), its forward-mode
- * tangents and its vmap batch, and from a lazy Taylor series what its parts read.
+ * tangents and its vmap batch, from a lazy Taylor series what its parts read, and from a
+ * function the library returned (a `vjp` pullback) the graph it runs.
  */
 function reachable(roots: readonly unknown[], into: Set<Tensor>, seen: Set<object>): void {
   const stack = [...roots];
   while (stack.length > 0) {
     const v = stack.pop();
-    if (v === null || typeof v !== "object" || seen.has(v)) continue;
+    if (v === null || (typeof v !== "object" && typeof v !== "function") || seen.has(v)) continue;
     seen.add(v);
-    if (v instanceof Tensor) {
+    if (typeof v === "function") {
+      stack.push(heldByFunction.get(v));
+    } else if (v instanceof Tensor) {
       into.add(v);
       stack.push(...heldBy(v), v._gradFn, v._fw, v._bat, residualsFor(v));
     } else if (v instanceof Node) {
@@ -119,7 +122,10 @@ function isThenable(v: unknown): boolean {
  * batches. A gradient that `backward` stored in the `grad` of a tensor made before the call
  * is kept too. Everything else made inside is released: using it afterwards throws a
  * {@linkcode ReleasedTensorError}. Tensors made before the call are never touched.
- * Smaller tensors are left to the garbage collector and stay usable.
+ * Smaller tensors are left to the garbage collector and stay usable. A `vjp` pullback keeps
+ * the graph it runs; tensors that only a function of yours closes over (a hook, the function
+ * given to `checkpoint` or `customVjp`) cannot be seen: make them before the call or return
+ * them too.
  *
  * Calls nest: an inner call's result belongs to the outer call, which releases it unless its
  * own result keeps it. When `fn` throws, nothing is released (the outer call, if any, releases

@@ -25,8 +25,10 @@ import {
   tensor,
   tidy,
   valueAndGrad,
+  vjp,
   vmap,
 } from "../mod.ts";
+import { vjp as coreVjp } from "../src/functional/transforms.ts";
 import { dropPooled } from "../src/buffer_pool.ts";
 import { net, numbers } from "./support/tanh_net.ts";
 import { SEED } from "./support/props.ts";
@@ -400,4 +402,18 @@ Deno.test("tidy inside a function that laplacian transforms keeps its lazy serie
       assert.equal(fresh[3], fresh[1], `fresh allocations per Laplacian: ${fresh}`);
     });
   }
+});
+
+Deno.test("tidy keeps the graph of a vjp pullback it returns", () => {
+  const x = filled([30, 30], 19);
+  const f = (v: Tensor) => matmul(v, v).tanh().exp();
+  const ct = filled([30, 30], 20);
+  const [y, pullback] = tidy(() => coreVjp(f, x));
+  const [yp, pullbackp] = tidy(() => vjp(f, x)); // the pytree vjp wraps the tensor one
+  churn();
+  const [y2, pullback2] = coreVjp(f, x);
+  assert.deepEqual(bits(y), bits(y2));
+  assert.deepEqual(bits(yp as Tensor), bits(y2));
+  assert.deepEqual(bits(pullback(ct)[0]), bits(pullback2(ct)[0]));
+  assert.deepEqual(bits((pullbackp(ct) as Tensor[])[0]), bits(pullback2(ct)[0]));
 });

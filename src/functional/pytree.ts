@@ -19,6 +19,7 @@ import { cast, filled, reshape } from "../ops/shape.ts";
 import { slice } from "../ops/indexing.ts";
 import { movedim } from "../ops/manipulation.ts";
 import { scalar } from "../ops/arithmetic.ts";
+import { holding } from "../buffer_pool.ts";
 import {
   checkSameStructure,
   flatten,
@@ -472,7 +473,7 @@ export function vjp(f: (...args: never[]) => unknown, ...rest: unknown[]): unkno
   const [value, pull] = core.vjp(ff.g, ...s.tensors);
   const { out, aux } = ff.last();
   const pullback = (ct: unknown) => regroup(s, pull(out.flatLike(ct, "vjp", "the cotangent")));
-  const result: unknown[] = [out.unflat(value), pullback];
+  const result: unknown[] = [out.unflat(value), holding(pullback, pull)];
   if (hasAux) result.push(aux);
   return result;
 }

@@ -24,6 +24,7 @@ import { materialize } from "../vmap/rules.ts";
 import { vmap } from "../vmap/vmap.ts";
 import { scalar } from "../ops/arithmetic.ts";
 import { band, filled, identity } from "../ops/shape.ts";
+import { holding } from "../buffer_pool.ts";
 
 /** A function of tensors to differentiate. Numbers are accepted as results and arguments. */
 export type TensorFunction = (...args: Tensor[]) => TensorLike;
@@ -370,7 +371,7 @@ export function vjp(
     const c = typeof ct === "number" ? filled(rec.out.shape, rec.out.dtype, ct) : ct;
     return rec.pullback(c);
   };
-  return [value, pullback];
+  return [value, holding(pullback, rec.out)];
 }
 
 /**
