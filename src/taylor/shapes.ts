@@ -337,19 +337,20 @@ function lazyStep(shape: UnaryShape): (
     const derivs = abc !== undefined || shape.derivsKernel !== undefined
       ? []
       : shape.derivs(x, y).map((v) => elementsOf(v, y));
-    const [e1, e2] = abc !== undefined
-      ? [y._buf, y._buf]
-      : shape.derivsKernel?.(x, y) ?? derivs.map((t) => t._buf);
+    const fresh = abc !== undefined ? undefined : shape.derivsKernel?.(x, y); // new arrays
+    // tensors' storage is read when a part is made, so a released tensor throws then
+    const e = (): readonly [Storage, Storage] =>
+      abc !== undefined ? [y._buf, y._buf] : fresh ?? [derivs[0]._buf, derivs[1]._buf];
     const d = ctx.rows - 1, n = y.numel, m = lazy ? n : s.numel / s.shape[0];
     const src = lazy ? s0.adopt() : s;
     const buf = () => (src instanceof LazySeries ? src.whole()._buf : src._buf);
     const shaped = (b: Float64Array, r: number) => fromKernel(b, [r, ...y.shape], y);
     return new LazySeries([ctx.rows, ...y.shape], y.dtype, {
-      full: () => shaped(lapUnaryKernel(buf(), e1, e2, d, n, m, abc), ctx.rows),
+      full: () => shaped(lapUnaryKernel(buf(), ...e(), d, n, m, abc), ctx.rows),
       // the summed row alone: where only this reads the series, from the product in memory
-      last: () => shaped(lapLastKernel(storageForSum(src), e1, e2, d, n, m, abc), 1),
-      lapView: () => lapStepView(buf(), e1, e2, d, n, m, abc),
-      lapInto: (memory, at, free) => lapStepInto(memory, at, free, buf(), e1, e2, d, n, m, abc),
+      last: () => shaped(lapLastKernel(storageForSum(src), ...e(), d, n, m, abc), 1),
+      lapView: () => lapStepView(buf(), ...e(), d, n, m, abc),
+      lapInto: (memory, at, free) => lapStepInto(memory, at, free, buf(), ...e(), d, n, m, abc),
     }, [src, y, ...derivs]);
   };
 }
