@@ -140,6 +140,16 @@ function checkRoot(root: Tensor, index: number, op: string): void {
   }
 }
 
+/** Throws unless input `index` of `autogradGrad()`, `t`, is a tensor that requires grad. */
+function checkTarget(t: Tensor, index: number): void {
+  if (!(t instanceof Tensor) || !t._requiresGrad) {
+    throw new AutogradError(
+      `autogradGrad(): input ${index} does not require grad, so no gradient can be computed ` +
+        `for it; set requiresGrad on it before computing the outputs`,
+    );
+  }
+}
+
 /**
  * Runs one backward pass from `roots` seeded with `seeds`. With `targets`, gradients are
  * returned for those tensors; with `accumulate`, they are added to the `grad` of the leaves
@@ -440,14 +450,7 @@ export function autogradGrad(
   const g = options.gradOutputs;
   const given = g === undefined || g === null ? [] : Array.isArray(g) ? g : [g as TensorLike];
   roots.forEach((r, i) => checkRoot(r, i, "autogradGrad()"));
-  targets.forEach((t, i) => {
-    if (!(t instanceof Tensor) || !t._requiresGrad) {
-      throw new AutogradError(
-        `autogradGrad(): input ${i} does not require grad, so no gradient can be computed ` +
-          `for it; set requiresGrad on it before computing the outputs`,
-      );
-    }
-  });
+  targets.forEach(checkTarget);
   const seeds = roots.map((r, i) => seedFor(r, given[i], i, "autogradGrad()"));
   const createGraph = options.createGraph ?? false;
   const results = execute(
@@ -467,4 +470,32 @@ export function autogradGrad(
         `compute the outputs; pass { allowUnused: true } to get null for it`,
     );
   });
+}
+
+/**
+ * @ignore `autogradGrad(root, targets, { gradOutputs: seed, createGraph, retainGraph: true,
+ * materializeGrads: true })` for one output: the functional transforms' call (nested `grad`
+ * makes one at every level), without the option object and the lists and closures of the
+ * general entry point. The same checks, errors and results.
+ */
+export function gradsOf(
+  root: Tensor,
+  targets: readonly Tensor[],
+  seed: Tensor,
+  createGraph: boolean,
+): Tensor[] {
+  checkRoot(root, 0, "autogradGrad()");
+  for (let i = 0; i < targets.length; i++) checkTarget(targets[i], i);
+  const results = execute(
+    [root],
+    [seedFor(root, seed, 0, "autogradGrad()")],
+    targets,
+    false,
+    createGraph,
+    true,
+  );
+  for (let i = 0; i < results.length; i++) {
+    if (results[i] === null) results[i] = filled(targets[i].shape, targets[i].dtype, 0);
+  }
+  return results as Tensor[];
 }

@@ -348,10 +348,22 @@ export function grad(
     : core.grad(f as core.TensorFunction, { argnums } as never) as (
       ...a: unknown[]
     ) => unknown;
+  // argnums the tensor core reads as gradImpl does (the same list, the same errors)
+  const plainArgnums = typeof argnums === "number" || Array.isArray(argnums);
   return (...args) => {
+    if (!hasAux && plainArgnums && allTensors(args)) {
+      // what gradImpl's tree-free path does, without its tuple (nested grad: every level)
+      return core.gradOf(f as core.TensorFunction, args as Tensor[], argnums);
+    }
     const [, g, aux] = gradImpl(f, args, argnums, hasAux, "grad", coreGrad);
     return hasAux ? [g, aux] : g;
   };
+}
+
+/** Whether every one of `args` is a tensor. */
+function allTensors(args: readonly unknown[]): boolean {
+  for (let i = 0; i < args.length; i++) if (!(args[i] instanceof Tensor)) return false;
+  return true;
 }
 
 /**

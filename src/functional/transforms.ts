@@ -16,8 +16,8 @@ import { DtypeError, ShapeError } from "../errors.ts";
 import { fmtShape, shapesEqual } from "../shape.ts";
 import { Tensor, type TensorLike, TRUSTED } from "../tensor.ts";
 import { apply } from "../autograd/dispatch.ts";
-import { autogradGrad } from "../autograd/engine.ts";
-import { enableGrad, isGradEnabled } from "../autograd/grad_mode.ts";
+import { gradsOf } from "../autograd/engine.ts";
+import { enableGrad, isGradEnabled, setGradEnabled } from "../autograd/grad_mode.ts";
 import { enterLevel, exitLevel, type FwLevel, tangentAt } from "../autograd/forward_ad.ts";
 import { isBatchedAt, unwrapAt, type VmapLevel, wrap, wrapAt } from "../vmap/level.ts";
 import { materialize } from "../vmap/rules.ts";
@@ -54,9 +54,20 @@ export function toTensor(x: TensorLike, what: string): Tensor {
   throw new TypeError(`${what} must be a Tensor or a number; got ${typeof x}`);
 }
 
-function checkArgnums(argnums: number | readonly number[], n: number, op: string): number[] {
-  const list = typeof argnums === "number" ? [argnums] : [...argnums];
-  for (const a of list) {
+/** `[i]` for the small argument numbers, made once: read-only lists that every call shares. */
+const SINGLE_ARGNUMS: readonly (readonly number[])[] = Array.from(
+  { length: 8 },
+  (_, i) => Object.freeze([i]),
+);
+
+function checkArgnums(
+  argnums: number | readonly number[],
+  n: number,
+  op: string,
+): readonly number[] {
+  const list = typeof argnums === "number" ? SINGLE_ARGNUMS[argnums] ?? [argnums] : [...argnums];
+  for (let k = 0; k < list.length; k++) {
+    const a = list[k];
     if (!Number.isInteger(a) || a < 0 || a >= n) {
       throw new RangeError(`${op}(): argnums ${a} is out of range for ${n} argument(s)`);
     }
@@ -75,15 +86,29 @@ function differentiable(x: Tensor, op: string, index: number): Tensor {
       `${op}(): argument ${index} has dtype ${x.dtype}; only floating tensors can be differentiated`,
     );
   }
-  if (x.requiresGrad) return enableGrad(() => identity(x));
+  if (x.requiresGrad) {
+    // enableGrad(() => identity(x)) without a closure per call (nested grad makes one per level)
+    const previous = setGradEnabled(true);
+    try {
+      return identity(x);
+    } finally {
+      setGradEnabled(previous);
+    }
+  }
   const leaf = new Tensor(x._buf, x.shape, x.dtype, TRUSTED);
   leaf._fw = x._fw;
   leaf._requiresGrad = true;
   return leaf;
 }
 
+/** No vmap levels (shared: never written). */
+const NO_LEVELS: readonly VmapLevel[] = Object.freeze([]);
+
 /** The live vmap levels at which any of `xs` is batched, outermost first. */
-function batchLevels(xs: readonly Tensor[]): VmapLevel[] {
+function batchLevels(xs: readonly Tensor[]): readonly VmapLevel[] {
+  let batched = false;
+  for (let i = 0; i < xs.length && !batched; i++) batched = xs[i]._bat !== null;
+  if (!batched) return NO_LEVELS; // outside vmap: no list made
   const levels: VmapLevel[] = [];
   for (const x of xs) {
     for (let t: Tensor = x; t._bat !== null; t = t._bat.phys) {
@@ -111,25 +136,33 @@ function rewrapAt(p: Tensor, levels: readonly VmapLevel[]): Tensor {
 
 /** Whether `x` is batched at every one of `levels`. */
 function batchedAtAll(x: Tensor, levels: readonly VmapLevel[]): boolean {
-  return levels.every((l) => isBatchedAt(x, l));
+  for (let i = 0; i < levels.length; i++) if (!isBatchedAt(x, levels[i])) return false;
+  return true;
 }
 
 let walks = 0;
 
+/** The stack of {@linkcode dependsOnOthers}, kept between walks (a walk calls no user code). */
+const walkStack: Tensor[] = [];
+
 /**
- * Whether the graph of `roots` reaches a tensor that requires grad other than `own`. Visited
+ * Whether the graph of `root` reaches a tensor that requires grad other than `own`. Visited
  * nodes are marked with the walk's number (no set: nested `grad` walks its graph at every
  * level, and a set made the walk cost as much as the backward pass it decides about).
  */
-function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): boolean {
+function dependsOnOthers(root: Tensor, own: readonly Tensor[]): boolean {
   const walk = ++walks;
-  const stack: Tensor[] = [];
-  for (const r of roots) if (r.requiresGrad) stack.push(r);
+  const stack = walkStack;
+  stack.length = 0;
+  if (root.requiresGrad) stack.push(root);
   while (stack.length > 0) {
     const t = stack.pop() as Tensor;
     const node = t.gradFn;
     if (node === null) {
-      if (t.requiresGrad && !own.includes(t)) return true;
+      if (t.requiresGrad && !own.includes(t)) {
+        stack.length = 0;
+        return true;
+      }
       continue;
     }
     if (node._walk === walk) continue;
@@ -140,13 +173,67 @@ function dependsOnOthers(roots: readonly Tensor[], own: readonly Tensor[]): bool
   return false;
 }
 
-/** The result of evaluating `f` for reverse mode: its output and a pullback. */
-interface RecordedVjp {
+/**
+ * The result of evaluating `f` for reverse mode: its output and a pullback. One object with
+ * a method rather than a record holding a closure: nested `grad` makes one at every level.
+ */
+class RecordedVjp {
+  /** `f`'s output. */
   readonly out: Tensor;
+  /** `f`'s auxiliary output (with `hasAux`). */
   readonly aux: unknown;
-  readonly pullback: (ct: Tensor) => Tensor[];
   /** Whether the output connects to tensors outside this transform (it is nested). */
   readonly nested: boolean;
+  readonly #root: Tensor;
+  readonly #leaves: readonly Tensor[];
+  readonly #levels: readonly VmapLevel[];
+  readonly #connected: boolean;
+  readonly #callerRecords: boolean;
+  readonly #op: string;
+
+  constructor(
+    out: Tensor,
+    aux: unknown,
+    leaves: readonly Tensor[],
+    levels: readonly VmapLevel[],
+    callerRecords: boolean,
+    op: string,
+  ) {
+    const connected = batchedAtAll(out, levels);
+    const root = connected ? peel(out, levels) : out;
+    this.out = out;
+    this.aux = aux;
+    this.nested = callerRecords && connected && root.requiresGrad &&
+      dependsOnOthers(root, leaves);
+    this.#root = root;
+    this.#leaves = leaves;
+    this.#levels = levels;
+    this.#connected = connected;
+    this.#callerRecords = callerRecords;
+    this.#op = op;
+  }
+
+  /** The vector-Jacobian products of cotangent `ct` (shaped like `out`), one per leaf. */
+  pullback(ct: Tensor): Tensor[] {
+    const out = this.out, root = this.#root, leaves = this.#leaves, levels = this.#levels;
+    if (!shapesEqual(ct.shape, out.shape)) {
+      throw new ShapeError(
+        `${this.#op}(): the cotangent has shape ${fmtShape(ct.shape)} but the output has ` +
+          `shape ${fmtShape(out.shape)}`,
+      );
+    }
+    if (!this.#connected || !root.requiresGrad) {
+      return leaves.map((x) => rewrapAt(filled(x.shape, x.dtype, 0), levels));
+    }
+    const seed = peel(ct, levels);
+    const createGraph = this.nested || (this.#callerRecords && seed.requiresGrad);
+    // autogradGrad(root, leaves, { gradOutputs: seed, createGraph, retainGraph: true,
+    // materializeGrads: true }), without its option object and lists
+    const grads = gradsOf(root, leaves, seed, createGraph);
+    if (levels.length === 0) return grads;
+    for (let i = 0; i < grads.length; i++) grads[i] = rewrapAt(grads[i], levels);
+    return grads;
+  }
 }
 
 /**
@@ -160,15 +247,30 @@ function recordVjp(
   argnums: readonly number[],
   op: string,
   hasAux = false,
-  extraLevels: readonly VmapLevel[] = [],
+  extraLevels: readonly VmapLevel[] = NO_LEVELS,
 ): RecordedVjp {
   const callerRecords = isGradEnabled();
-  // (tensors pass straight through: no message string built on the hot path)
-  const inputs = args.map((a, i) => a instanceof Tensor ? a : toTensor(a, `${op}() argument ${i}`));
-  const levels = batchLevels(inputs);
-  for (const l of extraLevels) if (!levels.includes(l)) levels.push(l);
-  if (levels.length > 1) levels.sort((a, b) => a.depth - b.depth);
-  const leaves = argnums.map((i) => differentiable(peel(inputs[i], levels), op, i));
+  // (tensors pass straight through: no message string built on the hot path, and no list
+  // made when every argument is one)
+  let inputs = args as readonly Tensor[];
+  for (let i = 0; i < args.length; i++) {
+    if (!(args[i] instanceof Tensor)) {
+      inputs = args.map((a, i) => a instanceof Tensor ? a : toTensor(a, `${op}() argument ${i}`));
+      break;
+    }
+  }
+  let levels = batchLevels(inputs);
+  if (extraLevels.length > 0) {
+    const all = levels.slice();
+    for (const l of extraLevels) if (!all.includes(l)) all.push(l);
+    if (all.length > 1) all.sort((a, b) => a.depth - b.depth);
+    levels = all;
+  }
+  const leaves: Tensor[] = [];
+  for (let k = 0; k < argnums.length; k++) {
+    const i = argnums[k];
+    leaves.push(differentiable(peel(inputs[i], levels), op, i));
+  }
   const callArgs = inputs.slice();
   for (let k = 0; k < argnums.length; k++) callArgs[argnums[k]] = rewrapAt(leaves[k], levels);
   const result = enableGrad(() => f(...callArgs));
@@ -184,38 +286,16 @@ function recordVjp(
     throw new TypeError(`${op}(): f must return a Tensor or a number; got ${typeof outLike}`);
   }
   const out = outLike instanceof Tensor ? outLike : toTensor(outLike as number, `${op}() output`);
-  const missing = out._bat === null ? [] : batchLevels([out]).filter((l) => !levels.includes(l));
-  if (missing.length > 0) {
-    // f closes over tensors batched by an enclosing vmap: evaluate again with the
-    // differentiated arguments batched at those levels too, for per-example gradients.
-    if (extraLevels.length > 0) throw new Error(`${op}(): inconsistent batching inside vmap()`);
-    return recordVjp(f, args, argnums, op, hasAux, missing);
+  if (out._bat !== null) {
+    const missing = batchLevels([out]).filter((l) => !levels.includes(l));
+    if (missing.length > 0) {
+      // f closes over tensors batched by an enclosing vmap: evaluate again with the
+      // differentiated arguments batched at those levels too, for per-example gradients.
+      if (extraLevels.length > 0) throw new Error(`${op}(): inconsistent batching inside vmap()`);
+      return recordVjp(f, args, argnums, op, hasAux, missing);
+    }
   }
-  const connected = batchedAtAll(out, levels);
-  const root = connected ? peel(out, levels) : out;
-  const nested = callerRecords && connected && root.requiresGrad &&
-    dependsOnOthers([root], leaves);
-  const pullback = (ct: Tensor): Tensor[] => {
-    if (!shapesEqual(ct.shape, out.shape)) {
-      throw new ShapeError(
-        `${op}(): the cotangent has shape ${fmtShape(ct.shape)} but the output has shape ` +
-          fmtShape(out.shape),
-      );
-    }
-    if (!connected || !root.requiresGrad) {
-      return leaves.map((x) => rewrapAt(filled(x.shape, x.dtype, 0), levels));
-    }
-    const seed = peel(ct, levels);
-    const createGraph = nested || (callerRecords && seed.requiresGrad);
-    const grads = autogradGrad(root, leaves, {
-      gradOutputs: seed,
-      createGraph,
-      retainGraph: true,
-      materializeGrads: true,
-    }) as Tensor[];
-    return levels.length === 0 ? grads : grads.map((g) => rewrapAt(g, levels));
-  };
-  return { out, aux, pullback, nested };
+  return new RecordedVjp(out, aux, leaves, levels, callerRecords, op);
 }
 
 function checkScalarOutput(out: Tensor, op: string): void {
@@ -265,10 +345,23 @@ export function grad(
   options: GradOptions = {},
 ): (...args: TensorLike[]) => Tensor | Tensor[] {
   const argnums = options.argnums ?? 0;
-  return (...args) => {
-    const [, g] = valueAndGradImpl(f, args, argnums, false, "grad", false);
-    return g;
-  };
+  return (...args) => gradOf(f, args, argnums);
+}
+
+/**
+ * @ignore The body of {@linkcode grad}: the gradient(s) of `f` at `args`, one tensor for a
+ * number `argnums`, a list for a list. No value and no tuple (nested `grad` runs this at
+ * every level; the pytree `grad` calls it directly when no argument is a tree).
+ */
+export function gradOf(
+  f: (...args: Tensor[]) => unknown,
+  args: readonly TensorLike[],
+  argnums: number | readonly number[],
+): Tensor | Tensor[] {
+  const rec = recordVjp(f, args, checkArgnums(argnums, args.length, "grad"), "grad");
+  checkScalarOutput(rec.out, "grad");
+  const grads = rec.pullback(ones(rec.out));
+  return typeof argnums === "number" ? grads[0] : grads;
 }
 
 function valueAndGradImpl(
@@ -277,14 +370,12 @@ function valueAndGradImpl(
   argnums: number | readonly number[],
   hasAux: boolean,
   op: string,
-  detachValue = true,
 ): [Tensor, Tensor | Tensor[], unknown] {
   const list = checkArgnums(argnums, args.length, op);
   const rec = recordVjp(f, args, list, op, hasAux);
   checkScalarOutput(rec.out, op);
   const grads = rec.pullback(ones(rec.out));
-  // grad() drops the value: no detached copy for it
-  const value = rec.nested || !detachValue ? rec.out : rec.out.detach();
+  const value = rec.nested ? rec.out : rec.out.detach();
   return [value, typeof argnums === "number" ? grads[0] : grads, rec.aux];
 }
 
