@@ -59,6 +59,15 @@ let slabOffset = 0;
 let keptSlab = new ArrayBuffer(SLAB_BYTES);
 let keptOffset = 0;
 
+/** `n` elements of dtype `d` at byte `at` of `buffer`. */
+function viewOf(d: DType, buffer: ArrayBuffer, at: number, n: number): Storage {
+  return d === "float32"
+    ? new Float32Array(buffer, at, n)
+    : d === "bool"
+    ? new Uint8Array(buffer, at, n)
+    : new Float64Array(buffer, at, n);
+}
+
 function carve(bytes: number): number {
   if (slabOffset + bytes > SLAB_BYTES) {
     slab = new ArrayBuffer(SLAB_BYTES);
@@ -79,11 +88,7 @@ export function allocate(d: DType, n: number): Storage {
   if (bytes > SMALL_BYTES) {
     if (poolState.live) {
       const { buffer, reused } = takeBuffer(bytes);
-      const s = d === "float32"
-        ? new Float32Array(buffer)
-        : d === "bool"
-        ? new Uint8Array(buffer)
-        : new Float64Array(buffer);
+      const s = viewOf(d, buffer, 0, n);
       return reused ? s.fill(0) : s;
     }
     return d === "float32"
@@ -93,11 +98,7 @@ export function allocate(d: DType, n: number): Storage {
       : new Float64Array(n);
   }
   const at = carve(bytes); // first: it may start a new slab
-  return d === "float32"
-    ? new Float32Array(slab, at, n)
-    : d === "bool"
-    ? new Uint8Array(slab, at, n)
-    : new Float64Array(slab, at, n);
+  return viewOf(d, slab, at, n);
 }
 
 /**
@@ -119,12 +120,7 @@ export function keptStorage<S extends Storage>(buf: S, d: DType): S {
   }
   const at = keptOffset;
   keptOffset += (bytes + 7) & ~7;
-  const n = buf.length;
-  const out = d === "float32"
-    ? new Float32Array(keptSlab, at, n)
-    : d === "bool"
-    ? new Uint8Array(keptSlab, at, n)
-    : new Float64Array(keptSlab, at, n);
+  const out = viewOf(d, keptSlab, at, buf.length);
   out.set(buf);
   return out as S;
 }
