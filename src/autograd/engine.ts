@@ -150,6 +150,12 @@ function checkTarget(t: Tensor, index: number): void {
   }
 }
 
+/** Adds `g` to `t.grad` (or sets it), and notes it for an open `tidy`, which keeps it. */
+function accumulateGrad(t: Tensor, g: Tensor): void {
+  t._grad = t._grad === null ? g : add(t._grad, g);
+  noteGrad(t);
+}
+
 /**
  * Runs one backward pass from `roots` seeded with `seeds`. With `targets`, gradients are
  * returned for those tensors; with `accumulate`, they are added to the `grad` of the leaves
@@ -310,8 +316,7 @@ function run(
       if (node._target === pass) nodeResults.set(node, g);
       if (accumulate && out._retainsGrad) {
         const gg = createGraph ? g : g.detach();
-        out._grad = out._grad === null ? gg : add(out._grad, gg);
-        noteGrad(out);
+        accumulateGrad(out, gg);
       }
       if (!node._needed) continue;
       const rule = node._rule;
@@ -341,8 +346,7 @@ function run(
       for (const [x, acc] of leafGrads) {
         if (leaves !== null && !leaves.has(x)) continue;
         const g = createGraph ? acc : (acc._requiresGrad ? acc.detach() : acc);
-        x._grad = x._grad === null ? g : add(x._grad, g);
-        noteGrad(x);
+        accumulateGrad(x, g);
       }
       // a non-leaf named in `inputs` gets its gradient in `grad` too, as in PyTorch (one that
       // retains its gradient got it above already)
@@ -350,8 +354,7 @@ function run(
         const g = t._gradFn === null || t._retainsGrad ? undefined : nodeResults.get(t._gradFn);
         if (g === undefined) continue;
         const gg = createGraph ? g : g.detach();
-        t._grad = t._grad === null ? gg : add(t._grad, gg);
-        noteGrad(t);
+        accumulateGrad(t, gg);
       }
     }
     if (targets === null) return [];
