@@ -19,6 +19,8 @@
  * @module
  */
 
+import { IdleRelease } from "./idle.ts";
+
 /** Storage of at most this many bytes is carved from slabs and never pooled (see dtype.ts). */
 export const SMALL_BYTES = 1024;
 
@@ -92,8 +94,6 @@ const owners = new WeakMap<ArrayBuffer, Owner>();
 const classes = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
 let pooledBuffers = 0;
-let lastTake = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
 const counts = { reused: 0, fresh: 0, returned: 0, dropped: 0 };
 
 /** Statistics of the buffer pool, from {@linkcode memoryInfo}. */
@@ -138,16 +138,8 @@ export function memoryInfo(): MemoryInfo {
   return { pooledBuffers, pooledBytes, ...counts };
 }
 
-/** Drops the pooled buffers once nothing has been taken for `POOL_IDLE_MS`. */
-function idleCheck(): void {
-  const idle = performance.now() - lastTake;
-  if (idle < POOL_IDLE_MS && pooledBuffers > 0) {
-    timer = setTimeout(idleCheck, POOL_IDLE_MS - idle);
-    return;
-  }
-  timer = undefined;
-  dropPooled();
-}
+/** Drops the pooled buffers once nothing has been taken for `POOL_IDLE_MS` (or none is left). */
+const idle = new IdleRelease(POOL_IDLE_MS, dropPooled, () => pooledBuffers > 0);
 
 /** @ignore Empties the pool now (its buffers are left to the garbage collector). */
 export function dropPooled(): void {
@@ -155,8 +147,7 @@ export function dropPooled(): void {
   classes.clear();
   pooledBytes = 0;
   pooledBuffers = 0;
-  if (timer !== undefined) clearTimeout(timer);
-  timer = undefined;
+  idle.cancel();
 }
 
 /**
@@ -165,7 +156,7 @@ export function dropPooled(): void {
  * zeroed one. Called only when `poolState.live`.
  */
 export function takeBuffer(bytes: number): { buffer: ArrayBuffer; reused: boolean } {
-  lastTake = performance.now();
+  idle.use();
   const free = classes.get(bytes);
   let buffer = free?.pop();
   let reused = false;
@@ -213,8 +204,5 @@ export function removeUser(buffer: ArrayBufferLike): void {
   pooledBytes += bytes;
   pooledBuffers++;
   counts.returned++;
-  if (timer === undefined) {
-    lastTake = performance.now();
-    timer = setTimeout(idleCheck, POOL_IDLE_MS);
-  }
+  idle.arm();
 }

@@ -24,6 +24,7 @@ import {
 } from "./gemm_instance.ts";
 import { Pool, poolUnavailable, WAKE_MIN_MACS } from "./pool.ts";
 import { compileWasm, wasmFamilies, type WasmStatus } from "./wasm_module.ts";
+import { IdleRelease } from "../idle.ts";
 
 /**
  * Milliseconds without a matrix product after which the pool's workers are closed and the
@@ -55,23 +56,12 @@ let userModule: WebAssembly.Module | null = null;
 let single: Gemm | null | undefined;
 let pool: Pool | null | undefined;
 let sharedModule: GemmBuild | null | undefined;
-let lastUse = 0;
-let timer: ReturnType<typeof setTimeout> | undefined;
-
 /** Drops the workers and the kernels' memory once they have been idle for `IDLE_MS`. */
-function idleCheck(): void {
-  const idle = performance.now() - lastUse;
-  if (idle < IDLE_MS) {
-    timer = setTimeout(idleCheck, IDLE_MS - idle);
-    return;
-  }
-  timer = undefined;
-  releaseKernels();
-}
+const idle = new IdleRelease(IDLE_MS, releaseKernels);
 
 function touch(): void {
-  lastUse = performance.now();
-  if (timer === undefined) timer = setTimeout(idleCheck, IDLE_MS);
+  idle.use();
+  idle.arm();
 }
 
 /**
@@ -82,8 +72,7 @@ export function releaseKernels(): void {
   pool?.close();
   pool = undefined;
   single = undefined;
-  if (timer !== undefined) clearTimeout(timer);
-  timer = undefined;
+  idle.cancel();
 }
 
 /** The compiled shared-memory build, or null where shared WebAssembly memory is unavailable. */
