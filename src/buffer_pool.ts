@@ -50,14 +50,20 @@ interface Owner {
   users: number;
 }
 
+/** @ignore An open `tidy` call's bookkeeping. */
+export interface Scope {
+  /** The tensors made inside it with pooled storage (and the lazy series made inside it). */
+  readonly made: object[];
+  /** The tensors whose `grad` (or lazy parts) were set inside it. */
+  readonly holders: object[];
+}
+
 /** @ignore Shared switches, read on hot paths. */
 export const poolState = {
   /** Set by the first `tidy` or `dispose`: until then allocation is exactly as without pool. */
   live: false,
-  /** The open `tidy` scopes' tensor lists, innermost last. */
-  scopes: [] as object[][],
-  /** For each open scope, the tensors whose `grad` was set inside it. */
-  holders: [] as object[][],
+  /** The open `tidy` scopes, innermost last. */
+  scopes: [] as Scope[],
 };
 
 /**
@@ -65,17 +71,18 @@ export const poolState = {
  * series), so an open `tidy` keeps it when `t` outlives the call.
  */
 export function noteGrad(t: object): void {
-  const h = poolState.holders;
-  if (h.length > 0) h[h.length - 1].push(t);
+  const s = poolState.scopes;
+  if (s.length > 0) s[s.length - 1].holders.push(t);
 }
 
 /**
- * @ignore Counts `t`, a tensor without storage of its own (a lazy series), as made in the
- * open `tidy` scope, so that a later `noteGrad(t)` inside it does not keep what `t` took.
+ * @ignore Counts `t` as made in the open `tidy` scope: a tensor with pooled storage (the
+ * Tensor constructor), or one without storage of its own (a lazy series), so that a later
+ * `noteGrad(t)` inside it does not keep what `t` took.
  */
 export function noteMade(t: object): void {
   const s = poolState.scopes;
-  if (s.length > 0) s[s.length - 1].push(t);
+  if (s.length > 0) s[s.length - 1].made.push(t);
 }
 
 /**

@@ -19,7 +19,8 @@ import { fmtShape } from "./shape.ts";
 import { Node } from "./autograd/node.ts";
 import { residualsFor } from "./functional/custom.ts";
 import { LazySeries } from "./taylor/lazy.ts";
-import { heldByFunction, poolState, removeUser } from "./buffer_pool.ts";
+import { heldByFunction, poolState, removeUser, type Scope } from "./buffer_pool.ts";
+import { isThenable } from "./autograd/grad_mode.ts";
 
 const released = new WeakSet<Tensor>();
 
@@ -104,11 +105,6 @@ function heldBy(t: Tensor): unknown[] {
   return t instanceof LazySeries ? [t._grad, ...t.held()] : [t._grad];
 }
 
-function isThenable(v: unknown): boolean {
-  return v !== null && (typeof v === "object" || typeof v === "function") &&
-    typeof (v as { then?: unknown }).then === "function";
-}
-
 /**
  * Runs `fn` and releases the memory of the tensors it made that its result does not hold: the
  * buffers of those with storage of their own (over 1 KiB) go back to a pool that the next
@@ -166,22 +162,20 @@ export function tidy<T>(fn: () => T): T {
     throw new TypeError(`tidy() takes a function, got ${fn === null ? "null" : typeof fn}`);
   }
   poolState.live = true;
-  const made: Tensor[] = [];
-  const holders: Tensor[] = [];
-  poolState.scopes.push(made);
-  poolState.holders.push(holders);
+  const scope: Scope = { made: [], holders: [] };
+  const made = scope.made as Tensor[], holders = scope.holders as Tensor[];
+  const scopes = poolState.scopes;
+  scopes.push(scope);
   let result: T;
   try {
     result = fn();
   } finally {
-    poolState.scopes.pop();
-    poolState.holders.pop();
-    const depth = poolState.scopes.length;
-    if (depth > 0) poolState.holders[depth - 1].push(...holders);
+    scopes.pop();
+    if (scopes.length > 0) scopes[scopes.length - 1].holders.push(...holders);
   }
-  const depth = poolState.scopes.length;
+  const outer = scopes.length > 0 ? scopes[scopes.length - 1].made : null;
   if (isThenable(result)) {
-    if (depth > 0) poolState.scopes[depth - 1].push(...made);
+    outer?.push(...made);
     throw new TypeError(
       "tidy() takes a synchronous function: this one returned a promise, and the tensors the " +
         "rest of it uses would be released before it runs. Call tidy() inside the async code",
@@ -203,7 +197,6 @@ export function tidy<T>(fn: () => T): T {
       grew = true;
     }
   }
-  const outer = depth > 0 ? poolState.scopes[depth - 1] : null;
   for (const t of made) {
     if (!kept.has(t)) release(t, "tidy()");
     else if (outer !== null) outer.push(t);

@@ -8,7 +8,7 @@
 
 import type { DType, Storage } from "./dtype.ts";
 import { isFloating, keptStorage } from "./dtype.ts";
-import { addUser, noteGrad, poolState, SMALL_BYTES } from "./buffer_pool.ts";
+import { addUser, noteGrad, noteMade, poolState, SMALL_BYTES } from "./buffer_pool.ts";
 import { AutogradError, DtypeError, ShapeError } from "./errors.ts";
 import { fmtShape, type Shape, shapesEqual, sizeOf } from "./shape.ts";
 import type { Node } from "./autograd/node.ts";
@@ -174,10 +174,7 @@ export class Tensor {
     this.shape = frozenShape(shape, trusted === TRUSTED);
     this.dtype = dtype;
     // a pooled buffer counts its tensors; one made inside `tidy` is the scope's to release
-    if (poolState.live && buf.byteLength > SMALL_BYTES && addUser(buf.buffer)) {
-      const scopes = poolState.scopes;
-      if (scopes.length > 0) scopes[scopes.length - 1].push(this);
-    }
+    if (poolState.live && buf.byteLength > SMALL_BYTES && addUser(buf.buffer)) noteMade(this);
   }
 
   /** Number of dimensions. */

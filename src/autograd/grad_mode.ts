@@ -68,7 +68,8 @@ function close(scope: Scope): void {
   scopes.splice(i, 1);
 }
 
-function isThenable(x: unknown): x is PromiseLike<unknown> {
+/** @ignore Whether `x` is a promise or another thenable. */
+export function isThenable(x: unknown): x is PromiseLike<unknown> {
   return (typeof x === "object" || typeof x === "function") && x !== null &&
     typeof (x as { then?: unknown }).then === "function";
 }
